@@ -1,0 +1,40 @@
+# Two commands for a fresh machine: `make run` (set up, build the index if needed, start the app)
+# and `make test` (set up, lint, run the tests). Both are idempotent.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export OMP_NUM_THREADS ?= 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install run index test lint eval clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	# The local CPU build of torch first, so nothing pulls a GPU build.
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e ".[dev]"
+	touch $@
+
+index: install
+	$(PY) -m assistant ingest
+
+run: index
+	$(VENV)/bin/streamlit run app.py --server.headless true
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q
+
+eval: install
+	$(PY) -m evals run
+
+clean:
+	rm -rf data/index .pytest_cache

@@ -1,0 +1,83 @@
+"""CLI: `python -m assistant [--index DIR] ingest|ask|batch …`.
+
+Examples:
+    python -m assistant ingest                       # the bundled corpus/
+    python -m assistant ask "Vem förskriver en utomhusrollator i Norrbotten?"
+    python -m assistant ask "Får en rehabassistent förskriva?" --region Dalarna --json
+    python -m assistant batch evals/dev.jsonl out.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m assistant",
+                                     description="Hjälpmedelsassistenten")
+    parser.add_argument("--index", type=Path, default=None,
+                        help="indexmapp (standard: data/index, eller HJALP_INDEX_DIR)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_ingest = sub.add_parser("ingest", help="läs in dokument i indexet")
+    p_ingest.add_argument("paths", nargs="*", type=Path,
+                          help="filer eller mappar (standard: corpus/)")
+    p_ask = sub.add_parser("ask", help="ställ en fråga")
+    p_ask.add_argument("question")
+    p_ask.add_argument("--region", default=None)
+    p_ask.add_argument("--json", action="store_true", help="skriv svaret som JSON")
+    p_batch = sub.add_parser("batch", help="besvara frågor från en JSONL-fil")
+    p_batch.add_argument("input", type=Path)
+    p_batch.add_argument("output", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from assistant.embeddings import EmbeddingModelError
+    from assistant.settings import Settings
+    from assistant.store import StoreUnavailable
+
+    try:
+        settings = Settings.load()
+        if args.index is not None:
+            settings = settings.with_(index_dir=args.index)
+        return _run(args, settings)
+    except (EmbeddingModelError, StoreUnavailable, ValueError, OSError) as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings) -> int:
+    from assistant.batch import run_batch
+    from assistant.pipeline import Assistant
+
+    if args.command == "ingest":
+        assistant = Assistant.from_settings(settings, build_if_missing=False)
+        report = assistant.ingest(args.paths or None)
+        for error in report.errors:
+            print(f"Hoppade över {error}", file=sys.stderr)
+        print(report.summary())
+        return 1 if report.errors and not report.documents else 0
+    assistant = Assistant.from_settings(settings)
+    if args.command == "ask":
+        answer = assistant.ask(args.question, region=args.region)
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        else:
+            print(answer.text)
+            for warning in answer.warnings:
+                print(f"OBS: {warning}")
+            for c in answer.citations:
+                print(f"\n[{c.n}] {c.title} – {c.section or '(utan rubrik)'} ({c.location})\n"
+                      f"    ”{c.quote}”\n    {c.doc}")
+        return 0
+    n = run_batch(assistant, args.input, args.output)
+    print(f"{n} frågor besvarade → {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

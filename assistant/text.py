@@ -1,0 +1,134 @@
+"""Swedish text analysis for sparse retrieval and answer selection.
+
+Lower-cases, drops stop words, stems with Snowball (Swedish) and splits compounds against the
+corpus vocabulary, so that "utomhusrollator" meets "rollator för utomhusanvändning".
+
+Example:
+    >>> an = Analyzer(vocabulary={"rollator", "utomhus"})
+    >>> sorted(an.terms("utomhusrollator"))
+    ['rollator', 'utomhus', 'utomhusrollator']
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import snowballstemmer
+import yaml
+
+WORD = re.compile(r"[0-9a-zåäöéüæø]+(?:-[0-9a-zåäöéüæø]+)*")
+ISO_CODE = re.compile(r"\b(?:04|05|06|09|12|15|18|22|24|27|28|30)\d{2}(?:\d{2})?\b")
+LEXICON_PATH = Path(__file__).with_name("data") / "lexicon.yaml"
+
+STOPWORDS = frozenset("""
+alla allt andra annan annat att av bara bli blir bör da dag de dem den denna deras dess dessa
+det detta dig din ditt du där då efter ej eller en ens er ert ett finns fler för från får fått
+ha hade han har hela henne hennes hon honom hur här i icke in inom inte jag ju kan kunde man
+med mej men mer mig min mina mitt mot måste na nej ni nu när någon något några och om oss på
+sa samma sedan sig sin sina sitt sjelf själv ska skall skulle som så sådan till under upp ut
+utan va vad var vara vart vem vi vid vilka vilken vilket vill våra vårt än är även åt över
+ja also and are can could does for from has have how i if in is it may my of on or our she
+should that the their them they this to was we what when where which who whom why will with
+would you your about any be been do did get got me he his her its an as at by not no yes
+enligt gäller gälla fall sätt behöver behöva
+""".split())
+
+# Words too common in this corpus to show that a passage answers the question.
+GENERIC = frozenset("""
+hjälpmedel hjälpmedl förskriv förskrivning förskrivningen förskrivare region regionen regioner
+kommun kommunen kommuner landsting landstinget dokument dokumenten
+""".split())
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict:
+    with LEXICON_PATH.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("swedish")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens; hyphenated words also yield their parts ('hälso-' → 'hälso')."""
+    out: list[str] = []
+    for token in WORD.findall(text.lower()):
+        if "-" in token:
+            parts = [p for p in token.split("-") if p]
+            out.append(token.replace("-", ""))
+            out.extend(parts)
+        else:
+            out.append(token)
+    return out
+
+
+def stem(word: str) -> str:
+    return word if word.isdigit() else _stemmer().stemWord(word)
+
+
+class Analyzer:
+    """Turns text into index terms: stems plus compound parts known to the corpus vocabulary."""
+
+    def __init__(self, vocabulary: Iterable[str] = ()) -> None:
+        self.vocabulary = {w for w in vocabulary if len(w) >= 4}
+        self.stems = {stem(w) for w in self.vocabulary}
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> Analyzer:
+        vocab: set[str] = set()
+        for text in texts:
+            vocab.update(w for w in words(text) if not w.isdigit())
+        return cls(vocab)
+
+    def word_terms(self, word: str) -> tuple[str, ...]:
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        terms = [stem(word)]
+        if len(word) >= 8 and not word.isdigit():
+            terms.extend(self._compound_parts(word))
+        result = tuple(dict.fromkeys(terms))
+        self._cache[word] = result
+        return result
+
+    def _compound_parts(self, word: str) -> list[str]:
+        # Longest known head + tail split; Swedish links parts with an optional "s".
+        for i in range(4, len(word) - 3):
+            head, tail = word[:i], word[i:]
+            if tail in self.vocabulary or stem(tail) in self.stems:
+                head = head[:-1] if head.endswith("s") and len(head) > 4 else head
+                return [stem(head), stem(tail)]
+        return []
+
+    def terms(self, text: str, keep_stopwords: bool = False) -> list[str]:
+        out: list[str] = []
+        for word in words(text):
+            if not keep_stopwords and word in STOPWORDS:
+                continue
+            out.extend(self.word_terms(word))
+        return out
+
+
+def expand_query(text: str) -> str:
+    """Append the lexicon's corpus words for synonyms and English terms found in the question."""
+    lowered = f" {text.lower()} "
+    extra: list[str] = []
+    for key, value in lexicon().get("synonyms", {}).items():
+        if re.search(rf"(?<![\wåäö]){re.escape(key)}(?![\wåäö])", lowered):
+            extra.extend(value if isinstance(value, list) else [value])
+    return text if not extra else f"{text} {' '.join(dict.fromkeys(extra))}"
+
+
+def is_english(text: str) -> bool:
+    tokens = WORD.findall(text.lower())
+    english = {"the", "is", "a", "for", "who", "what", "which", "of", "in", "to", "does",
+               "can", "may", "my", "i", "how", "was", "were", "are", "before", "after"}
+    swedish = {"och", "är", "för", "vem", "vad", "som", "att", "en", "ett", "jag", "får",
+               "kan", "hur", "i", "om", "till", "med"}
+    return sum(t in english for t in tokens) > sum(t in swedish for t in tokens)

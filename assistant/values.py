@@ -1,0 +1,186 @@
+"""The small typed values that cross stage boundaries (ingest → retrieve → answer → app/evals).
+
+Every stage hands the next one of these; the CLI's JSON and the Streamlit app read the same
+values, so there is one definition of what an answer is.
+
+Example:
+    >>> c = Chunk(id="ab12", doc="x.txt", text="Rollator ...", title="X", section="Bilaga",
+    ...           regions=("Norrbotten",), date="2013-02-01", doc_type="policy",
+    ...           line_start=10, line_end=12)
+    >>> Passage(chunk=c, rank=1, fused=0.05).chunk.doc
+    'x.txt'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+RuleStatus = Literal["verified", "corrected", "conflict", "not_checkable"]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of one document, the unit that is embedded, indexed and cited."""
+
+    id: str  # content hash (doc + text), stable across runs
+    doc: str  # corpus file name
+    text: str
+    title: str = ""
+    section: str = ""  # heading path, " > "-joined
+    regions: tuple[str, ...] = ()
+    date: str | None = None
+    doc_type: str = ""
+    publisher: str = ""
+    page: int | None = None  # 1-based, PDFs only
+    line_start: int | None = None  # 1-based, in the source file (text) or page (PDF)
+    line_end: int | None = None
+    kind: str = "text"  # text | table_row | heading_only
+
+    def metadata(self) -> dict[str, Any]:
+        """Flat metadata for a vector store (scalars only; regions joined by '|')."""
+        meta: dict[str, Any] = {
+            "chunk_id": self.id,
+            "doc": self.doc,
+            "title": self.title,
+            "section": self.section,
+            "regions": "|".join(self.regions),
+            "date": self.date or "",
+            "doc_type": self.doc_type,
+            "publisher": self.publisher,
+            "kind": self.kind,
+        }
+        for key in ("page", "line_start", "line_end"):
+            value = getattr(self, key)
+            if value is not None:
+                meta[key] = value
+        return meta
+
+    @classmethod
+    def from_metadata(cls, text: str, meta: dict[str, Any]) -> Chunk:
+        """Inverse of :meth:`metadata`."""
+        regions = tuple(r for r in str(meta.get("regions", "")).split("|") if r)
+        return cls(
+            id=str(meta.get("chunk_id", "")),
+            doc=str(meta.get("doc", "")),
+            text=text,
+            title=str(meta.get("title", "")),
+            section=str(meta.get("section", "")),
+            regions=regions,
+            date=(str(meta["date"]) or None) if meta.get("date") else None,
+            doc_type=str(meta.get("doc_type", "")),
+            publisher=str(meta.get("publisher", "")),
+            page=_opt_int(meta.get("page")),
+            line_start=_opt_int(meta.get("line_start")),
+            line_end=_opt_int(meta.get("line_end")),
+            kind=str(meta.get("kind", "text")),
+        )
+
+    @property
+    def location(self) -> str:
+        """Human-readable place in the document: 'sida 3, rad 10–14' or 'rad 10–14'."""
+        parts = []
+        if self.page is not None:
+            parts.append(f"sida {self.page}")
+        if self.line_start is not None:
+            end = self.line_end if self.line_end is not None else self.line_start
+            parts.append(f"rad {self.line_start}–{end}" if end != self.line_start
+                         else f"rad {self.line_start}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its scores and rank (1-based)."""
+
+    chunk: Chunk
+    rank: int
+    fused: float = 0.0
+    dense: float | None = None  # cosine similarity, when the dense retriever found it
+    sparse: float | None = None  # BM25 score, when the sparse retriever found it
+    dense_rank: int | None = None
+    sparse_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source under an answer; `quote` stands verbatim in `text`."""
+
+    n: int
+    doc: str
+    title: str
+    section: str
+    location: str
+    quote: str
+    text: str
+    date: str | None = None
+    publisher: str = ""
+    page: int | None = None
+    line_start: int | None = None
+    line_end: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """The rule checker's verdict on an answer (filled in by the rule issue)."""
+
+    status: RuleStatus = "not_checkable"
+    verdict: str | None = None
+    rule_id: str | None = None
+    citation: dict[str, str] | None = None
+    explanation: str = ""
+    missing_facts: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["missing_facts"] = list(self.missing_facts)
+        data["warnings"] = list(self.warnings)
+        return data
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier question and its answer, for follow-ups."""
+
+    question: str
+    answer: str = ""
+
+
+@dataclass
+class Answer:
+    """What the assistant replies: text with [n] markers and the citations they point to."""
+
+    question: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    refused: bool = False
+    rule_check: RuleCheck = field(default_factory=RuleCheck)
+    warnings: list[str] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    passages: list[Passage] = field(default_factory=list)  # what retrieval returned, for evals
+    query: str = ""  # the retrieval query actually used (after follow-up expansion)
+    region: str | None = None  # the region the answer was scoped to, if any
+
+    def to_json(self) -> dict[str, Any]:
+        """The batch contract of evals/README: id is added by the caller."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [c.to_json() for c in self.citations],
+            "rule_check": self.rule_check.to_json(),
+            "warnings": list(self.warnings),
+            "region": self.region,
+            "latency_ms": round(sum(self.timings_ms.values()), 1),
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+
+
+def _opt_int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    return int(value)

@@ -1,0 +1,134 @@
+"""Clean: turn raw page text into numbered lines fit for chunking.
+
+Swedish PDF text comes with words hyphenated across lines ("förskriv-\\nning"), soft hyphens,
+page headers/footers repeated on every page, bare page numbers and bullets split from their text.
+Each of these is one small pure function; :func:`clean_pages` runs them in order. Line numbers
+(1-based, per page for PDFs, per file for text) survive so that citations can point back.
+
+Example:
+    >>> [ln.text for ln in clean_pages([Page("Hjälpmedels-\\nförskrivning och hälso-\\noch vård")])]
+    ['Hjälpmedelsförskrivning och hälso- och vård']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+from ingest.load import Page
+
+# Words that follow a kept hyphen in Swedish coordinations: "hälso- och sjukvård".
+_COORDINATORS = {"och", "eller", "samt", "respektive", "resp", "som", "till", "/"}
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_BULLETS = {"\uf0b7": "•", "\uf0a7": "•", "\u25cf": "•", "\u25aa": "•", "\u2022": "•",
+            "\u25e6": "•", "\uf0d8": "•", "\u2023": "•"}
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:sida\s+)?[-–]?\s*\d{1,4}\s*[-–]?\s*(?:\(\s*\d+\s*\)|av\s+\d+)?\s*$", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A cleaned line; `start`..`end` are the source lines it came from (1-based)."""
+
+    text: str
+    start: int
+    end: int
+    page: int | None = None
+    page_start: bool = False  # first non-empty line of a PDF page or an indented break in text
+
+
+def normalise(text: str) -> str:
+    """NFC (å stays one character), no soft hyphens or zero-width marks, unified bullets."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    text = text.replace("\u00a0", " ").replace("\t", " ")
+    for odd, bullet in _BULLETS.items():
+        text = text.replace(odd, bullet)
+    return text
+
+
+def repeated_margins(pages: list[list[str]], min_pages: int = 3) -> set[str]:
+    """Lines that open or close at least half of the pages: running headers and footers."""
+    if len(pages) < min_pages:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        body = [ln.strip() for ln in lines if ln.strip()]
+        edge = set(body[:2] + body[-2:])
+        counts.update(_digits_masked(ln) for ln in edge)
+    return {key for key, n in counts.items() if n >= max(min_pages, len(pages) / 2)}
+
+
+def _digits_masked(line: str) -> str:
+    # "Sida 3 av 12" and "Sida 4 av 12" are the same footer.
+    return re.sub(r"\d+", "#", line.strip().lower())
+
+
+def join_hyphenated(lines: list[Line]) -> list[Line]:
+    """Re-join words split over a line break; keep the hyphen before 'och', 'eller' …"""
+    out: list[Line] = []
+    for line in lines:
+        prev = out[-1] if out else None
+        if prev is not None and _ends_with_split_word(prev.text) and line.text.strip():
+            nxt = line.text.lstrip()
+            first_word = re.split(r"[\s,.;:]", nxt, maxsplit=1)[0].lower()
+            if nxt[0].islower() and first_word not in _COORDINATORS:
+                joined = prev.text.rstrip()[:-1] + nxt
+            elif nxt[0] == "/" or nxt[0].islower():
+                joined = prev.text.rstrip() + (" " if nxt[0] != "/" else "") + nxt
+            else:
+                out.append(line)
+                continue
+            out[-1] = Line(joined, prev.start, line.end, prev.page, prev.page_start)
+            continue
+        out.append(line)
+    return out
+
+
+def _ends_with_split_word(text: str) -> bool:
+    stripped = text.rstrip()
+    return len(stripped) >= 2 and stripped[-1] == "-" and stripped[-2].isalpha()
+
+
+def join_orphan_bullets(lines: list[Line]) -> list[Line]:
+    """A bullet alone on its line belongs to the text on the next non-empty line."""
+    out: list[Line] = []
+    pending: Line | None = None
+    for line in lines:
+        if line.text.strip() in {"•", "-", "–", "o"}:
+            pending = line
+            continue
+        if pending is not None and line.text.strip():
+            line = Line(f"• {line.text.strip()}", pending.start, line.end, line.page,
+                        pending.page_start or line.page_start)
+            pending = None
+        out.append(line)
+    return out
+
+
+def clean_pages(pages: list[Page] | tuple[Page, ...]) -> list[Line]:
+    """Run every cleaning step over the pages of one document, in order."""
+    raw_pages = [normalise(p.text).split("\n") for p in pages]
+    margins = repeated_margins(raw_pages)
+    lines: list[Line] = []
+    for page, raw_lines in zip(pages, raw_pages, strict=True):
+        seen_text = False
+        for i, raw in enumerate(raw_lines, start=1):
+            text = raw.rstrip()
+            stripped = text.strip()
+            if stripped and (_digits_masked(stripped) in margins
+                             or (page.number is not None and _PAGE_NUMBER.match(stripped))):
+                continue
+            # A leading space on a non-bullet line marks a page break in the bundled extracts.
+            page_start = bool(stripped) and (
+                (page.number is not None and not seen_text)
+                or (text.startswith(" ") and not stripped.startswith("•") and i > 1)
+            )
+            seen_text = seen_text or bool(stripped)
+            lines.append(Line(stripped, i, i, page.number, page_start))
+        if page.number is not None:
+            lines.append(Line("", len(raw_lines) + 1, len(raw_lines) + 1, page.number))
+    return join_orphan_bullets(join_hyphenated(lines))
