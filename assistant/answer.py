@@ -49,20 +49,23 @@ class ExtractiveAnswerer:
     def key_terms(self, query: Query) -> dict[str, float]:
         """Question terms worth checking, weighted by IDF; generic domain words are left out."""
         terms: dict[str, float] = {}
-        for word in words(query.question):
+        for word in words(f"{query.question} {query.context}"):
             if word in STOPWORDS or len(word) < 3 or word in GENERIC:
                 continue
             stems = self.analyzer.word_terms(word)
             known = [t for t in stems if t in self.retriever.doc_freq]
-            if query.english and not known:
-                continue  # English words are not expected to occur in Swedish documents
-            term = known[0] if known else stems[0]
+            if not known:
+                # A word the corpus never uses cannot be covered by any passage; specific
+                # entities among such words are checked separately (see refusal_reason).
+                continue
+            term = known[0]
             if term in GENERIC:
                 continue
             terms[term] = self.retriever.idf(term)
         return terms
 
-    def refusal_reason(self, query: Query, passages: list[Passage]) -> str | None:
+    def refusal_reason(self, query: Query, passages: list[Passage],
+                       unscoped: list[Passage] | None = None) -> str | None:
         if query.region and not query.region_has_documents:
             return f"Det finns inget dokument från Region {query.region} i underlaget."
         if not passages:
@@ -74,17 +77,26 @@ class ExtractiveAnswerer:
         for entity in re.findall(r"\b([A-Za-zÅÄÖåäö0-9]{2,})-[a-zåäö]{3,}", query.question):
             if entity.lower() not in corpus_text and not query.english:
                 return f"'{entity}' nämns inte i dokumenten."
-        terms = self.key_terms(query)
-        if not terms:
-            return None
-        top_terms: set[str] = set()
-        for p in passages[:3]:
-            top_terms.update(self.analyzer.terms(f"{p.chunk.section}\n{p.chunk.text}"))
-        covered = sum(w for t, w in terms.items() if t in top_terms)
-        coverage = covered / sum(terms.values())
+        coverage = self.coverage(query, passages)
+        if unscoped is not None and query.region:
+            # The answer exists, but for another region: say so rather than borrow it.
+            elsewhere = self.coverage(query, unscoped)
+            if elsewhere - coverage >= self.settings.region_gap:
+                return (f"Dokumenten från Region {query.region} tar inte upp detta "
+                        f"(det som finns gäller andra regioner).")
         if coverage < self.settings.min_term_coverage:
             return f"Frågans nyckelord täcks bara till {coverage:.0%} av de bästa textstyckena."
         return None
+
+    def coverage(self, query: Query, passages: list[Passage]) -> float:
+        """IDF-weighted share of the question's key terms found in the best passages."""
+        terms = self.key_terms(query)
+        if not terms:
+            return 1.0
+        top_terms: set[str] = set()
+        for p in passages[:3]:
+            top_terms.update(self.analyzer.terms(f"{p.chunk.section}\n{p.chunk.text}"))
+        return sum(w for t, w in terms.items() if t in top_terms) / sum(terms.values())
 
     def _corpus_words(self) -> set[str]:
         if not hasattr(self, "_words"):
@@ -95,22 +107,30 @@ class ExtractiveAnswerer:
     def candidates(self, query: Query, passages: list[Passage]) -> list[Candidate]:
         terms = self.key_terms(query)
         expansion = set(self.analyzer.terms(query.text)) - set(terms)
+        wants = _intent(query.question)
         out: list[Candidate] = []
         for p in passages:
             prior = 1.0 / (1 + 0.35 * (p.rank - 1))
             for sentence in passage_sentences(p.chunk.text):
                 sentence_terms = set(self.analyzer.terms(sentence))
-                if not sentence_terms:
+                if not sentence_terms or _is_fragment(sentence):
                     continue
                 score = sum(w for t, w in terms.items() if t in sentence_terms)
                 score += 0.3 * sum(self.retriever.idf(t) for t in expansion & sentence_terms)
+                if wants is not None and wants.search(sentence):
+                    score *= 1.6
                 # Very long sentences are harder to read aloud to a patient.
                 score = score * prior / (1 + max(0, len(sentence) - 300) / 300)
                 out.append(Candidate(sentence, p, score))
         return sorted(out, key=lambda c: -c.score)
 
     def run(self, query: Query, passages: list[Passage]) -> Answer:
-        reason = self.refusal_reason(query, passages)
+        unscoped = passages[: self.settings.top_k]
+        if query.region and query.region_has_documents:
+            # A question about one region is answered from that region's documents only.
+            passages = [p for p in passages if query.region in p.chunk.regions]
+        passages = passages[: self.settings.top_k]
+        reason = self.refusal_reason(query, passages, unscoped)
         if reason is not None:
             return Answer(question=query.question, text=REFUSAL, refused=True,
                           warnings=[reason], passages=passages, query=query.text,
@@ -163,6 +183,31 @@ def passage_sentences(text: str) -> list[str]:
         else:
             out.extend(split_sentences(block))
     return out
+
+
+# What kind of statement a question asks for, and the pattern of a sentence that gives it.
+_INTENTS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (re.compile(r"\b(kostar|kosta|avgift\w*|betala|pris|hur mycket|fee|cost|charge|pay)\b", re.I),
+     re.compile(r"\d[\d ]*\s?(kr|kronor|%)", re.I)),
+    (re.compile(r"\b(hur ofta|hur länge|how often|how long|gäller i|giltig)", re.I),
+     re.compile(r"\b(per år|gång|år|månad|vecka|dag|högst|minst)\b", re.I)),
+    (re.compile(r"\b(när|från och med|datum|when|date)\b", re.I),
+     re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{1,2} (jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec))",
+                re.I)),
+]
+
+
+def _intent(question: str) -> re.Pattern[str] | None:
+    for asks, gives in _INTENTS:
+        if asks.search(question):
+            return gives
+    return None
+
+
+def _is_fragment(sentence: str) -> bool:
+    """Headings and stray table cells read as answers but say nothing on their own."""
+    has_verb_length = len(sentence) >= 45 or re.search(r"\d", sentence)
+    return not has_verb_length or sentence.count(" ") < 4
 
 
 def citation_for(n: int, cand: Candidate) -> Citation:

@@ -93,7 +93,8 @@ class Assistant:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         query = understand(question, history, region, self.known_regions)
-        passages = self.retriever.retrieve(query, mode=mode)
+        # Retrieve more than the answer uses: region scoping filters, and evals rank @10.
+        passages = self.retriever.retrieve(query, k=max(10, 2 * self.settings.top_k), mode=mode)
         t1 = time.perf_counter()
         timings["retrieve"] = (t1 - t0) * 1000
         answer = self.answerer.run(query, passages)

@@ -37,6 +37,7 @@ class Query:
     english: bool
     iso_codes: tuple[str, ...]
     is_followup: bool
+    context: str = ""  # the earlier question a follow-up builds on
 
 
 def detect_regions(text: str) -> list[str]:
@@ -84,4 +85,5 @@ def understand(question: str, history: Sequence[Turn] = (), region: str | None =
         english=is_english(question),
         iso_codes=tuple(dict.fromkeys(ISO_CODE.findall(f"{question} {context}"))),
         is_followup=followup,
+        context=context,
     )

@@ -62,11 +62,28 @@ def blocks_from_lines(lines: list[Line]) -> list[Block]:
         current.append(line)
     if current:
         groups.append(current)
+    groups = _rejoin_broken_paragraphs(groups)
 
     blocks: list[Block] = []
     for group in groups:
         blocks.extend(_classify(group))
     return _attach_row_continuations(blocks)
+
+
+def _rejoin_broken_paragraphs(groups: list[list[Line]]) -> list[list[Line]]:
+    """PDF tables and text boxes put blank lines inside sentences: a group that ends without
+    punctuation, followed by one that starts in lower case, is the same paragraph."""
+    out: list[list[Line]] = []
+    for group in groups:
+        prev = out[-1] if out else None
+        first = group[0].text
+        if (prev is not None and not prev[-1].text.endswith((".", "!", "?", ":"))
+                and first[:1].islower() and not ISO_ROW.match(first)
+                and prev[-1].page == group[0].page and not group[0].page_start):
+            prev.extend(group)
+            continue
+        out.append(list(group))
+    return out
 
 
 def _classify(group: list[Line]) -> list[Block]:

@@ -1,0 +1,213 @@
+"""Render a scored report: Markdown for people, a short stdout table, an optional bar chart.
+
+Example:
+    >>> fmt(0.8666), fmt(None), fmt(1234.5, ms=True)
+    ('0.867', '–', '1234')
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+# Summary metrics in display order, with the one-line meaning shown in report.md.
+SUMMARY_METRICS: tuple[tuple[str, str], ...] = (
+    ("answer_correctness", "all items: must_include met and nothing forbidden; or refused"),
+    ("answer_correctness_answerable", "answerable items only"),
+    ("answer_correctness_unanswerable", "unanswerable items only (refused)"),
+    ("citation_hit_rate", "answerable: some gold source hit by a citation"),
+    ("source_recall", "answerable: share of gold sources hit"),
+    ("refusal_accuracy", "refused == not answerable, all items"),
+    ("refusal_precision", "of refusals, share on unanswerable items"),
+    ("refusal_recall", "of unanswerable items, share refused"),
+    ("false_refusal_rate", "of answerable items, share refused (lower is better)"),
+    ("rule_agreement", "items with a gold rule: checker decided and verdict agrees"),
+    ("citation_precision", "cited quotes standing verbatim in the cited document"),
+    ("cited_sentence_share", "answer sentences carrying a [n] marker"),
+    ("retrieval_hit_at_1", "a gold passage ranked first"),
+    ("retrieval_hit_at_5", "a gold passage in the top 5"),
+    ("retrieval_mrr_at_10", "mean 1/rank of the first gold passage (top 10)"),
+    ("retrieval_ndcg_at_10", "nDCG@10 over gold sources"),
+    ("latency_p50_ms", "median end-to-end latency"),
+    ("latency_p95_ms", "95th percentile end-to-end latency"),
+)
+
+STDOUT_METRICS = ("answer_correctness", "citation_hit_rate", "refusal_accuracy",
+                  "false_refusal_rate", "rule_agreement", "citation_precision",
+                  "retrieval_hit_at_5", "retrieval_mrr_at_10", "latency_p50_ms", "latency_p95_ms")
+
+BREAKDOWN_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("n", "n"),
+    ("answer_correctness", "correct"),
+    ("citation_hit_rate", "cit. hit"),
+    ("source_recall", "src recall"),
+    ("refusal_accuracy", "refusal acc."),
+    ("rule_agreement", "rule agr."),
+    ("retrieval_hit_at_5", "hit@5"),
+    ("retrieval_mrr_at_10", "MRR@10"),
+    ("latency_p50_ms", "p50 ms"),
+)
+
+MAX_ANSWER_CHARS = 1500
+
+
+def fmt(value: Any, ms: bool = False) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.0f}" if ms else f"{value:.3f}"
+    return str(value)
+
+
+def _fmt_metric(key: str, value: Any) -> str:
+    return fmt(value, ms=key.endswith("_ms"))
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def _clip(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit].rstrip() + " …"
+
+
+def _quote_block(text: str) -> list[str]:
+    return ["> " + line if line else ">" for line in (text or "(empty)").splitlines()]
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    meta = report.get("meta", {})
+    s = report["summary"]
+    out: list[str] = ["# Evaluation report", ""]
+    for key in ("gold", "created_utc", "mode", "items_asked", "quick", "corpus", "batch",
+                "duration_s"):
+        if key in meta:
+            out.append(f"- **{key}**: {meta[key]}")
+    out += [(f"- **items**: {s['n']} ({s['n_answerable']} answerable, "
+             f"{s['n_unanswerable']} unanswerable); errors: {s['errors']}; "
+             f"citations: {s['n_citations']}; items with a gold rule: {s['n_rule']}; "
+             f"items with retrieval: {s['n_retrieval']}"), ""]
+
+    out += ["## Metrics", ""]
+    out += _table(["metric", "value", "meaning"],
+                  [[k, _fmt_metric(k, s.get(k)), meaning] for k, meaning in SUMMARY_METRICS])
+
+    lat = report.get("latency", {})
+    out += ["", "## Latency", ""]
+    rows = [["overall", fmt(lat.get("overall", {}).get("n")),
+             fmt(lat.get("overall", {}).get("p50_ms"), ms=True),
+             fmt(lat.get("overall", {}).get("p95_ms"), ms=True)]]
+    for group in ("per_stage", "per_type"):
+        for name, v in lat.get(group, {}).items():
+            label = f"stage: {name}" if group == "per_stage" else f"type: {name}"
+            rows.append([label, fmt(v["n"]), fmt(v["p50_ms"], ms=True), fmt(v["p95_ms"], ms=True)])
+    out += _table(["", "n", "p50 ms", "p95 ms"], rows)
+
+    for title, key in (("By question type", "by_type"), ("By region", "by_region")):
+        out += ["", f"## {title}", ""]
+        out += _table([key.split("_")[1]] + [h for _, h in BREAKDOWN_COLUMNS],
+                      [[name] + [_fmt_metric(k, agg.get(k)) for k, _ in BREAKDOWN_COLUMNS]
+                       for name, agg in report.get(key, {}).items()])
+
+    items = report.get("items", [])
+    wrong = [r for r in items if not r["correct"]]
+    out += ["", f"## Wrong answers ({len(wrong)})", ""]
+    if not wrong:
+        out.append("None.")
+    for r in wrong:
+        out += [f"### {r['id']} ({r['type']}, {r['region'] or 'no region'})"
+                + (f", follow-up of {r['followup_of']}" if r.get("followup_of") else ""), "",
+                f"**Why:** {r['reason']}", "", "**Question:**", ""]
+        out += _quote_block(r["question"])
+        out += ["", "**Answer:**" + (" (refused)" if r["refused"] else ""), ""]
+        out += _quote_block(_clip(r["answer"]))
+        out += ["", "**Gold answer:**", ""]
+        out += _quote_block(r["gold_answer"])
+        out.append("")
+
+    cit_miss = [r for r in items if r["citation_hit"] is False]
+    out += ["", f"## Citation misses ({len(cit_miss)})", ""]
+    out += _table(["id", "question", "cited docs", "gold docs"],
+                  [[r["id"], _clip(r["question"], 120),
+                    ", ".join(sorted({c["doc"] for c in r["cited"]})) or "(none)",
+                    ", ".join(sorted({g["doc"] for g in r["gold_sources"]}))]
+                   for r in cit_miss]) if cit_miss else ["None."]
+
+    rule_miss = [r for r in items if r["rule_agrees"] is False]
+    out += ["", f"## Rule disagreements ({len(rule_miss)})", ""]
+    out += _table(["id", "gold verdict", "status", "checker verdict"],
+                  [[r["id"], r["gold_verdict"], r["rule_status"], r["rule_verdict"] or "–"]
+                   for r in rule_miss]) if rule_miss else ["None."]
+
+    # `verbatim` is empty when no corpus was given, hence not strict.
+    not_verbatim = [(r["id"], c) for r in items
+                    for c, ok in zip(r["cited"], r["verbatim"], strict=False) if ok is False]
+    out += ["", f"## Quotes not verbatim in their document ({len(not_verbatim)})", ""]
+    out += _table(["id", "doc", "quote"], [[i, c["doc"], _clip(c["quote"], 200)]
+                                           for i, c in not_verbatim]) \
+        if not_verbatim else ["None."]
+
+    errors = [r for r in items if r.get("error")]
+    if errors or report.get("missing_outputs") or report.get("unknown_outputs"):
+        out += ["", "## Errors", ""]
+        out += [f"- {r['id']}: {r['error']}" for r in errors]
+        if report.get("unknown_outputs"):
+            out.append(f"- outputs without a gold item: {', '.join(report['unknown_outputs'])}")
+    if "gate" in report:
+        out += ["", "## Gate", ""]
+        failures = report["gate"]["failures"]
+        out += [f"- FAIL {f}" for f in failures] or ["All thresholds met."]
+    return "\n".join(out) + "\n"
+
+
+def summary_table(report: dict[str, Any]) -> str:
+    """A short plain-text table for stdout."""
+    s = report["summary"]
+    rows = [(k, _fmt_metric(k, s.get(k))) for k in STDOUT_METRICS]
+    width = max(len(k) for k, _ in rows)
+    lines = [f"{'items':<{width}}  {s['n']} ({s['n_answerable']} answerable, errors {s['errors']})"]
+    lines += [f"{k:<{width}}  {v}" for k, v in rows]
+    types = report.get("by_type", {})
+    if types:
+        lines.append("")
+        lines.append(f"{'type':<{width}}  correct  cit.hit  n")
+        for name, agg in types.items():
+            lines.append(f"{name:<{width}}  {fmt(agg['answer_correctness']):>7}  "
+                         f"{fmt(agg['citation_hit_rate']):>7}  {agg['n']}")
+    return "\n".join(lines)
+
+
+def write_chart(report: dict[str, Any], path: Path) -> Path | None:
+    """A bar chart of answer correctness per question type; None when matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # no display on servers and in CI
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    types = report.get("by_type", {})
+    names = list(types)
+    values = [types[n]["answer_correctness"] or 0.0 for n in names]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.bar(names, values, color="#3b6ea5")
+    ax.set_ylim(0, 1.15)  # room for the n= labels above full bars
+    ax.set_ylabel("answer correctness")
+    ax.set_title("Answer correctness per question type")
+    for i, n in enumerate(names):
+        ax.text(i, values[i] + 0.02, f"n={types[n]['n']}", ha="center", fontsize=8)
+    plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
