@@ -22,7 +22,7 @@ from datetime import date
 from assistant.query import Query
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
-from assistant.text import GENERIC, STOPWORDS, words
+from assistant.text import GENERIC, STOPWORDS, lexicon, words
 from assistant.values import Answer, Citation, Passage
 from ingest.chunk import AMOUNT_ROW, ISO_ROW, split_sentences
 
@@ -129,7 +129,9 @@ class ExtractiveAnswerer:
         if query.region and query.region_has_documents:
             # A question about one region is answered from that region's documents only.
             passages = [p for p in passages if query.region in p.chunk.regions]
-        passages = passages[: self.settings.top_k]
+        # A comparison reads more passages: each region needs its own.
+        width = self.settings.top_k * (2 if len(query.regions) >= 2 else 1)
+        passages = passages[:width]
         reason = self.refusal_reason(query, passages, unscoped)
         if reason is not None:
             return Answer(question=query.question, text=REFUSAL, refused=True,
@@ -158,6 +160,9 @@ class ExtractiveAnswerer:
             return []
         best = ranked[0].score
         chosen: list[Candidate] = []
+        if len(query.regions) >= 2 or _ASKS_FOR_REGIONS.search(query.question):
+            # A comparison needs each region's own statement, not the three best of one.
+            chosen = self._one_per_region(query, ranked, best)
         for cand in ranked:
             if len(chosen) >= self.settings.max_answer_sentences:
                 break
@@ -166,9 +171,34 @@ class ExtractiveAnswerer:
             if any(_overlap(cand.sentence, c.sentence) > 0.6 for c in chosen):
                 continue
             chosen.append(cand)
+        chosen = chosen[: self.settings.max_answer_sentences + 1]
         # Read in document order within a passage, passages in rank order.
         return sorted(chosen, key=lambda c: (c.passage.rank,
                                              c.passage.chunk.text.find(c.sentence)))
+
+
+    def _one_per_region(self, query: Query, ranked: list[Candidate],
+                        best: float) -> list[Candidate]:
+        wanted = list(query.regions) or self.retriever_regions()
+        picked: list[Candidate] = []
+        for region in wanted:
+            names = [region.lower(), *(n for n in lexicon()["regions"].get(region, []))]
+            for cand in ranked:
+                if cand.score < 0.25 * best or cand in picked:
+                    continue
+                text = cand.sentence.lower()
+                own_doc = cand.passage.chunk.regions == (region,)
+                if own_doc or any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text)
+                                  for n in names):
+                    picked.append(cand)
+                    break
+        return picked
+
+    def retriever_regions(self) -> list[str]:
+        return sorted({r for c in self.retriever.chunks for r in c.regions})
+
+
+_ASKS_FOR_REGIONS = re.compile(r"\b(vilka regioner|which regions|vilka län)\b", re.IGNORECASE)
 
 
 def passage_sentences(text: str) -> list[str]:

@@ -1,0 +1,25 @@
+"""The quality gate: the whole dev set through the real extractive pipeline, against thresholds.
+
+Fails when a metric drops below `evals/thresholds.toml` (measured values minus a small margin).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evals.run import main as evals_main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_dev_set_meets_thresholds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HJALP_INDEX_DIR", str(tmp_path / "index"))
+    code = evals_main([
+        "run", "--set", str(ROOT / "evals" / "dev.jsonl"), "--out", str(tmp_path / "reports"),
+        "--gate", str(ROOT / "evals" / "thresholds.toml"), "--no-chart",
+    ])
+    assert code == 0, "a metric fell below evals/thresholds.toml; see the printed table"
+    assert list((tmp_path / "reports").glob("*/report.md"))
