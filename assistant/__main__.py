@@ -61,6 +61,10 @@ def _run(args: argparse.Namespace, settings) -> int:
             print(f"Hoppade över {error}", file=sys.stderr)
         print(report.summary())
         return 1 if report.errors and not report.documents else 0
+    if args.command == "batch":
+        from assistant.batch import read_rows
+
+        read_rows(args.input)  # a malformed file fails before the model and index load
     assistant = Assistant.from_settings(settings)
     if args.command == "ask":
         answer = assistant.ask(args.question, region=args.region)

@@ -24,7 +24,7 @@ from ingest.load import DocMeta
 
 # ISO 9999 codes: class (04 … 30), subclass and optionally division, then the product name.
 ISO_ROW = re.compile(r"^(?:04|05|06|09|12|15|18|22|24|27|28|30)\d{2}(?:\d{2})?\s+[^\W\d]")
-AMOUNT_ROW = re.compile(r"\d[\d ]*\s?(?:kr|kronor|%)\b", re.IGNORECASE)
+AMOUNT_ROW = re.compile(r"\d[\d ]*\s?(?:kr|kronor|%)(?!\w)", re.IGNORECASE)
 _TERMINAL = (".", ":", ";", ",", "!", "?", "”", '"', ")")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:t\.ex|bl\.a|d\.v\.s|s\.k|m\.m|t\.o\.m|fr\.o\.m|o\.s\.v|p\.g\.a|ca|jfr|enl|resp|kap|nr"
@@ -175,6 +175,8 @@ def chunk_lines(lines: list[Line], doc: str, meta: DocMeta | None = None,
         draft = _Draft(section=_path(major, minor))
 
     for block in blocks_from_lines(lines):
+        if draft.blocks and block.page != draft.blocks[-1].page:
+            flush()  # a chunk's page and line range must point at one page
         if block.kind in ("heading", "major_heading"):
             if draft.body_size >= 150:
                 flush()

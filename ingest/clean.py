@@ -75,8 +75,11 @@ def join_hyphenated(lines: list[Line]) -> list[Line]:
         if prev is not None and _ends_with_split_word(prev.text) and line.text.strip():
             nxt = line.text.lstrip()
             first_word = re.split(r"[\s,.;:]", nxt, maxsplit=1)[0].lower()
-            if nxt[0].islower() and first_word not in _COORDINATORS:
+            acronym = re.search(r"\b[A-ZÅÄÖ0-9]{2,}-$", prev.text.rstrip())
+            if nxt[0].islower() and first_word not in _COORDINATORS and not acronym:
                 joined = prev.text.rstrip()[:-1] + nxt
+            elif acronym:
+                joined = prev.text.rstrip() + nxt  # "TBE-vaccin" keeps its hyphen
             elif nxt[0] == "/" or nxt[0].islower():
                 joined = prev.text.rstrip() + (" " if nxt[0] != "/" else "") + nxt
             else:

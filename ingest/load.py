@@ -136,7 +136,7 @@ def _read_text(path: Path) -> str:
 
 def _load_pdf(path: Path, max_pages: int) -> tuple[Page, ...]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(path)
@@ -159,6 +159,8 @@ def _load_pdf(path: Path, max_pages: int) -> tuple[Page, ...]:
                      for i, page in enumerate(reader.pages))
     except LoadError:
         raise
-    except (PdfReadError, ValueError, KeyError, OSError, TypeError, AttributeError) as exc:
+    # pypdf signals damage through many types (unsupported filters, limits, deep recursion).
+    except (PyPdfError, NotImplementedError, ValueError, KeyError, OSError, TypeError,
+            AttributeError, IndexError, RecursionError) as exc:
         raise LoadError(path, f"PDF:en är skadad och går inte att läsa ({type(exc).__name__}); "
                               "exportera den på nytt från källan.") from exc

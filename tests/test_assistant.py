@@ -1,0 +1,265 @@
+"""The whole assistant over a real temporary index of the bundled corpus: answers with verbatim
+citations, refusals, follow-ups, English, the batch runner and the CLI (as real subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.answer import REFUSAL
+from assistant.batch import BatchInputError, read_rows
+from assistant.pipeline import MAX_QUESTION_CHARS, Assistant
+from assistant.query import understand
+from assistant.values import Answer, Turn
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+NORRBOTTEN = "norrbotten-policy-hjalpmedelsforskrivning-2013.txt"
+OUTDOOR = "Vem förskriver en rollator för utomhusbruk i Norrbotten?"
+INDOOR_FOLLOWUP = "Och om hon i stället behöver en för inomhusbruk?"
+CLI_TIMEOUT = 180
+
+
+@pytest.fixture(scope="module")
+def assistant(bundled_index) -> Assistant:
+    settings, _ = bundled_index
+    return Assistant.from_settings(settings)
+
+
+@pytest.fixture(scope="module")
+def outdoor(assistant: Assistant) -> Answer:
+    return assistant.ask(OUTDOOR)
+
+
+def assert_cited(answer: Answer) -> None:
+    """Not refused, numbered markers in the text, every quote verbatim in its cited text."""
+    assert not answer.refused, answer.warnings
+    assert answer.text != REFUSAL
+    assert answer.citations
+    for n, c in enumerate(answer.citations, 1):
+        assert c.n == n
+        assert f"[{n}]" in answer.text
+        assert c.quote and c.quote in c.text
+        assert c.doc and c.title and c.location
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers == {c.n for c in answer.citations}
+
+
+def assert_refused(answer: Answer) -> None:
+    assert answer.refused
+    assert answer.citations == []
+    assert answer.text == REFUSAL
+    assert answer.warnings  # the reason is given
+
+
+# --- answers -------------------------------------------------------------------------------
+def test_norrbotten_outdoor_rollator_is_answered_from_the_norrbotten_policy(
+        outdoor: Answer) -> None:
+    assert_cited(outdoor)
+    assert "[1]" in outdoor.text
+    assert outdoor.citations[0].doc == NORRBOTTEN
+    assert all(c.doc == NORRBOTTEN for c in outdoor.citations)
+    assert outdoor.region == "Norrbotten"
+    assert "vårdcentral" in outdoor.text.lower()
+    # Every answer sentence is a verbatim quote: strip the markers and the lead-in.
+    for c in outdoor.citations:
+        assert c.quote.rstrip(".") in outdoor.text
+
+
+def test_answer_warns_about_an_old_source(outdoor: Answer) -> None:
+    assert any("2013" in w for w in outdoor.warnings)
+
+
+def test_answer_records_timings_passages_and_query(outdoor: Answer) -> None:
+    assert set(outdoor.timings_ms) >= {"retrieve", "answer"}
+    assert outdoor.passages and outdoor.passages[0].rank == 1
+    assert "rollator" in outdoor.query.lower()
+    data = outdoor.to_json()
+    json.dumps(data, ensure_ascii=False)  # serialisable
+    assert data["latency_ms"] >= 0
+
+
+def test_region_chosen_in_the_ui_scopes_the_answer(assistant: Assistant) -> None:
+    answer = assistant.ask("Vem förskriver en rollator för utomhusbruk?", region="Norrbotten")
+    assert_cited(answer)
+    assert answer.region == "Norrbotten"
+    assert all(c.doc == NORRBOTTEN for c in answer.citations)
+
+
+def test_region_without_documents_is_refused(assistant: Assistant) -> None:
+    answer = assistant.ask("Vilka regler gäller för förskrivning av rollator i Region "
+                           "Västmanland?")
+    assert_refused(answer)
+    assert answer.region == "Västmanland"
+    assert any("Västmanland" in w for w in answer.warnings)
+
+
+@pytest.mark.parametrize("question", [
+    "Vem förskriver hjälpmedel med ISO-kod 122299 i Norrbotten?",
+    "Vem får ordinera TBE-vaccin till vuxna?",
+])
+def test_question_about_something_absent_is_refused(assistant: Assistant,
+                                                    question: str) -> None:
+    assert_refused(assistant.ask(question))
+
+
+def test_followup_keeps_the_region_and_is_answered(assistant: Assistant,
+                                                   outdoor: Answer) -> None:
+    answer = assistant.ask(INDOOR_FOLLOWUP, history=[Turn(OUTDOOR, outdoor.text)])
+    assert_cited(answer)
+    assert answer.region == "Norrbotten"
+    assert all(c.doc == NORRBOTTEN for c in answer.citations)
+    assert "inomhus" in answer.text.lower()
+
+
+def test_english_question_is_answered(assistant: Assistant) -> None:
+    answer = assistant.ask("Who prescribes an outdoor rollator in Norrbotten?")
+    assert_cited(answer)
+    assert answer.citations[0].doc == NORRBOTTEN
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t "])
+def test_empty_question_is_handled(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused and answer.citations == []
+    assert answer.text and answer.warnings
+
+
+def test_overlong_question_is_shortened_with_a_warning(assistant: Assistant) -> None:
+    answer = assistant.ask(OUTDOOR + " " + "x" * (2 * MAX_QUESTION_CHARS))
+    assert len(answer.question) == MAX_QUESTION_CHARS
+    assert any("kortades" in w for w in answer.warnings)
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_every_retrieval_mode_returns_ranked_passages(assistant: Assistant, mode: str) -> None:
+    query = understand(OUTDOOR, known_regions=assistant.regions())
+    passages = assistant.retriever.retrieve(query, k=10, mode=mode)
+    assert [p.rank for p in passages] == list(range(1, len(passages) + 1))
+    assert [p.fused for p in passages] == sorted((p.fused for p in passages), reverse=True)
+    assert any(p.chunk.doc == NORRBOTTEN for p in passages[:5])
+    # The answer keeps the region's passages only, with their original ranks.
+    answer = assistant.ask(OUTDOOR, mode=mode)
+    ranks = [p.rank for p in answer.passages]
+    assert ranks == sorted(ranks) and answer.passages
+    assert all("Norrbotten" in p.chunk.regions for p in answer.passages)
+
+
+def test_status_and_regions_describe_the_index(assistant: Assistant, bundled_index) -> None:
+    _, report = bundled_index
+    status = assistant.status()
+    assert status.documents == 5
+    assert status.chunks == report.chunks
+    assert status.last_ingest
+    regions = assistant.regions()
+    assert {"Norrbotten", "Dalarna", "Stockholm", "Kronoberg"} <= set(regions)
+    assert "Västmanland" not in regions
+
+
+# --- batch and CLI as real subprocesses ----------------------------------------------------
+def cli(bundled_index, *args: str) -> subprocess.CompletedProcess[str]:
+    settings, _ = bundled_index
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HJALP_")}
+    # Query embeddings only, but keep any cache write out of data/.
+    env["HJALP_EMBEDDING_CACHE_DIR"] = str(settings.embedding_cache_dir)
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", "--index", str(settings.index_dir), *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT,
+    )
+
+
+BATCH_ROWS = [
+    {"id": "q1", "question": OUTDOOR},
+    {"id": "q2", "question": INDOOR_FOLLOWUP, "followup_of": "q1"},
+    {"id": "q3", "question": "Vilka regler gäller för rollator i Region Västmanland?"},
+    {"id": "q4", "question": "Who may prescribe assistive devices in Stockholm?"},
+]
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    return path
+
+
+def test_batch_output_follows_the_contract(bundled_index, tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "in.jsonl", BATCH_ROWS)
+    out = tmp_path / "ut" / "out.jsonl"
+    proc = cli(bundled_index, "batch", str(src), str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "4 frågor" in proc.stdout
+
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(BATCH_ROWS)
+    results = [json.loads(line) for line in lines]
+    assert [r["id"] for r in results] == [r["id"] for r in BATCH_ROWS]
+    for r in results:
+        assert {"id", "answer", "refused", "citations", "rule_check", "latency_ms"} <= set(r)
+        assert isinstance(r["answer"], str) and r["answer"]
+        assert isinstance(r["refused"], bool)
+        assert isinstance(r["latency_ms"], int | float) and r["latency_ms"] >= 0
+        assert isinstance(r["rule_check"], dict) and "status" in r["rule_check"]
+        assert r["rule_check"]["status"] in {"verified", "corrected", "conflict",
+                                             "not_checkable"}
+        assert isinstance(r["citations"], list)
+        for c in r["citations"]:
+            assert {"doc", "quote", "text"} <= set(c)
+            assert c["quote"] in c["text"]
+        assert r["refused"] == (r["citations"] == [])
+
+    q1, q2, q3, q4 = results
+    assert not q1["refused"] and q1["citations"][0]["doc"] == NORRBOTTEN
+    assert not q2["refused"], q2  # answered in q1's conversation
+    assert q2["citations"][0]["doc"] == NORRBOTTEN
+    assert q2.get("region", "Norrbotten") == "Norrbotten"
+    assert q3["refused"] and q3["answer"] == REFUSAL
+    assert not q4["refused"]
+
+
+def test_malformed_batch_line_is_named_and_exits_2(bundled_index, tmp_path: Path) -> None:
+    src = tmp_path / "trasig.jsonl"
+    src.write_text(json.dumps({"id": "q1", "question": OUTDOOR}, ensure_ascii=False)
+                   + "\n{inte json\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    proc = cli(bundled_index, "batch", str(src), str(out))
+    assert proc.returncode == 2
+    assert "trasig.jsonl rad 2" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("lines", "message"), [
+    (['{"id": "q1", "question": "Fråga?"}', "[1, 2]"], "rad 2: 'id' och 'question' krävs"),
+    (['{"id": "q1"}'], "rad 1: 'id' och 'question' krävs"),
+    (['{"question": "Fråga?"}'], "rad 1: 'id' och 'question' krävs"),
+    (['{"id": "q1", "question": "Fråga?"}', '{"id": "q2", "question": "Och?", '
+      '"followup_of": "q9"}'], "rad 2: followup_of 'q9'"),
+    (['{"id": "q1", "question": "Fråga?"}', "", "{trasig"], "rad 3: ogiltig JSON"),
+])
+def test_read_rows_names_the_malformed_line(tmp_path: Path, lines: list[str],
+                                            message: str) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(BatchInputError) as info:
+        read_rows(src)
+    assert str(info.value).startswith("in.jsonl rad ")
+    assert message in str(info.value)
+
+
+def test_cli_ask_json_output_parses(bundled_index) -> None:
+    proc = cli(bundled_index, "ask", OUTDOOR, "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["question"] == OUTDOOR
+    assert data["refused"] is False
+    assert data["citations"][0]["doc"] == NORRBOTTEN
+    assert data["citations"][0]["quote"] in data["citations"][0]["text"]
+    assert "[1]" in data["answer"]
+    assert {"rule_check", "latency_ms", "warnings"} <= set(data)
