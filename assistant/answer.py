@@ -44,6 +44,8 @@ class ExtractiveAnswerer:
         self.retriever = retriever
         self.settings = settings
         self.analyzer = retriever.analyzer
+        # Every word the corpus uses, to tell a specific term the documents never mention.
+        self.corpus_words = {w for c in retriever.chunks for w in words(c.text)}
 
     # --- refusal -------------------------------------------------------------------------
     def key_terms(self, query: Query) -> dict[str, float]:
@@ -70,7 +72,7 @@ class ExtractiveAnswerer:
             return f"Det finns inget dokument från Region {query.region} i underlaget."
         if not passages:
             return "Inga relevanta textstycken hittades."
-        corpus_text = self._corpus_words()
+        corpus_text = self.corpus_words
         for code in query.iso_codes:
             if code not in corpus_text:
                 return f"ISO-koden {code} finns inte i dokumenten."
@@ -97,11 +99,6 @@ class ExtractiveAnswerer:
         for p in passages[:3]:
             top_terms.update(self.analyzer.terms(f"{p.chunk.section}\n{p.chunk.text}"))
         return sum(w for t, w in terms.items() if t in top_terms) / sum(terms.values())
-
-    def _corpus_words(self) -> set[str]:
-        if not hasattr(self, "_words"):
-            self._words = {w for c in self.retriever.chunks for w in words(c.text)}
-        return self._words
 
     # --- selection -----------------------------------------------------------------------
     def candidates(self, query: Query, passages: list[Passage]) -> list[Candidate]:

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from assistant.answer import REFUSAL, ExtractiveAnswerer
+from assistant.answer import ExtractiveAnswerer
 from assistant.embeddings import make_embeddings
 from assistant.query import understand
 from assistant.retrieve import HybridRetriever
@@ -101,6 +101,4 @@ class Assistant:
         timings["answer"] = (time.perf_counter() - t1) * 1000
         answer.timings_ms = timings
         answer.warnings = warnings + answer.warnings
-        if answer.refused:
-            answer.text = REFUSAL
         return answer

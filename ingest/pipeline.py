@@ -92,8 +92,7 @@ def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bo
         try:
             manifest.update(read_manifest(folder))
         except LoadError as exc:
-            manifest_error = str(exc)
-            return IngestReport(errors=[manifest_error], seconds=time.perf_counter() - start)
+            return IngestReport(errors=[str(exc)], seconds=time.perf_counter() - start)
 
     indexer = indexer or Indexer(settings)
     report = IngestReport()
