@@ -22,7 +22,6 @@ from ingest.chunk import chunk_lines
 from ingest.clean import clean_pages
 from ingest.index import IndexCounts, Indexer
 from ingest.load import (
-    SUPPORTED_SUFFIXES,
     DocMeta,
     LoadError,
     load_document,
@@ -101,9 +100,6 @@ def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bo
         if hasattr(bar, "set_postfix_str"):
             bar.set_postfix_str(path.name[:40])
         try:
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                raise LoadError(path, f"filtypen '{path.suffix or '(ingen)'}' stöds inte; "
-                                      "använd PDF, .txt eller .md.")
             chunks = chunk_document(path, resolve_meta(path, manifest), settings)
         except LoadError as exc:
             report.errors.append(str(exc))
