@@ -66,23 +66,22 @@ class ExtractiveAnswerer:
             terms[term] = self.retriever.idf(term)
         return terms
 
-    def refusal_reason(self, query: Query, passages: list[Passage],
+    def refusal_reason(self, query: Query, passages: list[Passage], terms: dict[str, float],
                        unscoped: list[Passage] | None = None) -> str | None:
         if query.region and not query.region_has_documents:
             return f"Det finns inget dokument från Region {query.region} i underlaget."
         if not passages:
             return "Inga relevanta textstycken hittades."
-        corpus_text = self.corpus_words
         for code in query.iso_codes:
-            if code not in corpus_text:
+            if code not in self.corpus_words:
                 return f"ISO-koden {code} finns inte i dokumenten."
         for entity in re.findall(r"\b([A-Za-zÅÄÖåäö0-9]{2,})-[a-zåäö]{3,}", query.question):
-            if entity.lower() not in corpus_text and not query.english:
+            if entity.lower() not in self.corpus_words and not query.english:
                 return f"'{entity}' nämns inte i dokumenten."
-        coverage = self.coverage(query, passages)
+        coverage = self.coverage(terms, passages)
         if unscoped is not None and query.region:
             # The answer exists, but for another region: say so rather than borrow it.
-            elsewhere = self.coverage(query, unscoped)
+            elsewhere = self.coverage(terms, unscoped)
             if elsewhere - coverage >= self.settings.region_gap:
                 return (f"Dokumenten från Region {query.region} tar inte upp detta "
                         f"(det som finns gäller andra regioner).")
@@ -90,19 +89,18 @@ class ExtractiveAnswerer:
             return f"Frågans nyckelord täcks bara till {coverage:.0%} av de bästa textstyckena."
         return None
 
-    def coverage(self, query: Query, passages: list[Passage]) -> float:
-        """IDF-weighted share of the question's key terms found in the best passages."""
-        terms = self.key_terms(query)
+    def coverage(self, terms: dict[str, float], passages: list[Passage]) -> float:
+        """IDF-weighted share of the question's key `terms` found in the best passages."""
         if not terms:
             return 1.0
         top_terms: set[str] = set()
         for p in passages[:3]:
-            top_terms.update(self.analyzer.terms(f"{p.chunk.section}\n{p.chunk.text}"))
+            top_terms.update(self.retriever.chunk_terms[p.chunk.id])
         return sum(w for t, w in terms.items() if t in top_terms) / sum(terms.values())
 
     # --- selection -----------------------------------------------------------------------
-    def candidates(self, query: Query, passages: list[Passage]) -> list[Candidate]:
-        terms = self.key_terms(query)
+    def candidates(self, query: Query, passages: list[Passage],
+                   terms: dict[str, float]) -> list[Candidate]:
         expansion = set(self.analyzer.terms(query.text)) - set(terms)
         wants = _intent(query.question)
         out: list[Candidate] = []
@@ -129,12 +127,13 @@ class ExtractiveAnswerer:
         # A comparison reads more passages: each region needs its own.
         width = self.settings.top_k * (2 if len(query.regions) >= 2 else 1)
         passages = passages[:width]
-        reason = self.refusal_reason(query, passages, unscoped)
+        terms = self.key_terms(query)
+        reason = self.refusal_reason(query, passages, terms, unscoped)
         if reason is not None:
             return Answer(question=query.question, text=REFUSAL, refused=True,
                           warnings=[reason], passages=passages, query=query.text,
                           region=query.region)
-        chosen = self.select(query, passages)
+        chosen = self.select(query, passages, terms)
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
         parts: list[str] = []
@@ -151,8 +150,9 @@ class ExtractiveAnswerer:
                       warnings=source_warnings(citations), passages=passages, query=query.text,
                       region=query.region)
 
-    def select(self, query: Query, passages: list[Passage]) -> list[Candidate]:
-        ranked = self.candidates(query, passages)
+    def select(self, query: Query, passages: list[Passage],
+               terms: dict[str, float]) -> list[Candidate]:
+        ranked = self.candidates(query, passages, terms)
         if not ranked:
             return []
         best = ranked[0].score
@@ -176,7 +176,7 @@ class ExtractiveAnswerer:
 
     def _one_per_region(self, query: Query, ranked: list[Candidate],
                         best: float) -> list[Candidate]:
-        wanted = list(query.regions) or self.retriever_regions()
+        wanted = list(query.regions) or self.retriever.regions
         picked: list[Candidate] = []
         for region in wanted:
             names = [region.lower(), *(n for n in lexicon()["regions"].get(region, []))]
@@ -190,9 +190,6 @@ class ExtractiveAnswerer:
                     picked.append(cand)
                     break
         return picked
-
-    def retriever_regions(self) -> list[str]:
-        return sorted({r for c in self.retriever.chunks for r in c.regions})
 
 
 _ASKS_FOR_REGIONS = re.compile(r"\b(vilka regioner|which regions|vilka län)\b", re.IGNORECASE)

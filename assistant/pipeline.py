@@ -59,7 +59,7 @@ class Assistant:
         """Rebuild the in-memory BM25 index from the store (after an ingest)."""
         self.retriever = HybridRetriever.from_store(self.store, self.settings)
         self.answerer = ExtractiveAnswerer(self.retriever, self.settings)
-        self.known_regions = sorted({r for c in self.retriever.chunks for r in c.regions})
+        self.known_regions = self.retriever.regions
 
     def ingest(self, paths: Sequence[Any] | None = None, progress: bool = True) -> Any:
         from ingest.index import Indexer

@@ -51,6 +51,9 @@ class HybridRetriever:
         corpus = [self.analyzer.terms(f"{c.section}\n{c.text}") for c in chunks]
         self.bm25 = BM25Okapi(corpus) if chunks else None
         self.doc_freq = self._doc_freq(corpus)
+        # Kept so that answering can test term coverage without analysing chunks again.
+        self.chunk_terms = {c.id: frozenset(t) for c, t in zip(chunks, corpus, strict=True)}
+        self.regions = sorted({r for c in chunks for r in c.regions})
 
     @classmethod
     def from_store(cls, store: Any, settings: Settings) -> HybridRetriever:
