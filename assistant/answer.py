@@ -22,7 +22,7 @@ from datetime import date
 from assistant.query import Query
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
-from assistant.text import GENERIC, STOPWORDS, lexicon, words
+from assistant.text import GENERIC, STOPWORDS, find_phrase, lexicon, words
 from assistant.values import Answer, Citation, Passage
 from ingest.chunk import AMOUNT_ROW, ISO_ROW, split_sentences
 
@@ -185,8 +185,7 @@ class ExtractiveAnswerer:
                     continue
                 text = cand.sentence.lower()
                 own_doc = cand.passage.chunk.regions == (region,)
-                if own_doc or any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text)
-                                  for n in names):
+                if own_doc or any(find_phrase(text, n) for n in names):
                     picked.append(cand)
                     break
         return picked

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from assistant.text import ISO_CODE, expand_query, is_english, lexicon
+from assistant.text import ISO_CODE, expand_query, find_phrase, is_english, lexicon
 from assistant.values import Turn
 
 _FOLLOWUP_START = re.compile(
@@ -46,7 +46,7 @@ def detect_regions(text: str) -> list[str]:
     found: list[tuple[int, str]] = []
     for region, names in lexicon().get("regions", {}).items():
         for name in names:
-            m = re.search(rf"(?<![\wåäö]){re.escape(name)}(?![\wåäö])", lowered)
+            m = find_phrase(lowered, name)
             if m:
                 found.append((m.start(), region))
                 break

@@ -115,12 +115,17 @@ class Analyzer:
         return out
 
 
+def find_phrase(lowered: str, phrase: str) -> re.Match[str] | None:
+    """Where `phrase` stands as whole words in already lower-cased text ('lift' not in 'shift')."""
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", lowered)
+
+
 def expand_query(text: str) -> str:
     """Append the lexicon's corpus words for synonyms and English terms found in the question."""
     lowered = f" {text.lower()} "
     extra: list[str] = []
     for key, value in lexicon().get("synonyms", {}).items():
-        if re.search(rf"(?<![\wåäö]){re.escape(key)}(?![\wåäö])", lowered):
+        if find_phrase(lowered, key):
             extra.extend(value if isinstance(value, list) else [value])
     return text if not extra else f"{text} {' '.join(dict.fromkeys(extra))}"
 
