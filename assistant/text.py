@@ -19,8 +19,10 @@ from typing import Iterable
 import snowballstemmer
 import yaml
 
+from ingest.chunk import ISO_CODE_PATTERN
+
 WORD = re.compile(r"[0-9a-zåäöéüæø]+(?:-[0-9a-zåäöéüæø]+)*")
-ISO_CODE = re.compile(r"\b(?:04|05|06|09|12|15|18|22|24|27|28|30)\d{2}(?:\d{2})?\b")
+ISO_CODE = re.compile(rf"\b{ISO_CODE_PATTERN}\b")
 LEXICON_PATH = Path(__file__).with_name("data") / "lexicon.yaml"
 
 STOPWORDS = frozenset("""

@@ -23,7 +23,8 @@ from ingest.clean import Line
 from ingest.load import DocMeta
 
 # ISO 9999 codes: class (04 … 30), subclass and optionally division, then the product name.
-ISO_ROW = re.compile(r"^(?:04|05|06|09|12|15|18|22|24|27|28|30)\d{2}(?:\d{2})?\s+[^\W\d]")
+ISO_CODE_PATTERN = r"(?:04|05|06|09|12|15|18|22|24|27|28|30)\d{2}(?:\d{2})?"
+ISO_ROW = re.compile(rf"^{ISO_CODE_PATTERN}\s+[^\W\d]")
 AMOUNT_ROW = re.compile(r"\d[\d ]*\s?(?:kr|kronor|%)(?!\w)", re.IGNORECASE)
 _TERMINAL = (".", ":", ";", ",", "!", "?", "”", '"', ")")
 _ABBREVIATION = re.compile(
