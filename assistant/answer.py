@@ -51,7 +51,9 @@ class ExtractiveAnswerer:
     def key_terms(self, query: Query) -> dict[str, float]:
         """Question terms worth checking, weighted by IDF; generic domain words are left out."""
         terms: dict[str, float] = {}
-        for word in words(f"{query.question} {query.context}"):
+        # An English question's meaning is in its Swedish translations (the lexicon expansion).
+        source = query.text if query.english else f"{query.question} {query.context}"
+        for word in words(source):
             if word in STOPWORDS or len(word) < 3 or word in GENERIC:
                 continue
             stems = self.analyzer.word_terms(word)
@@ -108,7 +110,11 @@ class ExtractiveAnswerer:
             prior = 1.0 / (1 + 0.35 * (p.rank - 1))
             for sentence in passage_sentences(p.chunk.text):
                 sentence_terms = set(self.analyzer.terms(sentence))
-                if not sentence_terms or _is_fragment(sentence):
+                if is_row(sentence):
+                    # A row says what it says under its table's heading ("Egenavgift 2025").
+                    heading = row_heading(p.chunk.text, p.chunk.section, sentence)
+                    sentence_terms |= set(self.analyzer.terms(f"{p.chunk.section} {heading}"))
+                if not sentence_terms or (_is_fragment(sentence) and not is_row(sentence)):
                     continue
                 score = sum(w for t, w in terms.items() if t in sentence_terms)
                 score += 0.3 * sum(self.retriever.idf(t) for t in expansion & sentence_terms)
@@ -143,7 +149,7 @@ class ExtractiveAnswerer:
                 numbers[chunk.id] = len(numbers) + 1
                 citations.append(citation_for(numbers[chunk.id], cand))
             n = numbers[chunk.id]
-            parts.append(f"{_as_sentence(cand.sentence)} [{n}]")
+            parts.append(f"{_in_context(cand)} [{n}]")
         lead = _lead(citations)
         text = f"{lead}{' '.join(parts)}"
         return Answer(question=query.question, text=text, citations=citations,
@@ -194,6 +200,23 @@ class ExtractiveAnswerer:
 _ASKS_FOR_REGIONS = re.compile(r"\b(vilka regioner|which regions|vilka län)\b", re.IGNORECASE)
 
 
+def is_row(text: str) -> bool:
+    """A table row: ISO-coded product row or a short line with an amount."""
+    return bool(ISO_ROW.match(text) or (AMOUNT_ROW.search(text) and len(text) < 200))
+
+
+def row_heading(text: str, section: str, row: str) -> str:
+    """The nearest line above `row` in a chunk that is not itself a row: its table's header."""
+    heading = section.split(" > ")[-1].strip()
+    for line in text.split("\n"):
+        line = line.strip()
+        if line == row:
+            break
+        if line and not is_row(line):
+            heading = line
+    return heading
+
+
 def passage_sentences(text: str) -> list[str]:
     """Sentences of a chunk; table rows (ISO-coded or priced) stay whole."""
     out: list[str] = []
@@ -201,7 +224,7 @@ def passage_sentences(text: str) -> list[str]:
         block = block.strip()
         if not block:
             continue
-        if ISO_ROW.match(block) or (AMOUNT_ROW.search(block) and len(block) < 200):
+        if is_row(block):
             out.append(block)
         else:
             out.extend(split_sentences(block))
@@ -269,6 +292,16 @@ def _lead(citations: list[Citation]) -> str:
     if len(titles) == 1:
         return f"Enligt {titles[0]}: "
     return "Enligt dokumenten: "
+
+
+def _in_context(cand: Candidate) -> str:
+    """A table row means little without its table's heading ("Hörapparat** 800 kr")."""
+    sentence = _as_sentence(cand.sentence)
+    chunk = cand.passage.chunk
+    heading = row_heading(chunk.text, chunk.section, cand.sentence)
+    if is_row(cand.sentence) and heading and heading.lower() not in sentence.lower():
+        return f"{heading}: {sentence}"
+    return sentence
 
 
 def _as_sentence(text: str) -> str:

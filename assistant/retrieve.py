@@ -59,6 +59,11 @@ class HybridRetriever:
     def from_store(cls, store: Any, settings: Settings) -> HybridRetriever:
         return cls(store, all_chunks(store), settings)
 
+    def _fuse(self, results: list[tuple[Chunk, float]]) -> list[float]:
+        if self.settings.fusion == "dbsf":
+            return _dbsf(results)
+        return _rrf(results, self.settings.rrf_k)
+
     @staticmethod
     def _doc_freq(corpus: list[list[str]]) -> dict[str, int]:
         df: dict[str, int] = {}
@@ -93,18 +98,20 @@ class HybridRetriever:
     def retrieve(self, query: Query, k: int | None = None, mode: str = "hybrid") -> list[Passage]:
         k = k or self.settings.top_k
         hits: dict[str, _Hit] = {}
-        rrf = self.settings.rrf_k
         if mode in ("hybrid", "dense"):
-            for rank, (chunk, sim) in enumerate(self.dense(query.text, self.settings.dense_k), 1):
+            dense = self.dense(query.text, self.settings.dense_k)
+            for rank, ((chunk, sim), part) in enumerate(zip(dense, self._fuse(dense),
+                                                             strict=True), 1):
                 hit = hits.setdefault(chunk.id, _Hit(chunk))
                 hit.dense, hit.dense_rank = sim, rank
-                hit.fused += 1.0 / (rrf + rank)
+                hit.fused += part
         if mode in ("hybrid", "bm25"):
-            for rank, (chunk, score) in enumerate(self.sparse(query.text, self.settings.sparse_k),
-                                                  1):
+            sparse = self.sparse(query.text, self.settings.sparse_k)
+            for rank, ((chunk, score), part) in enumerate(zip(sparse, self._fuse(sparse),
+                                                               strict=True), 1):
                 hit = hits.setdefault(chunk.id, _Hit(chunk))
                 hit.sparse, hit.sparse_rank = score, rank
-                hit.fused += 1.0 / (rrf + rank)
+                hit.fused += part
         wanted = set(query.regions)
         if wanted:
             for hit in hits.values():
@@ -114,6 +121,24 @@ class HybridRetriever:
         return [Passage(chunk=h.chunk, rank=i, fused=h.fused, dense=h.dense, sparse=h.sparse,
                         dense_rank=h.dense_rank, sparse_rank=h.sparse_rank)
                 for i, h in enumerate(ranked, 1)]
+
+
+def _rrf(results: list[tuple[Chunk, float]], k: int) -> list[float]:
+    """Reciprocal rank fusion: only the rank counts."""
+    return [1.0 / (k + rank) for rank in range(1, len(results) + 1)]
+
+
+def _dbsf(results: list[tuple[Chunk, float]]) -> list[float]:
+    """Distribution-based score fusion: scores scaled by their list's mean ± 3 standard
+    deviations, so a clear BM25 winner keeps its margin while near-equal cosine similarities
+    stay near-equal (RRF would turn both into the same rank steps)."""
+    if not results:
+        return []
+    scores = [s for _, s in results]
+    mean = sum(scores) / len(scores)
+    sd = math.sqrt(sum((s - mean) ** 2 for s in scores) / len(scores)) or 1.0
+    low, high = mean - 3 * sd, mean + 3 * sd
+    return [min(1.0, max(0.0, (s - low) / (high - low))) for s in scores]
 
 
 class LangChainHybridRetriever(BaseRetriever):

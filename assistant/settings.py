@@ -53,6 +53,9 @@ class Settings:
     # Retrieval
     dense_k: int = 30
     sparse_k: int = 30
+    # "dbsf" (distribution-based score fusion) or "rrf" (reciprocal rank). On the dev set DBSF
+    # retrieves better (hit@1 0.70 vs 0.68, hit@5 0.93 vs 0.90) with equal answer accuracy.
+    fusion: str = "dbsf"
     rrf_k: int = 10  # dev set: k=10 ties k=20/60 on accuracy and refuses one more correctly
     top_k: int = 5
     region_boost: float = 1.5  # multiplies the fused score of chunks from the asked region

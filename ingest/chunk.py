@@ -78,8 +78,10 @@ def _rejoin_broken_paragraphs(groups: list[list[Line]]) -> list[list[Line]]:
     for group in groups:
         prev = out[-1] if out else None
         first = group[0].text
+        # A bare "150 kr 300 kr" is the price cells of the row text above it.
+        amounts_only = bool(AMOUNT_ROW.search(first)) and not AMOUNT_ROW.sub("", first).strip()
         if (prev is not None and not prev[-1].text.endswith((".", "!", "?", ":"))
-                and first[:1].islower() and not ISO_ROW.match(first)
+                and (first[:1].islower() or amounts_only) and not ISO_ROW.match(first)
                 and prev[-1].page == group[0].page and not group[0].page_start):
             prev.extend(group)
             continue
@@ -102,6 +104,11 @@ def _classify(group: list[Line]) -> list[Block]:
                 *_classify(group[1:])]
     if all(AMOUNT_ROW.search(t) for t in texts) and len(texts) > 1:
         return [_block([ln], "row") for ln in group]
+    # "Läkarbesök Patientavgift Uteblivandeavgift" above priced rows: a table's header.
+    if len(group) > 1 and _looks_like_heading(texts[0]) and all(
+            AMOUNT_ROW.search(t) for t in texts[1:]):
+        return [_block(group[:1], "major_heading" if major else "heading"),
+                *(_block([ln], "row") for ln in group[1:])]
     return [_block(group, "body")]
 
 
@@ -179,7 +186,8 @@ def chunk_lines(lines: list[Line], doc: str, meta: DocMeta | None = None,
         if draft.blocks and block.page != draft.blocks[-1].page:
             flush()  # a chunk's page and line range must point at one page
         if block.kind in ("heading", "major_heading"):
-            if draft.body_size >= 150:
+            # A new part of the document ("Bilaga C …") always starts a new chunk.
+            if draft.body_size >= 150 or (block.kind == "major_heading" and draft.body_size):
                 flush()
             if block.kind == "major_heading":
                 major, minor = block.text, ""
