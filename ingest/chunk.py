@@ -157,6 +157,7 @@ def split_sentences(text: str) -> list[str]:
 class _Draft:
     section: tuple[str, ...]
     blocks: list[Block] = field(default_factory=list)
+    region: str | None = None  # in a multi-region document: whose answer this text is
 
     @property
     def size(self) -> int:
@@ -176,15 +177,25 @@ def chunk_lines(lines: list[Line], doc: str, meta: DocMeta | None = None,
     minor = ""
     draft = _Draft(section=())
 
+    region: str | None = None
+
     def flush() -> None:
         nonlocal draft
         if draft.blocks:
             drafts.append(draft)
-        draft = _Draft(section=_path(major, minor))
+        draft = _Draft(section=_path(major, minor), region=region)
 
     for block in blocks_from_lines(lines):
         if draft.blocks and block.page != draft.blocks[-1].page:
             flush()  # a chunk's page and line range must point at one page
+        named = _region_opening(block.text, meta.regions)
+        if named and named != region:
+            # A survey's next respondent ("Blekinge Ja sedan …") starts its own chunk, which
+            # then belongs to that region alone.
+            region = named
+            if draft.body_size:
+                flush()
+            draft.region = region
         if block.kind in ("heading", "major_heading"):
             # A new part of the document ("Bilaga C …") always starts a new chunk.
             if draft.body_size >= 150 or (block.kind == "major_heading" and draft.body_size):
@@ -213,6 +224,16 @@ def chunk_lines(lines: list[Line], doc: str, meta: DocMeta | None = None,
         draft.blocks.append(block)
     flush()
     return [_to_chunk(d, doc, meta) for d in drafts]
+
+
+def _region_opening(text: str, regions: tuple[str, ...]) -> str | None:
+    """The region a block opens with, in a document that speaks for several regions."""
+    if len(regions) < 2:
+        return None
+    for region in regions:
+        if re.match(rf"(?:Region\s+)?{re.escape(region)}(?!\w)", text):
+            return region
+    return None
 
 
 def _path(major: str, minor: str) -> tuple[str, ...]:
@@ -244,7 +265,7 @@ def _to_chunk(draft: _Draft, doc: str, meta: DocMeta) -> Chunk:
         text=text,
         title=meta.title,
         section=" > ".join(draft.section),
-        regions=meta.regions,
+        regions=(draft.region,) if draft.region else meta.regions,
         date=meta.date,
         doc_type=meta.doc_type,
         publisher=meta.publisher,

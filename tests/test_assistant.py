@@ -263,3 +263,17 @@ def test_cli_ask_json_output_parses(bundled_index) -> None:
     assert data["citations"][0]["quote"] in data["citations"][0]["text"]
     assert "[1]" in data["answer"]
     assert {"rule_check", "latency_ms", "warnings"} <= set(data)
+
+
+def test_a_table_row_is_read_under_the_nearest_header_above_it() -> None:
+    from assistant.answer import row_heading
+
+    text = ("Läkarbesök (även vid hembesök) Patientavgift Uteblivandeavgift\n"
+            "Utprovning av hjälpmedel av läkare primärvård 200 kr 400 kr\n"
+            "Besök annan vårdpersonal än läkare (även vid hembesök) "
+            "Patientavgift Uteblivandeavgift\n"
+            "Utprovning av hjälpmedel av annan vårdpersonal än läkare primärvård 150 kr 300 kr")
+    row = "Utprovning av hjälpmedel av annan vårdpersonal än läkare primärvård 150 kr 300 kr"
+    assert row_heading(text, "Bilaga C", row).startswith("Besök annan vårdpersonal")
+    assert row_heading("120606 Rollator Hembesök rekommenderas", "Bilaga Översikt",
+                       "120606 Rollator Hembesök rekommenderas") == "Bilaga Översikt"

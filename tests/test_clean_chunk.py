@@ -395,3 +395,43 @@ def test_corpus_rollator_row_is_whole_under_the_boundary_appendix(corpus_chunks)
     assert ROLLATOR_ROW in row_chunk.text.split("\n")
     assert "Gränsdragning" in row_chunk.section
     assert row_chunk.kind == "table_row"
+
+
+def test_survey_answers_are_chunked_per_responding_region() -> None:
+    text = textwrap.dedent("""\
+        Region Har ni frågan på agendan?
+
+        Blekinge Ja sedan dec 2023. En utredning gick på remiss till nämnderna.
+
+        Blekinges utredning baseras på en juridisk utredning om förskrivning.
+
+        Region Stockholm Nej, den här frågan diskuteras inte på politisk nivå.
+        """)
+    meta = DocMeta(title="Enkät", regions=("Blekinge", "Stockholm"))
+    chunks = chunk_lines(clean_pages([Page(text)]), doc="enkat.txt", meta=meta)
+    by_start = {" ".join(c.text.split()[:2]): c.regions for c in chunks}
+    assert by_start["Region Har"] == ("Blekinge", "Stockholm")  # the shared question row
+    assert by_start["Blekinge Ja"] == ("Blekinge",)
+    assert by_start["Region Stockholm"] == ("Stockholm",)
+    assert all(c.regions == ("Blekinge",) for c in chunks if "Blekinges" in c.text)
+    assert all(c.regions == ("Stockholm",) for c in chunks if "politisk" in c.text)
+
+
+def test_single_region_document_keeps_its_region_even_when_naming_others() -> None:
+    text = "Dalarna har gemensam policy med kommunerna.\n\nStockholm nämns som exempel här.\n"
+    chunks = chunk_lines(clean_pages([Page(text)]), doc="d.txt",
+                         meta=DocMeta(regions=("Dalarna",)))
+    assert {c.regions for c in chunks} == {("Dalarna",)}
+
+
+def test_table_header_line_above_priced_rows_becomes_their_heading() -> None:
+    text = textwrap.dedent("""\
+        Hörseltekniska hjälpmedel Egenavgift
+        Flyttkostnad (per flyttningstillfälle) 400 kr
+        Hörapparat** 800 kr
+        """)
+    chunks = chunk_lines(clean_pages([Page(text)]), doc="avg.txt")
+    assert len(chunks) == 1
+    assert chunks[0].section == "Hörseltekniska hjälpmedel Egenavgift"
+    assert chunks[0].kind == "table_row"
+    assert "Hörapparat** 800 kr" in chunks[0].text.split("\n")
