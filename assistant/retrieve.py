@@ -1,7 +1,8 @@
-"""Retrieve: hybrid dense (Chroma + e5) and sparse (Swedish BM25) search fused by reciprocal rank.
+"""Retrieve: hybrid dense (Chroma + e5) and sparse (Swedish BM25) search, fused.
 
-The two retrievers fail on different questions, so their ranks are fused (RRF); chunks from the
-region a question is about get a boost. `mode` selects "hybrid", "dense" or "bm25" so that the
+The two retrievers fail on different questions, so their results are fused: by default on their
+scores (DBSF), or on their ranks (RRF) by setting; chunks from the region a question is about
+get a boost. `mode` selects "hybrid", "dense" or "bm25" so that the
 evaluation can compare them on the same questions.
 
 Example:
