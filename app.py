@@ -44,7 +44,7 @@ EXAMPLES = (
 RULE_BADGES: dict[str, tuple[str, str, str]] = {
     "verified": ("Regelkontrollerad", "green", ":material/check_circle:"),
     "corrected": ("Korrigerad enligt regel", "orange", ":material/edit:"),
-    "conflict": ("Motstrider regel", "red", ":material/error:"),
+    "conflict": ("Reglerna går isär", "red", ":material/error:"),
     "not_checkable": ("Ej kontrollerad", "gray", ":material/help:"),
 }
 
@@ -330,6 +330,12 @@ def render_rule_check(rule_check: RuleCheck) -> None:
         details.append(f"Regelns utslag{rule}: {rule_check.verdict}")
     if rule_check.explanation and rule_check.status != "not_checkable":
         details.append(rule_check.explanation)
+    if rule_check.citation and rule_check.status != "not_checkable":
+        c = rule_check.citation
+        details.append(f"Regelns källa: {c.get('doc', '')}"
+                       + (f" – {c['section']}" if c.get("section") else "")
+                       + f": ”{c.get('quote', '')}”"
+                       + (f" (gäller {c['valid']})" if c.get("valid") else ""))
     if rule_check.missing_facts:
         details.append("Uppgifter som saknas för regelkontroll: "
                        + ", ".join(rule_check.missing_facts))

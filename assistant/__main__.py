@@ -31,6 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_batch = sub.add_parser("batch", help="besvara frågor från en JSONL-fil")
     p_batch.add_argument("input", type=Path)
     p_batch.add_argument("output", type=Path)
+    p_rules = sub.add_parser("rules", help="regelbasen: list, show ID, check, test")
+    p_rules.add_argument("action", choices=["list", "show", "check", "test"])
+    p_rules.add_argument("rule_id", nargs="?", help="regelns id (för show)")
+    p_rules.add_argument("--facts", default=None,
+                         help='fakta som JSON, t.ex. \'{"region": "Norrbotten", "age": 80}\'')
+    p_rules.add_argument("--question", default=None, help="läs fakta ur en fråga (för check)")
     return parser
 
 
@@ -50,7 +56,62 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _rules(args: argparse.Namespace) -> int:
+    """Rules need no model or index: list, show, check facts and run the YAML cases."""
+    from assistant.rules.cases import run_cases
+    from assistant.rules.check import ASK_FOR
+    from assistant.rules.engine import RuleBase
+    from assistant.rules.facts import extract_facts, infer_topics, normalize_facts
+
+    rulebase = RuleBase.load()
+    if args.action == "list":
+        for rule in rulebase.rules:
+            print(f"{rule.id:55} {rule.region:12} {rule.topic:18} {rule.then}")
+        print(f"{len(rulebase.rules)} regler")
+        return 0
+    if args.action == "show":
+        rule = rulebase.get(args.rule_id or "")
+        if rule is None:
+            print(f"Fel: ingen regel med id {args.rule_id!r}; se `rules list`.", file=sys.stderr)
+            return 2
+        print(json.dumps({"id": rule.id, "region": rule.region, "topic": rule.topic,
+                          "when": rule.when, "then": rule.then, "answer": rule.answer,
+                          "source": rule.source.to_json(), "valid": rule.validity,
+                          "overrides": list(rule.overrides), "notes": rule.notes,
+                          "warning": rule.warning, "file": rule.file},
+                         ensure_ascii=False, indent=2, default=str))
+        return 0
+    if args.action == "check":
+        if args.question:
+            extracted = extract_facts(args.question, rulebase=rulebase)
+            facts, topics, explicit = extracted.facts, extracted.topics, extracted.date_explicit
+        else:
+            try:
+                facts = normalize_facts(json.loads(args.facts or "{}"))
+            except json.JSONDecodeError as exc:
+                print(f"Fel: --facts är inte giltig JSON ({exc.msg}).", file=sys.stderr)
+                return 2
+            topics, explicit = infer_topics(facts), "date" in facts
+        decision = rulebase.decide(facts, date_explicit=explicit, topics=topics)
+        print(json.dumps({"facts": facts, "topics": list(topics), "verdict": decision.verdict,
+                          "rule": decision.rule.id if decision.rule else None,
+                          "conflict": decision.conflict,
+                          "missing_facts": [ASK_FOR.get(m, m) for m in decision.missing],
+                          "warnings": list(decision.warnings), "trace": list(decision.trace)},
+                         ensure_ascii=False, indent=2))
+        return 0
+    results = run_cases(rulebase)
+    for result in results:
+        if not result.ok:
+            print(f"FEL  {result.name}: {result.problem}")
+    failed = sum(not r.ok for r in results)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
 def _run(args: argparse.Namespace, settings) -> int:
+    if args.command == "rules":
+        return _rules(args)
     from assistant.batch import run_batch
     from assistant.pipeline import Assistant
 

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Sequence
 
 from assistant.answer import ExtractiveAnswerer
 from assistant.embeddings import make_embeddings
 from assistant.query import understand
 from assistant.retrieve import HybridRetriever
+from assistant.rules.check import RuleChecker, apply_to_answer
+from assistant.rules.engine import RuleBase
 from assistant.settings import Settings
 from assistant.store import chroma_client, open_store
 from assistant.values import Answer, Turn
@@ -39,6 +42,7 @@ class Assistant:
 
     def __init__(self, settings: Settings, embeddings: Any, client: Any) -> None:
         self.settings = settings
+        self.checker = RuleChecker(RuleBase.load()) if settings.rules_enabled else None
         self.embeddings = embeddings
         self.client = client
         self.store = open_store(settings, embeddings, client)
@@ -81,7 +85,7 @@ class Assistant:
                            last_ingest=read_state(self.settings).get("last_ingest"))
 
     def ask(self, question: str, history: Sequence[Turn] = (), region: str | None = None,
-            mode: str = "hybrid") -> Answer:
+            mode: str = "hybrid", as_of: date | None = None) -> Answer:
         question = (question or "").strip()
         if not question:
             return Answer(question="", text="Skriv en fråga om förskrivning av hjälpmedel.",
@@ -98,7 +102,13 @@ class Assistant:
         t1 = time.perf_counter()
         timings["retrieve"] = (t1 - t0) * 1000
         answer = self.answerer.run(query, passages)
-        timings["answer"] = (time.perf_counter() - t1) * 1000
+        t2 = time.perf_counter()
+        timings["answer"] = (t2 - t1) * 1000
+        if self.checker is not None and not answer.refused:
+            earlier = [t.question for t in history] if query.is_followup else []
+            result = self.checker.check(question, answer.text, earlier, query.region, as_of)
+            apply_to_answer(answer, result, self.retriever.chunks)
+            timings["rules"] = (time.perf_counter() - t2) * 1000
         answer.timings_ms = timings
         answer.warnings = warnings + answer.warnings
         return answer

@@ -62,6 +62,7 @@ class Settings:
 
     # Answering
     answer_mode: str = "extractive"
+    rules_enabled: bool = True  # the rule checker verifies or corrects decisive answers
     max_answer_sentences: int = 4
     # Refuse when less than this IDF-weighted share of the question's key terms occurs in the
     # top passages (calibrated on the dev set: the lowest answerable question scores 0.19).

@@ -22,6 +22,8 @@ SUMMARY_METRICS: tuple[tuple[str, str], ...] = (
     ("refusal_recall", "of unanswerable items, share refused"),
     ("false_refusal_rate", "of answerable items, share refused (lower is better)"),
     ("rule_agreement", "items with a gold rule: checker decided and verdict agrees"),
+    ("rule_agreement_gold_facts", "items with a gold rule: the rule base, given the gold facts, "
+                                  "reaches the gold verdict"),
     ("citation_precision", "cited quotes standing verbatim in the cited document"),
     ("cited_sentence_share", "answer sentences carrying a [n] marker"),
     ("retrieval_hit_at_1", "a gold passage ranked first"),
@@ -33,7 +35,8 @@ SUMMARY_METRICS: tuple[tuple[str, str], ...] = (
 )
 
 STDOUT_METRICS = ("answer_correctness", "citation_hit_rate", "refusal_accuracy",
-                  "false_refusal_rate", "rule_agreement", "citation_precision",
+                  "false_refusal_rate", "rule_agreement", "rule_agreement_gold_facts",
+                  "citation_precision",
                   "retrieval_hit_at_5", "retrieval_mrr_at_10", "latency_p50_ms", "latency_p95_ms")
 
 BREAKDOWN_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -152,6 +155,10 @@ def render_markdown(report: dict[str, Any]) -> str:
     # `verbatim` is empty when no corpus was given, hence not strict.
     not_verbatim = [(r["id"], c) for r in items
                     for c, ok in zip(r["cited"], r["verbatim"], strict=False) if ok is False]
+    gold_rule_miss = [r for r in report.get("rule_gold_facts", []) if not r["agrees"]]
+    out += ["", f"## Rule base vs gold facts: disagreements ({len(gold_rule_miss)})", ""]
+    out += [f"- {r['id']}: gold {r['gold']!r}, rule base {r['verdict']!r} ({r['rule']}); "
+            f"missing {r['missing']}" for r in gold_rule_miss] or ["None."]
     out += ["", f"## Quotes not verbatim in their document ({len(not_verbatim)})", ""]
     out += _table(["id", "doc", "quote"], [[i, c["doc"], _clip(c["quote"], 200)]
                                            for i, c in not_verbatim]) \

@@ -30,6 +30,7 @@ from evals.outputs import (
     output_to_json,
 )
 from evals.report import render_markdown, summary_table, write_chart
+from evals.rules_gold import gold_fact_agreement
 from evals.scoring import score
 from evals.textmatch import CorpusTexts
 
@@ -154,6 +155,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     duration = time.perf_counter() - start
     texts = CorpusTexts(corpus_dir)
     report = score(selected, outputs, doc_text=texts, known_doc=texts.exists)
+    gold_rules = gold_fact_agreement(selected)
+    report["summary"]["rule_agreement_gold_facts"] = gold_rules["rule_agreement_gold_facts"]
+    report["rule_gold_facts"] = gold_rules["rule_gold_fact_rows"]
     report["meta"] = {
         "command": "run",
         "gold": str(args.set),

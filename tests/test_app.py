@@ -183,7 +183,7 @@ def test_rule_status_labels_and_warnings():
         warnings=["Källan är från 2013."],
     )
     test = _render(answer)
-    assert any(":red-badge[" in v and "Motstrider regel" in v for v in _markdown_values(test))
+    assert any(":red-badge[" in v and "Reglerna går isär" in v for v in _markdown_values(test))
     assert [w.value for w in test.warning] == ["Källan är från 2013."]
     assert len(test.expander) == 1
     assert "hembesök krävs" in " ".join(c.value for c in test.caption)

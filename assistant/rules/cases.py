@@ -1,0 +1,58 @@
+"""YAML test cases beside the rules (facts in, verdict out), run by pytest and the CLI.
+
+Example:
+    >>> failures = [r for r in run_cases(RuleBase.load()) if not r.ok]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assistant.rules.engine import RULES_DIR, Decision, RuleBase
+from assistant.rules.facts import infer_topics, normalize_facts
+
+CASES_DIR = RULES_DIR / "tests"
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    name: str
+    ok: bool
+    problem: str
+    decision: Decision
+
+
+def load_cases(folder: Path = CASES_DIR) -> list[tuple[str, dict[str, Any]]]:
+    cases = []
+    for path in sorted(folder.glob("*.yaml")):
+        for case in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            cases.append((f"{path.stem}: {case['name']}", case))
+    return cases
+
+
+def run_case(rulebase: RuleBase, name: str, case: dict[str, Any]) -> CaseResult:
+    facts = normalize_facts(case["facts"])
+    decision = rulebase.decide(facts, date_explicit="date" in case["facts"],
+                               topics=case.get("topics") or infer_topics(facts))
+    problem = ""
+    if "missing" in case and (decision.verdict is not None
+                              or not set(case["missing"]) <= set(decision.missing)):
+        problem = f"expected missing {case['missing']}, got {decision.verdict or decision.missing}"
+    elif "verdict" in case:
+        if decision.verdict is None:
+            problem = f"no verdict (missing {list(decision.missing)}; {list(decision.trace)})"
+        elif str(case["verdict"]).lower() not in decision.verdict.lower():
+            rule = decision.rule.id if decision.rule else None
+            problem = f"verdict {decision.verdict!r} from {rule}, expected {case['verdict']!r}"
+    if not problem and "rule" in case and (decision.rule is None
+                                           or decision.rule.id != case["rule"]):
+        problem = f"decided by {decision.rule.id if decision.rule else None}, not {case['rule']}"
+    return CaseResult(name, not problem, problem, decision)
+
+
+def run_cases(rulebase: RuleBase, folder: Path = CASES_DIR) -> list[CaseResult]:
+    return [run_case(rulebase, name, case) for name, case in load_cases(folder)]

@@ -1,0 +1,200 @@
+"""Check: compare an answer with the rule that decides its question; verify or correct it.
+
+The model (or the extractive answerer) proposes, the rules decide:
+- `verified`: the answer states the rule's conclusion and nothing that contradicts it;
+- `corrected`: it did not (or said the opposite): the rule's conclusion, with the rule's own
+  citation, is put first in the answer, and the explanation says why;
+- `conflict`: several rules apply with different conclusions: shown, not guessed;
+- `not_checkable`: no rule applies, or facts are missing (named, e.g. "ange patientens ålder").
+
+Example:
+    >>> checker = RuleChecker(RuleBase.load())
+    >>> result = checker.check("Vem förskriver en utomhusrollator i Norrbotten till en 80-åring "
+    ...                        "utan hemsjukvård?", "… vårdcentralen i första hand …")
+    >>> result.rule_check.status
+    'verified'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Sequence
+
+from assistant.rules.engine import Decision, Rule, RuleBase
+from assistant.rules.facts import ExtractedFacts, extract_facts
+from assistant.text import stem
+from assistant.values import Answer, Chunk, Citation, RuleCheck
+from ingest.chunk import split_sentences
+
+# What to ask the prescriber for, per missing fact.
+ASK_FOR = {
+    "age": "ange patientens ålder",
+    "use": "ange om hjälpmedlet ska användas inomhus eller utomhus",
+    "home_care": "ange om patienten har hemsjukvård",
+    "housing": "ange boendeform (ordinärt eller särskilt boende)",
+    "can_reach_vardcentral": "ange om patienten kan ta sig till vårdcentralen",
+    "region": "ange region",
+    "iso_code": "ange hjälpmedlet eller dess ISO-kod",
+    "product": "ange vilket hjälpmedel det gäller",
+    "product_area": "ange vilket hjälpmedel det gäller",
+    "licensed": "ange om personen är legitimerad",
+    "profession": "ange yrke",
+    "orderer": "ange din utbildning (specialistsjuksköterska, 3 hp vaccinationskunskap …)",
+    "vaccine": "ange vaccin",
+    "sex": "ange patientens kön",
+    "birth_year": "ange patientens födelseår",
+    "school_year": "ange patientens årskurs",
+    "pregnant": "ange om patienten är gravid",
+    "date": "ange datum",
+    "fee_item": "ange vilket hjälpmedel avgiften gäller",
+    "fee_type": "ange vilken avgift som avses",
+    "staff": "ange vem som gör utprovningen (läkare eller annan vårdpersonal)",
+    "setting": "ange primärvård eller sjukhusvård",
+    "delegation_months": "ange hur länge delegeringen ska gälla",
+    "receiver_licensed": "ange om mottagaren är legitimerad",
+    "receiver_has_task_competence": "ange om mottagaren har kompetens för uppgiften",
+    "care_agreement": "ange om vårdgivaren har vårdavtal",
+    "employer": "ange arbetsgivare",
+    "training_completed": "ange om förskrivarutbildningen är genomgången",
+    "request": "ange vad frågan gäller (förskrivningsrätt, användarkonto …)",
+    "appointed_by_manager": "ange om verksamhetschefen har utsett personen",
+    "amount_kr": "ange hjälpmedlets värde i kronor",
+}
+
+_OPPOSITES = {
+    "kommun": ("landstingets ansvar", "landstinget ansvarar", "regionens ansvar",
+               "regionen ansvarar"),
+    "landsting": ("kommunens ansvar", "kommunerna ansvarar", "kommunernas ansvar"),
+    "region": ("kommunens ansvar", "kommunerna ansvarar", "kommunernas ansvar"),
+}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    rule_check: RuleCheck
+    rule: Rule | None
+    facts: ExtractedFacts
+    decision: Decision
+    conclusion: str = ""  # the sentence to put first when the answer is corrected
+
+
+class RuleChecker:
+    """Extracts facts, asks the rule base, and compares its verdict with the answer."""
+
+    def __init__(self, rulebase: RuleBase) -> None:
+        self.rulebase = rulebase
+
+    def check(self, question: str, answer_text: str, history: Sequence[str] = (),
+              region: str | None = None, as_of: date | None = None) -> CheckResult:
+        facts = extract_facts(question, history, region, as_of, self.rulebase)
+        decision = self.rulebase.decide(facts.facts, date_explicit=facts.date_explicit,
+                                        topics=facts.topics)
+        return self.judge(answer_text, facts, decision)
+
+    def judge(self, answer_text: str, facts: ExtractedFacts, decision: Decision) -> CheckResult:
+        rule = decision.rule
+        if decision.conflict and rule is not None:
+            verdicts = "; ".join(sorted({r.then for r in decision.applicable}))
+            check = RuleCheck(status="conflict", verdict=verdicts, rule_id=rule.id,
+                              citation=_citation(rule),
+                              explanation="Flera regler gäller med olika slutsatser: "
+                                          + " | ".join(decision.trace),
+                              warnings=decision.warnings)
+            return CheckResult(check, rule, facts, decision)
+        if decision.verdict is None or rule is None:
+            missing = tuple(ASK_FOR.get(m, f"ange {m}") for m in decision.missing)
+            explanation = ("Regeln kan inte avgöras utan fler uppgifter."
+                           if missing else "Ingen regel i regelbasen gäller frågan.")
+            check = RuleCheck(status="not_checkable", explanation=explanation,
+                              missing_facts=missing)
+            return CheckResult(check, None, facts, decision)
+        agrees, contradicts = compare(decision.verdict, answer_text)
+        warnings = tuple(dict.fromkeys((*decision.warnings, *([rule.notes] if rule.notes else []))))
+        trace = " → ".join(decision.trace)
+        if agrees and not contradicts:
+            check = RuleCheck(status="verified", verdict=decision.verdict, rule_id=rule.id,
+                              citation=_citation(rule),
+                              explanation=f"Svaret stämmer med regeln. {trace}",
+                              warnings=warnings)
+            return CheckResult(check, rule, facts, decision)
+        why = ("Svaret motsade regeln och har rättats." if contradicts
+               else "Svaret angav inte regelns slutsats; den har lagts till.")
+        check = RuleCheck(status="corrected", verdict=decision.verdict, rule_id=rule.id,
+                          citation=_citation(rule), explanation=f"{why} {trace}",
+                          warnings=warnings)
+        return CheckResult(check, rule, facts, decision, conclusion=conclusion_for(rule))
+
+
+def compare(verdict: str, answer: str) -> tuple[bool, bool]:
+    """(states the verdict's decisive part, states something that contradicts it)."""
+    key = decisive(verdict)
+    text = answer.lower()
+    if key in ("ja", "nej"):
+        first = re.match(r"\W*(ja|nej|yes|no)\b", text)
+        said = {"yes": "ja", "no": "nej"}.get(first.group(1), first.group(1)) if first else None
+        return said == key, said is not None and said != key
+    amount = re.match(r"(\d[\d ]*)\s*kr", key)
+    if amount:
+        wanted = amount.group(1).replace(" ", "")
+        amounts = {a.replace(" ", "") for a in re.findall(r"(\d[\d ]*\d|\d)\s*kr", text)}
+        return wanted in amounts, bool(amounts - {wanted}) and wanted not in amounts
+    for core, opposites in _OPPOSITES.items():
+        if key.startswith(core):
+            return core in text, any(o in text for o in opposites)
+    # Inflection aside ("vårdcentralen i första hand"), every word of the key must be there.
+    return all(stem(word) in text for word in key.split()), False
+
+
+def decisive(verdict: str) -> str:
+    """The verdict's decisive part: 'kommunens ansvar (…) – …' → 'kommunens ansvar'."""
+    head = re.split(r"\s+[–-]\s+|\s*\(", verdict.strip(), maxsplit=1)[0]
+    return head.strip().lower()
+
+
+def conclusion_for(rule: Rule) -> str:
+    text = rule.then.strip()
+    text = text[0].upper() + text[1:]
+    if not text.endswith((".", "!", "?")):
+        text += "."
+    if rule.answer and rule.answer.strip() not in text:
+        text = f"{text} {rule.answer.strip()}"
+    return f"Enligt regelkontrollen: {text}"
+
+
+def _citation(rule: Rule) -> dict[str, str]:
+    return {**rule.source.to_json(), "valid": rule.validity, "rule_file": rule.file}
+
+
+def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]) -> Answer:
+    """Put the checker's verdict on the answer; a correction leads with the rule and cites it."""
+    answer.rule_check = result.rule_check
+    answer.warnings = list(dict.fromkeys([*answer.warnings, *result.rule_check.warnings]))
+    if result.rule_check.status != "corrected" or result.rule is None:
+        return answer
+    source = result.rule.source
+    # The rule leads the answer, so its source becomes [1] and the others move one down.
+    n = 1
+    answer.citations = [replace(c, n=c.n + 1) for c in answer.citations]
+    answer.text = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + 1}]", answer.text)
+    chunk = _chunk_with(source.doc, source.quote, chunks)
+    answer.citations.insert(0, Citation(
+        n=n, doc=source.doc, title=chunk.title if chunk else "", section=source.section,
+        location=chunk.location if chunk else "", quote=source.quote,
+        text=chunk.text if chunk else source.quote, date=chunk.date if chunk else None,
+        publisher=chunk.publisher if chunk else "", page=chunk.page if chunk else None,
+        line_start=chunk.line_start if chunk else None,
+        line_end=chunk.line_end if chunk else None))
+    # Every sentence of the rule's conclusion carries the rule's citation.
+    marked = " ".join(f"{s} [{n}]" for s in split_sentences(result.conclusion))
+    answer.text = f"{marked}\n\n{answer.text}"
+    return answer
+
+
+def _chunk_with(doc: str, quote: str, chunks: Sequence[Chunk]) -> Chunk | None:
+    wanted = " ".join(quote.split())
+    for chunk in chunks:
+        if chunk.doc == doc and wanted in " ".join(chunk.text.split()):
+            return chunk
+    return None

@@ -1,0 +1,335 @@
+"""The rule engine: load YAML rules and decide a verdict from facts, with default logic.
+
+Conditions are evaluated in three-valued logic (true, false, unknown when a fact is missing).
+Among the rules that apply on the facts' date, a rule listed in another applicable rule's
+`overrides` gives way to it (Catala's exceptions); an exception whose facts are unknown does not
+decide but is reported, so that the verdict carries a warning instead of false certainty.
+
+Example:
+    >>> rb = RuleBase.load()
+    >>> d = rb.decide({"region": "Norrbotten", "iso_code": "120606", "use": "utomhus",
+    ...                "age": 80, "home_care": False, "housing": "ordinärt boende"})
+    >>> d.verdict.startswith("vårdcentral i första hand"), d.rule.id
+    (True, 'norrbotten.boundary.iso.120606.utomhus')
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+RULES_DIR = Path(__file__).resolve().parent
+_OPERATORS = {"in", "not", "lt", "lte", "gt", "gte"}
+
+
+class RuleFileError(ValueError):
+    """A rule file that cannot be used; the message names the file and the rule."""
+
+
+@dataclass(frozen=True)
+class Source:
+    doc: str
+    section: str
+    quote: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"doc": self.doc, "section": self.section, "quote": self.quote}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    region: str
+    topic: str
+    when: Mapping[str, Any]
+    then: str
+    source: Source
+    answer: str = ""
+    valid_from: date | None = None
+    valid_to: date | None = None
+    overrides: tuple[str, ...] = ()
+    notes: str = ""
+    warning: str = ""
+    products: tuple[str, ...] = ()
+    category: str = ""
+    file: str = ""
+
+    def valid_on(self, day: date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_to is None or day <= self.valid_to))
+
+    def overrides_rule(self, other: Rule) -> bool:
+        return any(fnmatch.fnmatchcase(other.id, pattern) for pattern in self.overrides)
+
+    @property
+    def validity(self) -> str:
+        start = self.valid_from.isoformat() if self.valid_from else "…"
+        end = self.valid_to.isoformat() if self.valid_to else "tills vidare"
+        return f"{start} – {end}"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Three-valued result of a rule's conditions: True, False or None (unknown)."""
+
+    state: bool | None
+    satisfied: int = 0  # leaf conditions known to hold
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: str | None
+    rule: Rule | None = None
+    applicable: tuple[Rule, ...] = ()
+    missing: tuple[str, ...] = ()
+    trace: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    conflict: bool = False  # several rules apply and none overrides the others
+    date_assumed: bool = False  # decided with the newest rule version, not the asked date
+
+
+@dataclass
+class RuleBase:
+    rules: list[Rule] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, folder: Path = RULES_DIR) -> RuleBase:
+        rules: list[Rule] = []
+        for path in sorted(folder.rglob("*.yaml")):
+            if "tests" in path.relative_to(folder).parts:
+                continue
+            rules.extend(load_rules(path))
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.id in seen:
+                raise RuleFileError(f"{rule.file}: regel-id {rule.id!r} förekommer två gånger.")
+            seen.add(rule.id)
+        return cls(rules)
+
+    def get(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def decide(self, facts: Mapping[str, Any], day: date | None = None,
+               date_explicit: bool = True, topics: Iterable[str] = ()) -> Decision:
+        """The verdict for these facts on `day` (default: the facts' date, else today).
+
+        `topics` limits the rules to what the question asks about (an elrullstol question on
+        fees is not decided by the boundary rule). When the date was not asked for
+        (`date_explicit=False`) and no rule valid today decides, the newest expired version
+        that does is used, with a warning.
+        """
+        day = day or _as_date(facts.get("date")) or date.today()
+        topics = frozenset(topics)
+        decision = self._decide(facts, day, topics)
+        if decision.verdict is None and not decision.conflict and not date_explicit:
+            older = self._decide(facts, None, topics)
+            if older.verdict is not None and older.rule is not None:
+                warning = (f"Regeln gäller {older.rule.validity}; nyare uppgifter finns inte i "
+                           "dokumenten.")
+                return Decision(older.verdict, older.rule, older.applicable, older.missing,
+                                older.trace, (*older.warnings, warning), older.conflict, True)
+        return decision
+
+    def _decide(self, facts: Mapping[str, Any], day: date | None,
+                topics: frozenset[str] = frozenset()) -> Decision:
+        trace: list[str] = []
+        applicable: list[Rule] = []
+        open_rules: list[tuple[Rule, Evaluation]] = []
+        for rule in self.rules:
+            if day is not None and not rule.valid_on(day):
+                continue
+            if topics and rule.topic not in topics:
+                continue
+            result = evaluate(rule.when, facts)
+            if result.state is True:
+                applicable.append(rule)
+            elif result.state is None and result.satisfied >= 1:
+                open_rules.append((rule, result))
+        if day is None:
+            # Newest version first, so an expired rule set falls back to its latest validity.
+            applicable.sort(key=lambda r: r.valid_to or date.max, reverse=True)
+        winners = [r for r in applicable
+                   if not any(o is not r and o.overrides_rule(r) for o in applicable)]
+        for rule in applicable:
+            if rule not in winners:
+                by = next(o for o in applicable if o is not rule and o.overrides_rule(rule))
+                trace.append(f"{rule.id} gäller men undantaget {by.id} går före")
+        if not winners:
+            missing = _ordered_missing(open_rules)
+            return Decision(None, None, (), missing, tuple(trace))
+        verdicts = {w.then for w in winners}
+        if day is None:
+            newest = winners[0].valid_to
+            winners = [w for w in winners if w.valid_to == newest]
+            verdicts = {w.then for w in winners}
+        chosen = max(winners, key=lambda r: count_conditions(r.when))
+        trace.append(f"{chosen.id} avgör: {chosen.then}")
+        warnings = [w.warning for w in winners if w.warning]
+        # Exceptions that might apply if we knew more: say so instead of false certainty.
+        for rule, result in open_rules:
+            if rule.overrides_rule(chosen):
+                warnings.append(f"Undantag ({rule.then}) kan gälla: ange "
+                                f"{', '.join(result.missing)}.")
+                trace.append(f"undantaget {rule.id} är okänt: saknar {', '.join(result.missing)}")
+        if len(verdicts) > 1:
+            trace.append("flera regler gäller med olika slutsatser: "
+                         + "; ".join(f"{w.id} → {w.then}" for w in winners))
+            return Decision(None, chosen, tuple(winners), (), tuple(trace),
+                            tuple(dict.fromkeys(warnings)), conflict=True)
+        return Decision(chosen.then, chosen, tuple(applicable), (), tuple(trace),
+                        tuple(dict.fromkeys(warnings)))
+
+
+def _ordered_missing(open_rules: list[tuple[Rule, Evaluation]]) -> tuple[str, ...]:
+    # The closest candidates (most conditions already met) name the facts worth asking for.
+    open_rules = [(r, e) for r, e in open_rules if e.satisfied >= 2]
+    if not open_rules:
+        return ()
+    best = max(e.satisfied for _, e in open_rules)
+    missing: list[str] = []
+    for _, result in open_rules:
+        if result.satisfied == best:
+            missing.extend(result.missing)
+    return tuple(dict.fromkeys(missing))
+
+
+def evaluate(when: Mapping[str, Any], facts: Mapping[str, Any]) -> Evaluation:
+    """All conditions of a mapping, in three-valued logic."""
+    results = [_evaluate_key(key, cond, facts) for key, cond in when.items()]
+    return _conjunction(results)
+
+
+def _conjunction(results: Iterable[Evaluation]) -> Evaluation:
+    results = list(results)
+    satisfied = sum(r.satisfied for r in results)
+    missing = tuple(dict.fromkeys(m for r in results for m in r.missing))
+    if any(r.state is False for r in results):
+        return Evaluation(False, satisfied, missing)
+    if any(r.state is None for r in results):
+        return Evaluation(None, satisfied, missing)
+    return Evaluation(True, satisfied, ())
+
+
+def _evaluate_key(key: str, cond: Any, facts: Mapping[str, Any]) -> Evaluation:
+    if key == "all":
+        return _conjunction(evaluate(sub, facts) for sub in cond)
+    if key == "any":
+        results = [evaluate(sub, facts) for sub in cond]
+        if any(r.state is True for r in results):
+            return Evaluation(True, max(r.satisfied for r in results if r.state))
+        if all(r.state is False for r in results):
+            return Evaluation(False)
+        missing = tuple(dict.fromkeys(m for r in results for m in r.missing))
+        return Evaluation(None, max(r.satisfied for r in results), missing)
+    if key not in facts or facts[key] is None:
+        return Evaluation(None, 0, (key,))
+    value = facts[key]
+    ok = _matches(value, cond)
+    return Evaluation(ok, 1 if ok else 0)
+
+
+def _matches(value: Any, cond: Any) -> bool:
+    if isinstance(cond, Mapping):
+        return all(_operator(op, value, arg) for op, arg in cond.items())
+    return _equal(value, cond)
+
+
+def _operator(op: str, value: Any, arg: Any) -> bool:
+    if op == "in":
+        return any(_equal(value, a) for a in arg)
+    if op == "not":
+        return not (_equal(value, arg) if not isinstance(arg, list)
+                    else any(_equal(value, a) for a in arg))
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return {"lt": number < arg, "lte": number <= arg,
+            "gt": number > arg, "gte": number >= arg}[op]
+
+
+def _equal(value: Any, expected: Any) -> bool:
+    if isinstance(expected, bool) or isinstance(value, bool):
+        return value is expected if isinstance(value, bool) else False
+    if isinstance(expected, (int, float)) and not isinstance(value, str):
+        return float(value) == float(expected)
+    return str(value).strip().lower() == str(expected).strip().lower()
+
+
+def count_conditions(when: Mapping[str, Any]) -> int:
+    n = 0
+    for key, cond in when.items():
+        if key in ("all", "any"):
+            n += sum(count_conditions(sub) for sub in cond)
+        else:
+            n += len(cond) if isinstance(cond, Mapping) else 1
+    return n
+
+
+def load_rules(path: Path) -> list[Rule]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as exc:
+        raise RuleFileError(f"{path.name}: ogiltig YAML ({exc}).") from exc
+    if not isinstance(data, list):
+        raise RuleFileError(f"{path.name}: filen ska vara en lista av regler.")
+    return [_rule(entry, path) for entry in data]
+
+
+def _rule(entry: Mapping[str, Any], path: Path) -> Rule:
+    name = f"{path.parent.name}/{path.name}"
+    rid = entry.get("id", "?")
+    for required in ("id", "region", "topic", "when", "then", "source"):
+        if required not in entry:
+            raise RuleFileError(f"{name}: regel {rid!r} saknar fältet {required!r}.")
+    src = entry["source"] or {}
+    if not all(src.get(k) for k in ("doc", "quote")):
+        raise RuleFileError(f"{name}: regel {rid!r} saknar source.doc eller source.quote.")
+    _check_operators(entry["when"], name, rid)
+    return Rule(
+        id=str(entry["id"]),
+        region=str(entry["region"]),
+        topic=str(entry["topic"]),
+        when=entry["when"],
+        then=str(entry["then"]),
+        source=Source(str(src["doc"]), str(src.get("section", "")), str(src["quote"])),
+        answer=str(entry.get("answer") or ""),
+        valid_from=_as_date(entry.get("valid_from")),
+        valid_to=_as_date(entry.get("valid_to")),
+        overrides=tuple(entry.get("overrides") or ()),
+        notes=str(entry.get("notes") or ""),
+        warning=str(entry.get("warning") or ""),
+        products=tuple(str(p).lower() for p in entry.get("products") or ()),
+        category=str(entry.get("category") or ""),
+        file=name,
+    )
+
+
+def _check_operators(when: Any, name: str, rid: str) -> None:
+    if not isinstance(when, Mapping):
+        raise RuleFileError(f"{name}: regel {rid!r}: 'when' ska vara en mappning.")
+    for key, cond in when.items():
+        if key in ("all", "any"):
+            for sub in cond:
+                _check_operators(sub, name, rid)
+        elif isinstance(cond, Mapping):
+            unknown = set(cond) - _OPERATORS
+            if unknown:
+                raise RuleFileError(f"{name}: regel {rid!r}: okänd operator {sorted(unknown)}.")
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None

@@ -1,0 +1,127 @@
+"""Fact extraction and the checker's verdicts on answers (verified / corrected / conflict)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.rules.check import RuleChecker, compare, decisive
+from assistant.rules.engine import Rule, RuleBase, Source
+from assistant.rules.facts import extract_facts, normalize_facts
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("Vem ska förskriva en rollator för utomhusbruk till en 80-årig kvinna i ordinärt boende i "
+     "Norrbotten? Hon tar sig själv till vårdcentralen och har ingen hemsjukvård.",
+     {"region": "Norrbotten", "age": 80, "use": "utomhus", "housing": "ordinärt boende",
+      "home_care": False, "can_reach_vardcentral": True, "product": "rollator"}),
+    ("Min patient är 72 år, bor i egen lägenhet och har kommunal hemsjukvård.",
+     {"age": 72, "housing": "ordinärt boende", "home_care": True}),
+    ("Who is responsible for a stationary lift (ISO 123612) for a 67-year-old in her own home?",
+     {"iso_code": "123612", "age": 67, "housing": "ordinärt boende"}),
+    ("Jag är distriktssköterska. Får jag ordinera HPV-vaccin till en 20-årig kvinna i december "
+     "2025?", {"vaccine": "hpv", "orderer": "specialistsjuksköterska", "age": 20,
+               "date": "2025-12-15"}),
+    ("Får en sjuksköterska utan specialistutbildning, men med 3 hp i vaccinationskunskap, "
+     "ordinera kikhostevaccin till en gravid 16-åring efter 1 november 2025?",
+     {"vaccine": "kikhosta", "orderer": "sjuksköterska 3 hp", "pregnant": True, "age": 16,
+      "date": "2025-11-02"}),
+    ("Before the November 2025 change, could I order HPV vaccine for a boy born in 2013 in "
+     "year 6?", {"date": "2025-10-31", "sex": "pojke", "birth_year": 2013, "school_year": 6}),
+    ("Kan vi utse en undersköterska utan legitimation till förskrivare?",
+     {"profession": "undersköterska", "licensed": False, "request": "förskrivningsrätt"}),
+    ("Får jag delegera till en rehabassistent utan legitimation som har kompetens för uppgiften?",
+     {"receiver_licensed": False, "receiver_has_task_competence": True}),
+    ("Kan jag skriva ett delegeringsbeslut som gäller i två år?", {"delegation_months": 24}),
+    ("En patient uteblir från en utprovning hos fysioterapeuten på vårdcentralen. Avgift?",
+     {"fee_type": "uteblivandeavgift", "staff": "annan vårdpersonal", "setting": "primärvård"}),
+    ("Hjälpmedlet kostar 18 000 kronor.", {"amount_kr": 18000}),
+])
+def test_extracts_canonical_facts(question: str, expected: dict) -> None:
+    facts = extract_facts(question, as_of=TODAY).facts
+    for key, value in expected.items():
+        assert facts.get(key) == value, f"{key}: {facts.get(key)!r} != {value!r} in {facts}"
+
+
+def test_follow_up_inherits_and_overrides_earlier_facts() -> None:
+    first = "Min patient är 72 år, bor i Kiruna och har hemsjukvård. Hon behöver armbågskryckor."
+    facts = extract_facts("Och om det i stället gäller en 12-åring?", history=[first],
+                          as_of=TODAY).facts
+    assert facts["age"] == 12 and facts["home_care"] is True and facts["region"] == "Norrbotten"
+
+
+def test_default_date_is_today_and_not_explicit() -> None:
+    extracted = extract_facts("Vem förskriver en rollator?", as_of=TODAY)
+    assert extracted.facts["date"] == "2026-11-25" and not extracted.date_explicit
+
+
+def test_normalize_maps_other_names_onto_canonical_facts() -> None:
+    facts = normalize_facts({"nurse_category": "specialistutbildad (distriktssköterska)",
+                             "patient_age": 16, "patient_group": "minderårig gravid",
+                             "vaccine": "HPV"})
+    assert facts == {"orderer": "specialistsjuksköterska", "age": 16, "pregnant": True,
+                     "vaccine": "hpv"}
+
+
+@pytest.mark.parametrize("verdict,answer,agrees,contradicts", [
+    ("kommunens ansvar (vuxen med hemsjukvård)", "… är kommunernas ansvar.", True, False),
+    ("kommunens ansvar", "… landstingets ansvar …", False, True),
+    ("ja – specialistsjuksköterskor får", "Ja, det får du.", True, False),
+    ("nej – högst ett år", "Ja.", False, True),
+    ("nej – högst ett år", "Ett delegeringsbeslut gäller högst ett år.", False, False),
+    ("800 kr per år", "Elrullstolar 800 kr per år", True, False),
+    ("300 kr", "Patientavgift 150 kr", False, True),
+    ("vårdcentral i första hand – landstingets ansvar",
+     "Vårdcentralen i första hand för rollator för utomhusanvändning.", True, False),
+])
+def test_compare_answer_with_verdict(verdict: str, answer: str, agrees: bool,
+                                     contradicts: bool) -> None:
+    assert compare(verdict, answer) == (agrees, contradicts)
+
+
+def test_decisive_part_of_a_verdict() -> None:
+    assert decisive("kommunens ansvar (vuxen) – enligt avtalet") == "kommunens ansvar"
+    assert decisive("ja – om kompetens finns") == "ja"
+
+
+def _rulebase() -> RuleBase:
+    src = Source("norrbotten-policy-hjalpmedelsforskrivning-2013.txt", "Bilaga",
+                 "120606 Rollator Hembesök rekommenderas")
+    return RuleBase([
+        Rule(id="t.row", region="Norrbotten", topic="boundary",
+             when={"region": "Norrbotten", "iso_code": "120606", "use": "utomhus"},
+             then="vårdcentral i första hand – landstingets ansvar", source=src,
+             valid_from=date(2013, 2, 1), products=("rollator",)),
+        Rule(id="t.home", region="Norrbotten", topic="boundary",
+             when={"region": "Norrbotten", "age": {"gte": 18}, "home_care": True},
+             then="kommunens ansvar (vuxen med hemsjukvård)", source=src,
+             valid_from=date(2013, 2, 1), overrides=("t.row",)),
+    ])
+
+
+def test_checker_verifies_an_agreeing_answer() -> None:
+    result = RuleChecker(_rulebase()).check(
+        "Vem förskriver en utomhusrollator i Norrbotten till en 80-åring utan hemsjukvård?",
+        "Vårdcentralen i första hand för rollator för utomhusanvändning.", as_of=TODAY)
+    assert result.rule_check.status == "verified"
+    assert result.rule_check.rule_id == "t.row"
+    assert result.rule_check.citation["quote"] == "120606 Rollator Hembesök rekommenderas"
+
+
+def test_checker_corrects_a_contradicting_answer() -> None:
+    result = RuleChecker(_rulebase()).check(
+        "Vem förskriver en utomhusrollator i Norrbotten till en 80-åring med hemsjukvård?",
+        "Det är landstingets ansvar.", as_of=TODAY)
+    assert result.rule_check.status == "corrected"
+    assert result.rule_check.verdict.startswith("kommunens ansvar")
+    assert result.conclusion.startswith("Enligt regelkontrollen: Kommunens ansvar")
+
+
+def test_checker_names_missing_facts() -> None:
+    result = RuleChecker(_rulebase()).check("Vem förskriver en rollator i Norrbotten?", "…",
+                                            as_of=TODAY)
+    assert result.rule_check.status == "not_checkable"
+    assert any("inomhus eller utomhus" in m for m in result.rule_check.missing_facts)
