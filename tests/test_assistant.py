@@ -277,3 +277,38 @@ def test_a_table_row_is_read_under_the_nearest_header_above_it() -> None:
     assert row_heading(text, "Bilaga C", row).startswith("Besök annan vårdpersonal")
     assert row_heading("120606 Rollator Hembesök rekommenderas", "Bilaga Översikt",
                        "120606 Rollator Hembesök rekommenderas") == "Bilaga Översikt"
+
+
+def test_rule_checker_verifies_or_corrects_a_decisive_answer(assistant: Assistant,
+                                                            outdoor: Answer) -> None:
+    check = outdoor.rule_check
+    assert check.status in ("verified", "corrected")
+    assert check.rule_id == "norrbotten.boundary.iso.120606.utomhus"
+    assert "vårdcentral i första hand" in (check.verdict or "")
+    assert check.citation and check.citation["doc"].startswith("norrbotten")
+    assert "rules" in outdoor.timings_ms
+
+
+def test_corrected_answer_leads_with_the_rule_and_cites_it_first(assistant: Assistant) -> None:
+    answer = assistant.ask("Kan jag som fysioterapeut skriva ett delegeringsbeslut som gäller "
+                           "i två år?")
+    assert answer.rule_check.status == "corrected"
+    assert answer.text.startswith("Enligt regelkontrollen: Nej")
+    first = answer.citations[0]
+    assert first.n == 1 and first.quote == answer.rule_check.citation["quote"]
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert_cited(answer)
+
+
+def test_missing_facts_are_asked_for(assistant: Assistant) -> None:
+    answer = assistant.ask("Vem förskriver en rollator i Norrbotten?")
+    assert answer.rule_check.status == "not_checkable"
+    assert any("inomhus eller utomhus" in m for m in answer.rule_check.missing_facts)
+
+
+def test_rules_can_be_switched_off(bundled_index) -> None:
+    settings, _ = bundled_index
+    plain = Assistant.from_settings(settings.with_(rules_enabled=False))
+    answer = plain.ask("Kan jag som fysioterapeut skriva ett delegeringsbeslut som gäller "
+                       "i två år?")
+    assert answer.rule_check.status == "not_checkable" and "rules" not in answer.timings_ms

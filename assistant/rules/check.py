@@ -63,12 +63,13 @@ ASK_FOR = {
     "amount_kr": "ange hjälpmedlets värde i kronor",
 }
 
-_OPPOSITES = {
-    "kommun": ("landstingets ansvar", "landstinget ansvarar", "regionens ansvar",
-               "regionen ansvarar"),
-    "landsting": ("kommunens ansvar", "kommunerna ansvarar", "kommunernas ansvar"),
-    "region": ("kommunens ansvar", "kommunerna ansvarar", "kommunernas ansvar"),
-}
+# Who is responsible is stated by a phrase, not by the name alone ("Region Kronoberg" says
+# nothing about whose responsibility something is).
+_KOMMUN = re.compile(r"kommun\w*s ansvar|kommun\w* ansvarar|ansvarar kommun|kommun\w* förskriver")
+_REGION = re.compile(r"(region|landsting)\w*s ansvar|(regionen|landstinget) ansvarar"
+                     r"|ansvarar (regionen|landstinget)|(regionen|landstinget) förskriver")
+_RESPONSIBLE = {"kommun": (_KOMMUN, _REGION), "landsting": (_REGION, _KOMMUN),
+                "region": (_REGION, _KOMMUN)}
 
 
 @dataclass(frozen=True)
@@ -140,9 +141,9 @@ def compare(verdict: str, answer: str) -> tuple[bool, bool]:
         wanted = amount.group(1).replace(" ", "")
         amounts = {a.replace(" ", "") for a in re.findall(r"(\d[\d ]*\d|\d)\s*kr", text)}
         return wanted in amounts, bool(amounts - {wanted}) and wanted not in amounts
-    for core, opposites in _OPPOSITES.items():
+    for core, (states, opposite) in _RESPONSIBLE.items():
         if key.startswith(core):
-            return core in text, any(o in text for o in opposites)
+            return bool(states.search(text)), bool(opposite.search(text))
     # Inflection aside ("vårdcentralen i första hand"), every word of the key must be there.
     return all(stem(word) in text for word in key.split()), False
 
