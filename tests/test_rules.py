@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
@@ -10,16 +9,14 @@ import pytest
 
 from assistant.rules.cases import load_cases, run_case
 from assistant.rules.engine import Rule, RuleBase, Source, evaluate
+from evals.textmatch import is_verbatim, normalize_document
 
 ROOT = Path(__file__).resolve().parent.parent
 RULEBASE = RuleBase.load()
 
 
-def _normal(text: str) -> str:
-    return " ".join(re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text).split())
-
-
-_CORPUS = {p.name: _normal(p.read_text(encoding="utf-8"))
+# The same verbatim test as the evaluation's citation precision.
+_CORPUS = {p.name: normalize_document(p.read_text(encoding="utf-8"))
            for p in (ROOT / "corpus").iterdir() if p.suffix in {".txt", ".md"}}
 
 
@@ -32,7 +29,7 @@ def test_rule_base_is_not_empty_and_covers_every_topic() -> None:
 @pytest.mark.parametrize("rule", RULEBASE.rules, ids=lambda r: r.id)
 def test_every_rule_quotes_its_document_verbatim_and_is_dated(rule: Rule) -> None:
     assert rule.source.doc in _CORPUS, f"{rule.id}: unknown document {rule.source.doc}"
-    assert _normal(rule.source.quote) in _CORPUS[rule.source.doc], (
+    assert is_verbatim(rule.source.quote, _CORPUS[rule.source.doc]), (
         f"{rule.id}: the quote does not stand verbatim in {rule.source.doc}")
     # A start date the documents do not give stays empty, and the notes must say so.
     assert rule.valid_from is not None or "startdatum" in rule.notes.lower(), (
