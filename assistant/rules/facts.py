@@ -305,10 +305,9 @@ def _derive(facts: dict[str, Any], rulebase: RuleBase | None) -> None:
     """Facts that follow from others: an ISO code from a product, a product area, a fee item."""
     product = facts.get("product")
     if product:
-        for area, words in vocabulary()["product_areas"].items():
-            if product in words or any(_mentions(product, w) for w in words):
-                facts.setdefault("product_area", area)
-                break
+        area = entry_for(product, "product_areas", loose=True)
+        if area:
+            facts.setdefault("product_area", area)
     if product and "iso_code" not in facts and rulebase is not None and facts.get(
             "region") in (None, "Norrbotten"):
         codes = {str(r.when.get("iso_code")) for r in rulebase.rules
@@ -316,9 +315,18 @@ def _derive(facts: dict[str, Any], rulebase: RuleBase | None) -> None:
         if len(codes) == 1:
             facts["iso_code"] = codes.pop()
     if "fee_type" in facts and "fee_item" not in facts and product:
-        for item, words in vocabulary()["fee_items"].items():
-            if product in words:
-                facts["fee_item"] = item
+        item = entry_for(product, "fee_items")
+        if item:
+            facts["fee_item"] = item
+
+
+def entry_for(product: str, table: str, loose: bool = False) -> str | None:
+    """The vocabulary entry (product area, fee item) a product word belongs to."""
+    for key, words in vocabulary()[table].items():
+        if product == key or product in words or (
+                loose and any(_mentions(product, w) for w in words)):
+            return key
+    return None
 
 
 def _age(low: str) -> int | None:
@@ -406,13 +414,13 @@ def normalize_facts(raw: Mapping[str, Any]) -> dict[str, Any]:
         facts.setdefault("fee_type", "egenavgift")
         product = facts.get("product")
         if product and "fee_item" not in facts:
-            for item, words in vocabulary()["fee_items"].items():
-                if product in words or product == item:
-                    facts["fee_item"] = item
+            item = entry_for(product, "fee_items")
+            if item:
+                facts["fee_item"] = item
     if facts.get("product") and "product_area" not in facts:
-        for area, words in vocabulary()["product_areas"].items():
-            if facts["product"] in words:
-                facts["product_area"] = area
+        area = entry_for(facts["product"], "product_areas")
+        if area:
+            facts["product_area"] = area
     return facts
 
 
