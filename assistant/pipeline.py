@@ -13,9 +13,9 @@ Example:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from assistant.answer import ExtractiveAnswerer
 from assistant.embeddings import make_embeddings
@@ -27,8 +27,29 @@ from assistant.settings import Settings
 from assistant.store import chroma_client, open_store
 from assistant.values import Answer, Turn
 
-MAX_QUESTION_CHARS = 2000
+MAX_QUESTION_CHARS = 2000  # default of Settings.max_question_chars
 
+
+@dataclass
+class AnswerStream:
+    """Text pieces of an answer as they come; `answer` holds the final, verified Answer.
+
+    Iterate it to show the text while it is produced, then render `answer` (sources, badge):
+
+        >>> stream = assistant.ask_stream("Vem förskriver en utomhusrollator i Norrbotten?")
+        >>> text = "".join(stream)
+        >>> stream.answer.citations[0].n
+        1
+
+    The streamed text is a draft: for generative answers the final `answer.text` may differ
+    (unsupported claims dropped, a rule correction applied), so the UI must replace the draft.
+    """
+
+    pieces: Iterator[str] = field(default_factory=lambda: iter(()))
+    answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.pieces
 
 @dataclass(frozen=True)
 class IndexStatus:
@@ -86,14 +107,34 @@ class Assistant:
 
     def ask(self, question: str, history: Sequence[Turn] = (), region: str | None = None,
             mode: str = "hybrid", as_of: date | None = None) -> Answer:
+        """Answer one question (with earlier turns for follow-ups), checked by the rules."""
+        stream = self.ask_stream(question, history, region, mode, as_of)
+        for _ in stream:
+            pass
+        assert stream.answer is not None
+        return stream.answer
+
+    def ask_stream(self, question: str, history: Sequence[Turn] = (),
+                   region: str | None = None, mode: str = "hybrid",
+                   as_of: date | None = None) -> AnswerStream:
+        """Like `ask`, but the text comes in pieces; see AnswerStream."""
+        stream = AnswerStream()
+        stream.pieces = self._pieces(stream, question, history, region, mode, as_of)
+        return stream
+
+    def _pieces(self, stream: AnswerStream, question: str, history: Sequence[Turn],
+                region: str | None, mode: str, as_of: date | None) -> Iterator[str]:
         question = (question or "").strip()
         if not question:
-            return Answer(question="", text="Skriv en fråga om förskrivning av hjälpmedel.",
-                          refused=True, warnings=["Frågan var tom."])
+            stream.answer = Answer(question="", refused=True, warnings=["Frågan var tom."],
+                                   text="Skriv en fråga om förskrivning av hjälpmedel.")
+            yield stream.answer.text
+            return
         warnings: list[str] = []
-        if len(question) > MAX_QUESTION_CHARS:
-            question = question[:MAX_QUESTION_CHARS]
-            warnings.append(f"Frågan kortades till {MAX_QUESTION_CHARS} tecken.")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            question = question[:limit]
+            warnings.append(f"Frågan kortades till {limit} tecken.")
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         query = understand(question, history, region, self.known_regions)
@@ -111,4 +152,12 @@ class Assistant:
             timings["rules"] = (time.perf_counter() - t2) * 1000
         answer.timings_ms = timings
         answer.warnings = warnings + answer.warnings
-        return answer
+        stream.answer = answer
+        # The extractive answer is complete at once; hand it out word by word for the chat.
+        yield from _words(answer.text)
+
+
+def _words(text: str) -> Iterator[str]:
+    words = text.split(" ")
+    for i, word in enumerate(words):
+        yield word if i == len(words) - 1 else word + " "

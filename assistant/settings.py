@@ -70,6 +70,34 @@ class Settings:
     # Refuse a region's question when other regions' passages cover it by this much more.
     region_gap: float = 0.3
 
+    max_question_chars: int = 2000
+
+    # Generative answers (issue 7). "extractive" stays the default answer_mode; "generative" asks
+    # a chat model chosen by llm_backend: "openai" (any OpenAI-compatible endpoint: base_url +
+    # model, key read from the environment variable named by llm_api_key_env), "ollama", or
+    # "local" (the bundled GGUF model behind a local xllamacpp server on 127.0.0.1).
+    llm_backend: str = "local"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key_env: str = "OPENAI_API_KEY"
+    llm_temperature: float = 0.0
+    llm_max_tokens: int = 512
+    llm_timeout_s: float = 180.0
+    local_model_path: Path = (PROJECT_ROOT / "data" / "models"
+                              / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+    local_server_port: int = 8765
+    local_threads: int = 2
+
+    # App (issue 6): uploads and feedback stay inside data_dir.
+    upload_dir: Path = PROJECT_ROOT / "data" / "uploads"
+    feedback_db: Path = PROJECT_ROOT / "data" / "feedback.sqlite"
+    max_upload_mb: float = 20.0
+
+    # Hardening (issue 8)
+    max_seconds_per_file: float = 120.0
+    store_retries: int = 3
+    store_retry_backoff_s: float = 0.5
+
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -61,6 +61,15 @@ def corpus_files(folder: Path) -> list[Path]:
                   and not p.name.endswith(".meta.json"))
 
 
+def library_folders(settings: Settings) -> list[Path]:
+    """The folders a whole-corpus ingest reads: the bundled corpus and the app's uploads.
+
+    Both count as "the corpus" so that re-ingesting the bundled documents never prunes a
+    document a user uploaded (and vice versa).
+    """
+    return [settings.corpus_dir] + ([settings.upload_dir] if settings.upload_dir.is_dir() else [])
+
+
 def chunk_document(path: Path, meta: DocMeta, settings: Settings) -> list[Chunk]:
     """Load, clean and chunk one file (raises LoadError on bad input)."""
     loaded = load_document(path, meta, max_mb=settings.max_file_mb,
@@ -83,7 +92,7 @@ def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bo
     start = time.perf_counter()
     whole_corpus = not paths
     files: list[Path] = []
-    for p in paths or [settings.corpus_dir]:
+    for p in paths or library_folders(settings):
         p = Path(p)
         files.extend(corpus_files(p) if p.is_dir() else [p])
     manifest: dict[str, DocMeta] = {}
