@@ -19,6 +19,7 @@ from typing import Any, Iterator, Sequence
 
 from assistant.answer import ExtractiveAnswerer
 from assistant.embeddings import make_embeddings
+from assistant.privacy import mask_identifiers, masked_notice
 from assistant.query import understand
 from assistant.retrieve import HybridRetriever
 from assistant.rules.check import RuleChecker, apply_to_answer
@@ -131,6 +132,13 @@ class Assistant:
             yield stream.answer.text
             return
         warnings: list[str] = []
+        # Identifiers never reach retrieval, a model, a log or the feedback store.
+        masked = mask_identifiers(question)
+        if masked.changed:
+            question = masked.text
+            warnings.append(masked_notice(masked.kinds))
+        history = [Turn(question=mask_identifiers(t.question).text, answer=t.answer)
+                   for t in history]
         limit = self.settings.max_question_chars
         if len(question) > limit:
             question = question[:limit]

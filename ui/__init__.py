@@ -1,0 +1,1 @@
+"""Streamlit UI helpers (no answering logic: that lives in assistant/)."""
