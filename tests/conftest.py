@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -45,9 +46,17 @@ def unicode_font() -> Path:
     pytest.skip("no Unicode TTF font (DejaVuSans) found for fpdf2")
 
 
+# Uploads and feedback of a developer's own `make run` live in data/; tests never see them.
+_TEST_DATA = Path(tempfile.mkdtemp(prefix="hjalp-test-data-"))
+
+
 def base_settings(**changes: object) -> Settings:
-    """Defaults only (no HJALP_* environment, no user config), with some fields changed."""
-    return Settings.load(env={}).with_(**changes)
+    """Defaults only (no HJALP_* environment, no user config), with some fields changed.
+
+    Uploads and feedback point into a temporary folder unless a test sets them.
+    """
+    isolated = {"upload_dir": _TEST_DATA / "uploads", "feedback_db": _TEST_DATA / "feedback.sqlite"}
+    return Settings.load(env={}).with_(**{**isolated, **changes})
 
 
 @pytest.fixture(scope="session")
