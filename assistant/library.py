@@ -1,0 +1,380 @@
+"""The document library: what is indexed, the whole text of a document, uploads and deletions.
+
+Pure functions describe the library from the indexed chunks (one row per document, its chunks in
+reading order, where a passage stands); `Library` does the I/O around one `Assistant`: saving an
+upload with its `<name>.meta.json` sidecar and ingesting just that file, deleting an uploaded
+document, re-indexing everything. A failed upload leaves nothing behind and the index as it was.
+
+Example:
+    >>> library = Library(assistant)
+    >>> [d.chunks for d in library.documents()][:1]
+    [24]
+    >>> meta = UploadMeta(title="Riktlinje", publisher="Region X", regions=("Dalarna",))
+    >>> library.upload("riktlinje.pdf", pdf_bytes, meta).chunks
+    3
+    >>> library.delete("riktlinje.pdf")
+    3
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import time
+import unicodedata
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+
+from assistant.settings import Settings
+from assistant.values import Chunk
+from ingest.load import SUPPORTED_SUFFIXES
+
+if TYPE_CHECKING:
+    from assistant.pipeline import Assistant
+    from ingest.pipeline import IngestReport
+
+ALLOWED_SUFFIXES = SUPPORTED_SUFFIXES  # what the loader reads: .pdf, .txt, .md
+MAX_NAME_CHARS = 120
+# Origin of a document, as the table shows it.
+BUNDLED = "medföljande"
+UPLOADED = "uppladdad"
+MISSING = "filen saknas"
+
+# Document types offered in the upload form (stored value → Swedish label).
+DOC_TYPES: dict[str, str] = {
+    "policy": "Policy/styrdokument",
+    "guidance": "Vägledning/riktlinje",
+    "web_page": "Webbsida",
+    "survey": "Enkät",
+    "meeting_notes_and_investigation": "Mötesanteckningar/utredning",
+    "other": "Annat",
+}
+
+Progress = Callable[[float, str], None]
+
+
+class UploadError(ValueError):
+    """An upload that cannot be accepted; the message is Swedish and says what to do."""
+
+
+class LibraryError(RuntimeError):
+    """A library action that is not allowed or failed; the message is Swedish."""
+
+
+# --------------------------------------------------------------------------- values
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    """One row of the library table."""
+
+    doc: str  # file name = the document's id in the index
+    title: str
+    publisher: str
+    regions: tuple[str, ...]
+    date: str | None
+    doc_type: str
+    chunks: int
+    indexed_at: str | None  # ISO timestamp (UTC) of the last ingest that touched it
+    origin: str  # BUNDLED | UPLOADED | MISSING
+
+    @property
+    def deletable(self) -> bool:
+        return self.origin == UPLOADED
+
+
+@dataclass(frozen=True)
+class UploadMeta:
+    """What the upload form asks for; written as the `<file>.meta.json` sidecar."""
+
+    title: str = ""
+    publisher: str = ""
+    regions: tuple[str, ...] = ()
+    date: str | None = None
+    doc_type: str = "other"
+
+    def sidecar(self, fallback_title: str) -> dict[str, Any]:
+        data = asdict(self)
+        data["title"] = self.title.strip() or fallback_title
+        data["publisher"] = self.publisher.strip()
+        data["regions"] = clean_regions(self.regions)
+        data["language"] = "sv"
+        return data
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    doc: str
+    path: Path
+    chunks: int
+    seconds: float
+
+
+# --------------------------------------------------------------------------- pure functions
+
+def clean_regions(regions: Iterable[str]) -> list[str]:
+    """Regions from the form: trimmed, comma lists split, duplicates dropped, order kept."""
+    out: list[str] = []
+    for item in regions:
+        for part in str(item).split(","):
+            name = " ".join(part.split())
+            if name and name.casefold() not in {r.casefold() for r in out}:
+                out.append(name)
+    return out
+
+
+def safe_filename(name: str) -> str:
+    """A file name that stays inside the upload folder: no path, no hidden file, allowed type.
+
+    >>> safe_filename("../../etc/Riktlinje 2024 (ny).PDF")
+    'Riktlinje_2024_ny.pdf'
+    """
+    raw = unicodedata.normalize("NFC", str(name or ""))
+    # Browsers send a bare name, but a crafted request may carry a path (either separator).
+    base = re.split(r"[\\/]", raw)[-1].strip()
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    suffix = "." + suffix.lower() if suffix else ""
+    if suffix not in ALLOWED_SUFFIXES:
+        shown = suffix or "(ingen filändelse)"
+        raise UploadError(f"Filtypen {shown} stöds inte. Ladda upp en PDF, .txt eller .md.")
+    # Letters (å, ä, ö too), digits, '-', '_' and '.'; everything else becomes '_'.
+    stem = re.sub(r"[^\w.\-]+", "_", stem, flags=re.UNICODE)
+    stem = re.sub(r"_+", "_", stem).strip("._- ")
+    if not stem:
+        raise UploadError("Filnamnet saknar ett giltigt namn före filändelsen; byt namn på "
+                          "filen och försök igen.")
+    return stem[: MAX_NAME_CHARS - len(suffix)] + suffix
+
+
+def check_upload(name: str, data: bytes, settings: Settings,
+                 taken: Iterable[str] = ()) -> str:
+    """The sanitised file name, or UploadError saying what is wrong with the file."""
+    safe = safe_filename(name)
+    limit = settings.max_upload_mb
+    if not data:
+        raise UploadError(f"{safe}: filen är tom. Välj en fil med innehåll.")
+    if len(data) > limit * 1024 * 1024:
+        raise UploadError(f"{safe}: filen är {len(data) / 1e6:.1f} MB, gränsen är "
+                          f"{limit:g} MB. Dela upp dokumentet eller ladda upp en mindre fil.")
+    if safe.endswith(".pdf") and not data[:1024].lstrip().startswith(b"%PDF-"):
+        raise UploadError(f"{safe}: filen är inte en PDF (den saknar PDF-huvud). Kontrollera "
+                          "filtypen eller exportera dokumentet som PDF på nytt.")
+    if not safe.endswith(".pdf") and b"\x00" in data[:8192] and not data.startswith(
+            (b"\xff\xfe", b"\xfe\xff")):
+        raise UploadError(f"{safe}: filen ser ut att vara binär, inte text. Ladda upp en "
+                          "textfil (UTF-8) eller en PDF.")
+    if safe.casefold() in {t.casefold() for t in taken}:
+        raise UploadError(f"Det finns redan ett dokument som heter {safe}. Byt namn på filen, "
+                          "eller ta bort det uppladdade dokumentet först.")
+    return safe
+
+
+def reading_order(chunks: Iterable[Chunk], doc: str) -> list[Chunk]:
+    """The chunks of one document in the order they stand in it."""
+    mine = [c for c in chunks if c.doc == doc]
+    return sorted(mine, key=lambda c: (c.page or 0, c.line_start or 0, c.line_end or 0))
+
+
+def locate(ordered: Sequence[Chunk], chunk_id: str | None = None, line: int | None = None,
+           page: int | None = None) -> int | None:
+    """Index of the passage a link points at: by chunk id, else by (page and) line."""
+    if chunk_id:
+        for i, chunk in enumerate(ordered):
+            if chunk.id == chunk_id:
+                return i
+    if line is not None:
+        for i, chunk in enumerate(ordered):
+            if page is not None and chunk.page is not None and chunk.page != page:
+                continue
+            start = chunk.line_start or 0
+            end = chunk.line_end if chunk.line_end is not None else start
+            if start <= line <= end:
+                return i
+    return None
+
+
+def document_entries(chunks: Iterable[Chunk], indexed_at: dict[str, str],
+                     settings: Settings) -> list[DocumentEntry]:
+    """One entry per indexed document, sorted by title."""
+    by_doc: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        by_doc.setdefault(chunk.doc, []).append(chunk)
+    entries = []
+    for doc, mine in by_doc.items():
+        first = mine[0]
+        # A survey's chunks belong to one responding region each: the document covers them all.
+        regions = tuple(dict.fromkeys(r for c in mine for r in c.regions))
+        entries.append(DocumentEntry(
+            doc=doc, title=first.title or doc, publisher=first.publisher, regions=regions,
+            date=first.date, doc_type=first.doc_type, chunks=len(mine),
+            indexed_at=indexed_at.get(doc), origin=origin(doc, settings)))
+    return sorted(entries, key=lambda e: e.title.casefold())
+
+
+def origin(doc: str, settings: Settings) -> str:
+    if (settings.upload_dir / doc).is_file():
+        return UPLOADED
+    if (settings.corpus_dir / doc).is_file():
+        return BUNDLED
+    return MISSING
+
+
+def indexed_times(settings: Settings) -> dict[str, str]:
+    """When the last ingest touched each document, from the record manager (UTC, ISO).
+
+    The record manager refreshes `updated_at` for every chunk an ingest sees, changed or not,
+    so this is "last indexed", which is what a user checking freshness wants.
+    """
+    path = settings.index_dir / "record_manager.sqlite"
+    if not path.is_file():
+        return {}
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+            rows = con.execute(
+                "SELECT group_id, MAX(updated_at) FROM upsertion_record "
+                "WHERE namespace = ? GROUP BY group_id", (f"chroma/{settings.collection}",)
+            ).fetchall()
+    except sqlite3.Error:
+        return {}
+    return {str(doc): datetime.fromtimestamp(float(ts), tz=UTC).isoformat(
+                timespec="seconds")
+            for doc, ts in rows if doc and ts is not None}
+
+
+def write_upload(folder: Path, name: str, data: bytes, meta: UploadMeta) -> Path:
+    """Write the file and its sidecar (each through a temporary file, then renamed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if path.resolve().parent != folder.resolve():
+        raise UploadError(f"{name}: ogiltigt filnamn.")
+    sidecar = sidecar_path(path)
+    _atomic_write(sidecar, json.dumps(meta.sidecar(Path(name).stem), ensure_ascii=False,
+                                      indent=2).encode("utf-8"))
+    try:
+        _atomic_write(path, data)
+    except OSError:
+        sidecar.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def remove_upload(path: Path) -> None:
+    """Remove an uploaded file and its sidecar (missing ones are fine)."""
+    path.unlink(missing_ok=True)
+    sidecar_path(path).unlink(missing_ok=True)
+
+
+def sidecar_path(path: Path) -> Path:
+    return path.with_name(path.name + ".meta.json")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    # A hidden temporary name: a whole-corpus ingest skips dot-files, so it never sees half a file.
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def manifest_regions(settings: Settings) -> list[str]:
+    """The regions named in the bundled corpus manifest, in order."""
+    path = settings.corpus_dir / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return []
+    return list(dict.fromkeys(r for d in data.get("documents", []) for r in d.get("regions", [])))
+
+
+# --------------------------------------------------------------------------- the Library
+
+class Library:
+    """The library of one Assistant's index: list, read, upload, delete, re-index."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.settings = assistant.settings
+
+    def documents(self) -> list[DocumentEntry]:
+        return document_entries(self.assistant.retriever.chunks, indexed_times(self.settings),
+                                self.settings)
+
+    def chunks_of(self, doc: str) -> list[Chunk]:
+        return reading_order(self.assistant.retriever.chunks, doc)
+
+    def regions(self) -> list[str]:
+        """Regions to offer in the upload form: the manifest's, then any other indexed one."""
+        return list(dict.fromkeys([*manifest_regions(self.settings),
+                                   *self.assistant.regions()]))
+
+    def taken_names(self) -> set[str]:
+        """Names an upload may not take: bundled files, uploads, anything indexed."""
+        names = {c.doc for c in self.assistant.retriever.chunks}
+        for folder in (self.settings.corpus_dir, self.settings.upload_dir):
+            if folder.is_dir():
+                names.update(p.name for p in folder.iterdir() if p.is_file())
+        return names
+
+    def upload(self, name: str, data: bytes, meta: UploadMeta,
+               progress: Progress | None = None) -> UploadResult:
+        """Save, then ingest just this file; on any failure remove it again and keep the index."""
+        report_progress = progress or (lambda _f, _m: None)
+        start = time.perf_counter()
+        safe = check_upload(name, data, self.settings, self.taken_names())
+        report_progress(0.1, "Kontrollerar och sparar filen …")
+        path = write_upload(self.settings.upload_dir, safe, data, meta)
+        report_progress(0.3, "Läser, delar upp och indexerar texten …")
+        try:
+            report = self.assistant.ingest([path], progress=False)
+        except Exception as exc:  # noqa: BLE001 - any failure must leave nothing half-done
+            self._undo(path)
+            raise UploadError(f"{safe}: indexeringen misslyckades ({type(exc).__name__}: "
+                              f"{_first_line(exc)}). Inget sparades; försök igen.") from exc
+        if report.errors:
+            self._undo(path)
+            # The loader's message starts with the file name and says what to do.
+            raise UploadError(f"Filen kunde inte läsas in: {report.errors[0]} "
+                              "Inget sparades och indexet är oförändrat.")
+        report_progress(1.0, "Klart.")
+        return UploadResult(doc=safe, path=path, chunks=report.chunks,
+                            seconds=time.perf_counter() - start)
+
+    def delete(self, doc: str) -> int:
+        """Remove an uploaded document: its chunks, file and sidecar. Returns chunks removed."""
+        path = self.settings.upload_dir / doc
+        if origin(doc, self.settings) != UPLOADED or path.resolve().parent != \
+                self.settings.upload_dir.resolve():
+            raise LibraryError(f"{doc} är ett medföljande dokument och kan inte tas bort i "
+                               "appen. Ta bort filen ur corpus/ och indexera om i stället.")
+        # Chunks first: if that fails the file stays, and nothing is lost.
+        removed = self._indexer().delete_document(doc)
+        remove_upload(path)
+        self.assistant.reload()
+        return removed
+
+    def reindex(self) -> IngestReport:
+        """Whole-library ingest (bundled corpus + uploads); unchanged chunks are skipped."""
+        return self.assistant.ingest(progress=False)
+
+    def _indexer(self) -> Any:
+        from ingest.index import Indexer
+
+        return Indexer(self.settings, embeddings=self.assistant.embeddings,
+                       client=self.assistant.client)
+
+    def _undo(self, path: Path) -> None:
+        remove_upload(path)
+        try:
+            # A new document: whatever reached the index before the failure goes again.
+            self._indexer().delete_document(path.name)
+        finally:
+            self.assistant.reload()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
