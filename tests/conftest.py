@@ -23,27 +23,15 @@ CORPUS = ROOT / "corpus"
 SHIPPED_CACHE = ROOT / "data" / "embedding_cache"
 NORRBOTTEN = "norrbotten-policy-hjalpmedelsforskrivning-2013.txt"
 
-_FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",
-)
-
 
 def unicode_font() -> Path:
-    """A TTF with å, ä, ö for fpdf2: the system DejaVuSans, else matplotlib's bundled copy."""
-    for candidate in _FONT_CANDIDATES:
-        if Path(candidate).is_file():
-            return Path(candidate)
-    try:
-        import matplotlib
+    """A TTF with å, ä, ö for fpdf2 (the same lookup the trainer PDF export uses)."""
+    from assistant.training import unicode_font as find_font
 
-        bundled = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-        if bundled.is_file():
-            return bundled
-    except ImportError:  # pragma: no cover - matplotlib is a dev dependency
-        pass
-    pytest.skip("no Unicode TTF font (DejaVuSans) found for fpdf2")
+    font = find_font()
+    if font is None:
+        pytest.skip("no Unicode TTF font (DejaVuSans) found for fpdf2")
+    return font
 
 
 # Uploads and feedback of a developer's own `make run` live in data/; tests never see them.
