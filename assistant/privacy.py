@@ -5,10 +5,12 @@ to any language model, identifiers are replaced by a placeholder and the user is
 
 Masked:
 - personnummer: YYMMDD-NNNN, YYMMDD+NNNN (100 years or older), YYMMDDNNNN, YYYYMMDD-NNNN,
-  YYYYMMDDNNNN, with a valid Luhn check digit and a real month and day;
+  YYYYMMDDNNNN (also with a space or " - " as separator), with a valid Luhn check digit and
+  a real month and day;
 - samordningsnummer: the same with 60 added to the day (61–91);
-- phone numbers: Swedish numbers written with a leading 0, +46 or 0046 and 7–10 further digits,
-  spaces or hyphens between digit groups.
+- phone numbers: Swedish numbers written with a leading 0 (right before the area code), +46 or
+  0046 (optionally "(0)") and 7–10 further digits, with spaces, hyphens or " - " between
+  digit groups.
 
 Not masked: dates (2025-11-01), ISO codes (12 06 06, 120606), amounts (15 000 kr) and numbers
 that fail the checksum.
@@ -36,14 +38,17 @@ PLACEHOLDERS = {
 _ID = re.compile(
     r"(?<![\d+-])"
     r"(?P<century>\d{2})?(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})"
-    r"(?P<sep>[-+]?)\s?"
+    # "121212-1212", "121212 - 1212", "121212 1212", "121212+1212" (aged 100 or more)
+    r"\s?(?P<sep>[-+]?)\s?"
     r"(?P<tail>\d{4})"
     r"(?![\d])"
 )
 _PHONE = re.compile(
     r"(?<![\w+])"
-    r"(?:\+46|0046|0)[\s-]?\(?0?\)?[\s-]?"
-    r"[1-9](?:[\s-]?\d){6,9}"
+    # A national "0" is written right before the area code ("070", "08"); after +46/0046 a
+    # space, hyphen or "(0)" may follow. Not requiring that made "0-1 500 000 kr" a number.
+    r"(?:(?:\+46|0046)[\s-]*(?:\(0\)[\s-]*)?|0)"
+    r"[1-9](?:(?:\s?-\s?|\s)?\d){6,9}"
     r"(?![\d])"
 )
 

@@ -3,6 +3,11 @@
 Chroma's own default embedding function downloads a model; it is never used here because the
 collection is always opened through `langchain_chroma.Chroma` with our embeddings.
 
+A Chroma server can go away and come back. Every store call then retries with back-off
+(`store_retries`, `store_retry_backoff_s`) and finally raises :class:`StoreUnavailable` with a
+Swedish message saying what to do; the same store object works again once the server is back,
+so the app recovers without a restart.
+
 Example:
     >>> store = open_store(Settings.load(), embeddings)
     >>> store.similarity_search_with_score("rollator", k=3)
@@ -10,16 +15,105 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import logging
+import time
+from typing import Any, Callable, TypeVar
 
 from langchain_core.embeddings import Embeddings
 
 from assistant.settings import Settings
 from assistant.values import Chunk
 
+log = logging.getLogger("hjalp.store")
+T = TypeVar("T")
+
 
 class StoreUnavailable(RuntimeError):
     """The Chroma server or folder cannot be reached; the message says what to do."""
+
+
+def server_down_message(settings: Settings, exc: BaseException) -> str:
+    return (f"Chroma-servern på {settings.chroma_host}:{settings.chroma_port} svarar inte "
+            f"({type(exc).__name__}). Starta den med `chroma run --path data/chroma "
+            f"--host {settings.chroma_host} --port {settings.chroma_port}` och försök igen, "
+            "eller sätt HJALP_STORE=embedded.")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Connection trouble that a retry can cure (server down, restarting, timing out)."""
+    try:
+        import httpx
+
+        if isinstance(exc, httpx.TransportError):
+            return True
+    except ImportError:  # pragma: no cover - httpx comes with chromadb
+        pass
+    return isinstance(exc, (ConnectionError, TimeoutError))
+
+
+def with_retries(settings: Settings, call: Callable[[], T]) -> T:
+    """`call()`, retried on connection errors with exponential back-off; then StoreUnavailable."""
+    attempts = max(0, settings.store_retries) + 1
+    for attempt in range(attempts):
+        try:
+            return call()
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            if attempt == attempts - 1:
+                raise StoreUnavailable(server_down_message(settings, exc)) from exc
+            delay = settings.store_retry_backoff_s * 2 ** attempt
+            log.warning("Chroma server unreachable (%s), retry %d/%d in %.1f s",
+                        type(exc).__name__, attempt + 1, attempts - 1, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@functools.cache
+def server_chroma_class() -> type:
+    """LangChain's Chroma over a Chroma server, with retries and a clear error when it is down.
+
+    Built on first use so that importing this module does not import chromadb.
+
+        >>> store = server_chroma_class()(collection_name="hjalpmedel", embedding_function=emb,
+        ...                               client=client, settings=settings)
+        >>> store.similarity_search_with_score("rollator", k=3)   # may raise StoreUnavailable
+    """
+    from langchain_chroma import Chroma
+
+    class ServerChroma(Chroma):
+        def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
+            self._hjalp_settings = settings
+            with_retries(settings, lambda: super(ServerChroma, self).__init__(*args, **kwargs))
+
+        def _retry(self, call: Callable[[], T]) -> T:
+            return with_retries(self._hjalp_settings, call)
+
+        def add_texts(self, *args: Any, **kwargs: Any) -> list[str]:
+            return self._retry(lambda: super(ServerChroma, self).add_texts(*args, **kwargs))
+
+        def get(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            return self._retry(lambda: super(ServerChroma, self).get(*args, **kwargs))
+
+        def delete(self, *args: Any, **kwargs: Any) -> None:
+            return self._retry(lambda: super(ServerChroma, self).delete(*args, **kwargs))
+
+        def similarity_search_with_score(self, *args: Any, **kwargs: Any) -> list[Any]:
+            return self._retry(lambda: super(
+                ServerChroma, self).similarity_search_with_score(*args, **kwargs))
+
+        def similarity_search_by_vector_with_relevance_scores(self, *args: Any,
+                                                              **kwargs: Any) -> list[Any]:
+            return self._retry(lambda: super(
+                ServerChroma, self).similarity_search_by_vector_with_relevance_scores(
+                    *args, **kwargs))
+
+        def similarity_search(self, *args: Any, **kwargs: Any) -> list[Any]:
+            return self._retry(lambda: super(
+                ServerChroma, self).similarity_search(*args, **kwargs))
+
+    return ServerChroma
 
 
 def chroma_client(settings: Settings) -> Any:
@@ -28,17 +122,18 @@ def chroma_client(settings: Settings) -> Any:
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.store == "server":
-        try:
+        def connect() -> Any:
             client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
                                          settings=chroma_settings)
             client.heartbeat()
             return client
-        except Exception as exc:  # noqa: BLE001 - connection errors vary by transport
-            raise StoreUnavailable(
-                f"Chroma-servern på {settings.chroma_host}:{settings.chroma_port} svarar inte "
-                f"({type(exc).__name__}). Starta den med `chroma run --path data/chroma` "
-                "eller sätt HJALP_STORE=embedded."
-            ) from exc
+
+        try:
+            return with_retries(settings, connect)
+        except StoreUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. a port that is no Chroma server
+            raise StoreUnavailable(server_down_message(settings, exc)) from exc
     if settings.store != "embedded":
         raise StoreUnavailable(f"Okänt lager {settings.store!r}; välj 'embedded' eller 'server'.")
     path = settings.index_dir / "chroma"
@@ -48,14 +143,17 @@ def chroma_client(settings: Settings) -> Any:
 
 def open_store(settings: Settings, embeddings: Embeddings, client: Any = None) -> Any:
     """A LangChain `Chroma` vector store over the configured collection (cosine distance)."""
+    kwargs: dict[str, Any] = {
+        "collection_name": settings.collection,
+        "embedding_function": embeddings,
+        "client": client if client is not None else chroma_client(settings),
+        "collection_metadata": {"hnsw:space": "cosine"},
+    }
+    if settings.store == "server":
+        return server_chroma_class()(settings=settings, **kwargs)
     from langchain_chroma import Chroma
 
-    return Chroma(
-        collection_name=settings.collection,
-        embedding_function=embeddings,
-        client=client if client is not None else chroma_client(settings),
-        collection_metadata={"hnsw:space": "cosine"},
-    )
+    return Chroma(**kwargs)
 
 
 def all_chunks(store: Any) -> list[Chunk]:

@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -51,9 +52,16 @@ def lexicon() -> dict:
         return yaml.safe_load(fh)
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("swedish")
+    # A Snowball stemmer keeps state while it stems: shared between threads (Streamlit sessions)
+    # it returned other words' stems, so each thread gets its own.
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("swedish")
+    return stemmer
 
 
 def words(text: str) -> list[str]:

@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections import Counter
@@ -135,3 +136,42 @@ def clean_pages(pages: list[Page] | tuple[Page, ...]) -> list[Line]:
         if page.number is not None:
             lines.append(Line("", len(raw_lines) + 1, len(raw_lines) + 1, page.number))
     return join_orphan_bullets(join_hyphenated(lines))
+
+
+# --------------------------------------------------------------------------- hostile text
+
+# Text addressed to an AI rather than to a prescriber. Policy documents never say this; a
+# document that does is trying to steer the assistant, so those lines are left out of the index.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:previous|prior|above|earlier|all)\b.{0,30}"
+    r"\b(?:instructions?|prompts?|rules)\b"
+    r"|\b(?:ignorera|strunta\s+i|glöm)\b.{0,40}\b(?:tidigare|föregående|ovanstående|alla)\b"
+    r".{0,30}\b(?:instruktion\w*|anvisning\w*|regler\w*)"
+    r"|\bsystem\s?prompt\w*|\bsystemprompt\w*"
+    r"|^\s*(?:system|assistant|assistent)\s*:"
+    r"|<\|?\s*(?:im_start|im_end|system|endoftext)\s*\|?>|\[/?INST\]|###\s*(?:instruction|system)"
+    r"|\b(?:you\s+are\s+now|du\s+är\s+nu\s+en?)\b"
+    r"|\b(?:write|say|include|print)\b.{0,40}\bin\s+(?:your|the)\s+(?:answer|response|reply)\b"
+    r"|\bskriv\b.{0,40}\bi\s+(?:svaret|ditt\s+svar)\b"
+    r"|\bsvara\s+(?:alltid|på\s+varje\s+fråga|på\s+alla\s+frågor)\b"
+    r"|\b(?:always\s+answer|answer\s+every\s+question)\b",
+    re.IGNORECASE,
+)
+# "[3]" in a document would read as one of the answer's citation markers.
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
+def drop_instructions(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    """(kept, dropped): lines that speak to an AI assistant ("ignore previous instructions")
+    are dropped, so that the answer can never quote them as if they were policy."""
+    kept: list[Line] = []
+    dropped: list[Line] = []
+    for line in lines:
+        (dropped if line.text and _INSTRUCTION.search(line.text) else kept).append(line)
+    return kept, dropped
+
+
+def neutralise_markers(lines: list[Line]) -> list[Line]:
+    """'[3]' → '(3)': a footnote in the source must not pose as a citation of the answer."""
+    return [dataclasses.replace(ln, text=_MARKER.sub(r"(\1)", ln.text))
+            if "[" in ln.text else ln for ln in lines]

@@ -4,6 +4,11 @@ The record manager remembers a content hash per chunk, so re-running on an uncha
 embeds nothing, a changed document's old chunks are replaced (`scoped_full` cleanup per
 document) and a removed document's chunks are deleted. Nothing is ever duplicated.
 
+A run that is killed half-way (kill -9, power loss) can leave chunks in Chroma that the record
+manager never heard of, or a half-written embedding-cache file. Each run leaves a marker in the
+index folder while it works; the next run that finds a marker of a dead process repairs both
+(`Indexer.reconcile`, `drop_broken_cache_entries`) before it indexes anything.
+
 Example:
     >>> idx = Indexer(settings)
     >>> idx.index_document("x.txt", chunks).num_added
@@ -12,13 +17,15 @@ Example:
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable
 
 from langchain_core.documents import Document
 
-from assistant.embeddings import make_embeddings
+from assistant.embeddings import cache_namespace, make_embeddings
 from assistant.settings import Settings
 from assistant.store import chroma_client, open_store
 from assistant.values import Chunk
@@ -72,6 +79,30 @@ class Indexer:
             batch_size=64,
         ))
 
+    def contents(self) -> dict[frozenset[str], str]:
+        """Each indexed document's set of chunk texts → its name (to spot duplicate files)."""
+        data = self.store.get(include=["documents", "metadatas"])
+        texts: dict[str, set[str]] = {}
+        for text, meta in zip(data["documents"], data["metadatas"], strict=True):
+            if meta and meta.get("doc"):
+                texts.setdefault(str(meta["doc"]), set()).add(text)
+        return {frozenset(t): doc for doc, t in sorted(texts.items())}
+
+    def reconcile(self) -> tuple[int, int]:
+        """Make the store and the record manager hold the same ids; returns (orphans, ghosts).
+
+        Orphans (in Chroma, unknown to the record manager) would never be cleaned up; ghosts
+        (recorded, missing from Chroma) would be skipped as "unchanged" forever.
+        """
+        store_ids = set(self.store.get(include=[])["ids"])
+        keys = set(self.records.list_keys())
+        orphans, ghosts = sorted(store_ids - keys), sorted(keys - store_ids)
+        if orphans:
+            self.store.delete(orphans)
+        if ghosts:
+            self.records.delete_keys(ghosts)
+        return len(orphans), len(ghosts)
+
     def indexed_docs(self) -> set[str]:
         data = self.store.get(include=["metadatas"])
         return {str(m.get("doc")) for m in data["metadatas"] if m and m.get("doc")}
@@ -86,9 +117,94 @@ class Indexer:
 
     def write_state(self, summary: dict[str, Any]) -> None:
         state = {"last_ingest": time.strftime("%Y-%m-%d %H:%M:%S"), **summary}
-        (self.settings.index_dir / "ingest_state.json").write_text(
-            json.dumps(state, ensure_ascii=False, indent=2), encoding="utf-8"
-        )
+        _write_atomic(self.settings.index_dir / "ingest_state.json",
+                      json.dumps(state, ensure_ascii=False, indent=2))
+
+
+RUN_MARKER = "ingest_running.json"
+
+
+def start_run(settings: Settings) -> float | None:
+    """Leave this run's marker; return when an earlier run was interrupted (its start), if so.
+
+    A marker whose process still lives belongs to a concurrent ingest: not interrupted.
+    """
+    marker = settings.index_dir / RUN_MARKER
+    interrupted: float | None = None
+    if marker.is_file():
+        pid, started = _read_marker(marker)
+        if not _alive(pid):
+            interrupted = started
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    _write_atomic(marker, json.dumps({"pid": os.getpid(), "started": time.time()}))
+    return interrupted
+
+
+def end_run(settings: Settings, completed: bool) -> None:
+    """Remove the marker after a completed run; after a failed one, mark it interrupted."""
+    marker = settings.index_dir / RUN_MARKER
+    if completed:
+        marker.unlink(missing_ok=True)
+        return
+    # pid 0: no process owns it any more; "started" stays, so the repair checks every cache
+    # file this run may have written.
+    _, started = _read_marker(marker)
+    _write_atomic(marker, json.dumps({"pid": 0, "started": started}))
+
+
+def _read_marker(marker: Path) -> tuple[int, float]:
+    try:
+        data = json.loads(marker.read_text(encoding="utf-8"))
+        return int(data.get("pid", 0)), float(data.get("started", 0.0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        # Unreadable: treat as a dead run that may have written anything.
+        return 0, 0.0
+
+
+def drop_broken_cache_entries(settings: Settings, since: float) -> int:
+    """Delete embedding-cache files written since `since` that do not hold a vector.
+
+    The cache writes files in place, so a killed run can leave one cut off; read back, it
+    would stop every later ingest with a JSON error.
+    """
+    folder = Path(settings.embedding_cache_dir) / cache_namespace(settings)
+    if not folder.is_dir():
+        return 0
+    dropped = 0
+    for path in folder.rglob("*"):
+        try:
+            if not path.is_file() or path.stat().st_mtime < since - 2:
+                continue
+            vector = json.loads(path.read_bytes().decode("utf-8"))
+            if isinstance(vector, list) and vector and all(
+                    isinstance(x, (int, float)) for x in vector):
+                continue
+        except (ValueError, UnicodeDecodeError):
+            pass
+        except OSError:
+            continue
+        path.unlink(missing_ok=True)
+        dropped += 1
+    return dropped
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    # A reader never sees half a file, even when this process is killed while writing.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def read_state(settings: Settings) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """The ingest pipeline: load → clean → chunk → index, per file, with progress and a summary.
 
 A file that cannot be read is reported (name + what to do) and skipped; its chunks already in
-the index stay untouched, and every other file is still ingested.
+the index stay untouched, and every other file is still ingested. So is a file whose content is
+already indexed under another name, and (in a whole-corpus run) a link that points outside the
+library folders. A run killed half-way is repaired by the next one (see ingest/index.py).
 
 Example:
     >>> report = ingest(Settings.load())          # the whole corpus/ folder
@@ -11,6 +13,8 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +23,16 @@ from typing import Any, Sequence
 from assistant.settings import Settings
 from assistant.values import Chunk
 from ingest.chunk import chunk_lines
-from ingest.clean import clean_pages
-from ingest.index import IndexCounts, Indexer
+from ingest.clean import clean_pages, drop_instructions, neutralise_markers
+from ingest.index import (
+    IndexCounts,
+    Indexer,
+    drop_broken_cache_entries,
+    end_run,
+    start_run,
+)
 from ingest.load import (
+    SUPPORTED_SUFFIXES,
     DocMeta,
     LoadError,
     load_document,
@@ -36,8 +47,12 @@ class IngestReport:
     chunks: int = 0
     counts: IndexCounts = field(default_factory=IndexCounts)
     errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # ingested, but something was left out
     removed_docs: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # What the repair after an interrupted run did: orphan chunks deleted, ghost records
+    # dropped, broken embedding-cache files deleted (all zero after a clean run).
+    repaired: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         c = self.counts
@@ -45,20 +60,27 @@ class IngestReport:
                 f"ändrade, {c.skipped} oförändrade, {c.deleted} borttagna) på {self.seconds:.1f} s")
         if self.errors:
             line += f"; {len(self.errors)} fil(er) kunde inte läsas"
-        return line
+        return "\n".join([line, *(f"OBS: {notice}" for notice in self.notices)])
 
     def to_json(self) -> dict[str, Any]:
         return {"documents": self.documents, "chunks": self.chunks, "added": self.counts.added,
                 "updated": self.counts.updated, "skipped": self.counts.skipped,
                 "deleted": self.counts.deleted, "errors": self.errors,
-                "removed_docs": self.removed_docs, "seconds": round(self.seconds, 2)}
+                "notices": self.notices,
+                "removed_docs": self.removed_docs, "repaired": self.repaired,
+                "seconds": round(self.seconds, 2)}
 
 
 def corpus_files(folder: Path) -> list[Path]:
-    """Every candidate file in a folder (unsupported ones too: they get a clear message)."""
+    """Every candidate file in a folder (unsupported ones too: they get a clear message).
+
+    Hidden files (".DS_Store") are left out, except documents by their suffix: a name such as
+    "..\\..\\x.pdf" is reported instead of vanishing without a word.
+    """
     return sorted(p for p in folder.iterdir()
-                  if p.is_file() and not p.name.startswith(".") and p.name != "manifest.json"
-                  and not p.name.endswith(".meta.json"))
+                  if p.is_file() and p.name != "manifest.json"
+                  and not p.name.endswith(".meta.json")
+                  and not (p.name.startswith(".") and p.suffix.lower() not in SUPPORTED_SUFFIXES))
 
 
 def library_folders(settings: Settings) -> list[Path]:
@@ -70,16 +92,60 @@ def library_folders(settings: Settings) -> list[Path]:
     return [settings.corpus_dir] + ([settings.upload_dir] if settings.upload_dir.is_dir() else [])
 
 
-def chunk_document(path: Path, meta: DocMeta, settings: Settings) -> list[Chunk]:
-    """Load, clean and chunk one file (raises LoadError on bad input)."""
+def chunk_document(path: Path, meta: DocMeta, settings: Settings,
+                   notices: list[str] | None = None) -> list[Chunk]:
+    """Load, clean and chunk one file (raises LoadError on bad input).
+
+    Lines addressed to an AI assistant are left out; `notices` (if given) gets a message that
+    names the file and what was left out.
+    """
     loaded = load_document(path, meta, max_mb=settings.max_file_mb,
-                           max_pages=settings.max_pdf_pages)
-    lines = clean_pages(loaded.pages)
+                           max_pages=settings.max_pdf_pages,
+                           max_seconds=settings.max_seconds_per_file)
+    lines, dropped = drop_instructions(neutralise_markers(clean_pages(loaded.pages)))
+    if dropped and notices is not None:
+        first = dropped[0].text if len(dropped[0].text) <= 80 else dropped[0].text[:79] + "…"
+        notices.append(f"{path.name}: {len(dropped)} rad(er) som ger instruktioner till en "
+                       f"AI-assistent lästes inte in (t.ex. ”{first}”); granska dokumentet.")
     chunks = chunk_lines(lines, loaded.doc, meta, settings.chunk_target_chars,
                          settings.chunk_max_chars)
+    chunks = split_oversized(chunks, settings.chunk_max_chars)
     if not chunks:
         raise LoadError(path, "inga textstycken hittades efter rensning; kontrollera innehållet.")
     return chunks
+
+
+def split_oversized(chunks: list[Chunk], max_chars: int) -> list[Chunk]:
+    """Cut chunks over twice `max_chars` at spaces into pieces of at most `max_chars`.
+
+    The chunker never cuts a sentence, so a file without sentence ends (a 200 000-character
+    line) would become one huge chunk that the answer could quote whole. Real prose never gets
+    near the cut (the bundled corpus's longest chunk is 1 645 characters).
+    """
+    out: dict[str, Chunk] = {}
+    for chunk in chunks:
+        if len(chunk.text) <= 2 * max_chars:
+            out.setdefault(chunk.id, chunk)
+            continue
+        for piece in _pieces(chunk.text, max_chars):
+            digest = hashlib.sha256(f"{chunk.doc}\n{piece}".encode()).hexdigest()[:24]
+            # A repeated piece is the same chunk (same id): keep it once.
+            out.setdefault(digest, dataclasses.replace(chunk, id=digest, text=piece))
+    return list(out.values())
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    pieces: list[str] = []
+    rest = text.strip()
+    while rest:
+        if len(rest) <= size:
+            pieces.append(rest)
+            break
+        cut = rest.rfind(" ", size // 2, size)
+        cut = cut if cut > 0 else size
+        pieces.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    return [p for p in pieces if p]
 
 
 def resolve_meta(path: Path, manifest: dict[str, DocMeta]) -> DocMeta:
@@ -103,27 +169,77 @@ def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bo
             return IngestReport(errors=[str(exc)], seconds=time.perf_counter() - start)
 
     indexer = indexer or Indexer(settings)
+    interrupted = start_run(settings)
+    completed = False
+    try:
+        report = _ingest_files(settings, files, manifest, indexer, whole_corpus, progress,
+                               interrupted)
+        completed = True
+    finally:
+        end_run(settings, completed)
+    report.seconds = time.perf_counter() - start
+    indexer.write_state(report.to_json())
+    return report
+
+
+def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, DocMeta],
+                  indexer: Indexer, whole_corpus: bool, progress: bool,
+                  interrupted: float | None) -> IngestReport:
     report = IngestReport()
+    if interrupted is not None:
+        orphans, ghosts = indexer.reconcile()
+        report.repaired = {"orphan_chunks": orphans, "ghost_records": ghosts,
+                           "broken_cache_files": drop_broken_cache_entries(settings,
+                                                                           interrupted)}
+    contents = indexer.contents()
+    library = [f.resolve() for f in library_folders(settings)]
+    present = {f.name for f in files}
     bar = _progress(files, progress)
     for path in bar:
         if hasattr(bar, "set_postfix_str"):
             bar.set_postfix_str(path.name[:40])
         try:
-            chunks = chunk_document(path, resolve_meta(path, manifest), settings)
+            if whole_corpus and path.name.startswith("."):
+                raise LoadError(path, "namnet börjar med en punkt (en dold fil) och filen "
+                                      "hoppades över; byt namn på den om den ska läsas in.")
+            inside = any(path.resolve().is_relative_to(f) for f in library)
+            if whole_corpus and not inside:
+                raise LoadError(path, "länken pekar utanför mapparna för dokument och "
+                                      "hoppades över; kopiera filen in i mappen i stället.")
+            notices: list[str] = []
+            chunks = chunk_document(path, resolve_meta(path, manifest), settings, notices)
+            content = frozenset(c.text for c in chunks)
+            twin = contents.get(content)
+            # A twin that left the corpus is about to be pruned: this is a rename, not a copy.
+            if twin is not None and twin != path.name and (not whole_corpus or twin in present):
+                raise LoadError(path, f"samma innehåll som {twin}, som redan finns i indexet; "
+                                      "filen hoppades över. Ta bort en av dem om de inte ska "
+                                      "finnas båda.")
         except LoadError as exc:
             report.errors.append(str(exc))
             continue
+        except Exception as exc:  # noqa: BLE001 - one file's surprise must not stop the batch
+            report.errors.append(f"{path.name}: oväntat fel vid läsning ({type(exc).__name__}: "
+                                 f"{exc}); filen hoppades över, rapportera felet.")
+            continue
         report.counts.add(indexer.index_document(path.name, chunks))
+        report.notices.extend(notices)
+        if not inside:
+            # Explicit paths may lie anywhere (the CLI user chose them), but the next
+            # whole-corpus run prunes what is not in the library folders: say so now.
+            report.notices.append(
+                f"{path.name}: filen ligger utanför {settings.corpus_dir.name}/ och "
+                f"{settings.upload_dir.name}/, så nästa fullständiga inläsning tar bort den ur "
+                f"indexet igen; kopiera den till {settings.corpus_dir} för att behålla den.")
+        contents = {k: v for k, v in contents.items() if v != path.name}
+        contents[content] = path.name
         report.documents += 1
         report.chunks += len(chunks)
 
     if whole_corpus:
-        present = {f.name for f in files}
         for doc in sorted(indexer.indexed_docs() - present):
             report.counts.deleted += indexer.delete_document(doc)
             report.removed_docs.append(doc)
-    report.seconds = time.perf_counter() - start
-    indexer.write_state(report.to_json())
     return report
 
 
