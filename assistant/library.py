@@ -111,6 +111,7 @@ class UploadResult:
     path: Path
     chunks: int
     seconds: float
+    notices: tuple[str, ...] = ()  # ingested, but something was left out (e.g. AI instructions)
 
 
 # --------------------------------------------------------------------------- pure functions
@@ -341,7 +342,7 @@ class Library:
                               "Inget sparades och indexet är oförändrat.")
         report_progress(1.0, "Klart.")
         return UploadResult(doc=safe, path=path, chunks=report.chunks,
-                            seconds=time.perf_counter() - start)
+                            seconds=time.perf_counter() - start, notices=tuple(report.notices))
 
     def delete(self, doc: str) -> int:
         """Remove an uploaded document: its chunks, file and sidecar. Returns chunks removed."""

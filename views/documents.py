@@ -46,7 +46,8 @@ def flash(kind: str, text: str) -> None:
 
 def show_flash() -> None:
     for kind, text in st.session_state.pop(FLASH, []):
-        {"success": st.success, "error": st.error, "info": st.info}.get(kind, st.info)(text)
+        {"success": st.success, "error": st.error, "info": st.info,
+         "warning": st.warning}.get(kind, st.info)(text)
 
 
 # --------------------------------------------------------------------------- library table
@@ -230,6 +231,8 @@ def render_upload(library: Library) -> None:
         status.update(label="Klart", state="complete")
     flash("success", f"{result.doc} är uppladdat och indexerat: {result.chunks} textavsnitt "
                      f"på {result.seconds:.1f} s. Det kan nu besvaras i chatten.")
+    for notice in result.notices:
+        flash("warning", notice)
     st.rerun()
 
 
@@ -254,6 +257,8 @@ def render_manage(library: Library, entries: list[DocumentEntry]) -> None:
         flash("success", f"Omindexerat: {report.summary()}.")
         for error in report.errors:
             flash("error", error)
+        for notice in report.notices:
+            flash("warning", notice)
         st.rerun()
 
     deletable = [e for e in entries if e.deletable]
