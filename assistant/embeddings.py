@@ -121,10 +121,11 @@ def make_embeddings(settings: Settings) -> Embeddings:
     from langchain_classic.storage import LocalFileStore
 
     namespace = cache_namespace(settings)
+    model = base_embeddings(settings)  # first: a model that fails to load leaves no cache folder
     store_dir = Path(settings.embedding_cache_dir) / namespace
     store_dir.mkdir(parents=True, exist_ok=True)
     return CacheBackedEmbeddings.from_bytes_store(
-        base_embeddings(settings),
+        model,
         LocalFileStore(str(store_dir)),
         namespace="",
         key_encoder="sha256",

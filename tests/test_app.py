@@ -1,27 +1,36 @@
-"""The Streamlit chat, driven through `streamlit.testing.v1.AppTest` against the real Assistant.
+"""The Streamlit app, driven through `streamlit.testing.v1.AppTest` against the real Assistant.
 
-The index is built once per module in a temporary folder (HJALP_INDEX_DIR), so the tests never
-touch data/index and need no mocks: what a prescriber would see is what is asserted.
+The module gets a copy of the session's bundled index (HJALP_INDEX_DIR), the copied embedding
+cache, and its own feedback database and upload folder, so the tests never touch data/ and need
+no mocks: what a prescriber would see is what is asserted.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
+import shutil
+import socket
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant.values import Answer, Citation, RuleCheck
+from assistant.export import conversation_markdown
+from assistant.feedback import JSONL_KEYS, FeedbackStore, to_jsonl
+from assistant.settings import Settings
+from assistant.values import Answer, Chunk, Citation, Passage, RuleCheck
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
-TIMEOUT = 120  # the first run loads the model and builds the index
+TIMEOUT = 120  # the first run loads the model
 
 QUESTION = "Vem förskriver en rollator för utomhusbruk i Norrbotten?"
 FOLLOW_UP = "Och om hon i stället behöver en rollator för inomhusbruk?"
+HPV = "Får en specialistsjuksköterska ordinera HPV-vaccin till en 20-åring?"
 
 
 def _import_app():
@@ -36,16 +45,37 @@ def _import_app():
 app = _import_app()
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture(scope="module")
-def index_env(tmp_path_factory):
-    """A fresh index folder for this module; the Assistant builds the index there once."""
+def app_env(tmp_path_factory, bundled_index, bundled_cache_dir):
+    """Environment of the app under test: a copy of the session index, tmp feedback/uploads."""
+    settings, _ = bundled_index
+    folder = tmp_path_factory.mktemp("app")
+    shutil.copytree(settings.index_dir, folder / "index")
+    env = {
+        "HJALP_INDEX_DIR": folder / "index",
+        "HJALP_EMBEDDING_CACHE_DIR": bundled_cache_dir,
+        "HJALP_FEEDBACK_DB": folder / "feedback.sqlite",
+        "HJALP_UPLOAD_DIR": folder / "uploads",
+        # Never start or reuse a language model server here (another one may be running on
+        # the default port): the generative mode must report the model missing.
+        "HJALP_LLM_BACKEND": "local",
+        "HJALP_LOCAL_MODEL_PATH": folder / "no-model.gguf",
+        "HJALP_LOCAL_SERVER_PORT": _free_port(),
+    }
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HJALP_INDEX_DIR", str(tmp_path_factory.mktemp("index")))
-        yield
+        for key, value in env.items():
+            mp.setenv(key, str(value))
+        yield env
 
 
 @pytest.fixture
-def at(index_env) -> AppTest:
+def at(app_env) -> AppTest:
     """A new browser session (empty chat) on the shared, cached Assistant."""
     test = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     test.run()
@@ -57,6 +87,7 @@ def at(index_env) -> AppTest:
 def _ask(test: AppTest, question: str) -> AppTest:
     test.chat_input[0].set_value(question).run()
     assert not test.exception, test.exception
+    assert not test.error, [e.value for e in test.error]
     return test
 
 
@@ -66,6 +97,10 @@ def _markdown_values(block) -> list[str]:
 
 def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
+
+
+def _last_answer(test: AppTest) -> Answer:
+    return test.session_state["messages"][-1]["answer"]
 
 
 # --------------------------------------------------------------------------- the running app
@@ -83,6 +118,13 @@ def test_start_page_shows_title_regions_and_index_status(at):
     assert re.search(r"Textavsnitt: \*\*(\d+)\*\*", status), status
     assert at.chat_input[0].placeholder == app.PLACEHOLDER
     assert len(at.chat_message) == 0
+    as_of = at.date_input(key="as_of")
+    assert as_of.label == "Gäller per datum" and as_of.value == date.today()
+    export = at.get("download_button")[0]
+    assert export.label == "Exportera som Markdown" and export.proto.disabled  # nothing yet
+    # Every widget has a visible, Swedish label.
+    for widget in [*at.selectbox, *at.date_input, *at.button]:
+        assert widget.label.strip(), widget
 
 
 @pytest.mark.slow
@@ -108,6 +150,8 @@ def test_question_gets_answer_with_numbered_sources_and_badge(at):
         assert ":orange-background[**" in body  # the quoted span is marked
         assert "Datum:" in " ".join(c.value for c in expander.caption)
 
+    # The streamed draft was replaced by the final answer: its text is shown exactly once.
+    assert _markdown_values(reply).count(app.escape_markdown(answer.text)) == 1
     labels = [label for label, _, _ in app.RULE_BADGES.values()]
     badges = [v for v in _markdown_values(reply) if "-badge[" in v]
     assert len(badges) == 1 and any(label in badges[0] for label in labels), badges
@@ -132,6 +176,148 @@ def test_follow_up_keeps_history_and_new_conversation_clears(at):
     assert not at.exception
     assert len(at.chat_message) == 0
     assert at.session_state["messages"] == []
+
+
+@pytest.mark.slow
+def test_region_filter_scopes_retrieval_and_says_when_region_lacks_it(at):
+    at.selectbox(key="region").set_value("Norrbotten").run()
+    _ask(at, "Vem förskriver en rollator för utomhusbruk?")
+    answer = _last_answer(at)
+    assert answer.region == "Norrbotten" and not answer.refused
+    assert answer.passages and all("Norrbotten" in p.chunk.regions for p in answer.passages)
+    footer = " ".join(c.value for c in at.chat_message[1].caption)
+    assert "Avgränsat till region" in footer and "Norrbotten" in footer
+
+    at.selectbox(key="region").set_value("Dalarna").run()
+    _ask(at, "Vem förskriver en rollator för utomhusbruk?")
+    answer = _last_answer(at)
+    assert answer.region == "Dalarna"
+    assert all("Dalarna" in p.chunk.regions for p in answer.passages)
+    if answer.refused:  # Dalarna's guidance says nothing about it: the reply must say so
+        warnings = [_unescape(w.value) for w in at.chat_message[3].warning]
+        assert any("Dalarna" in w for w in warnings), warnings
+
+
+@pytest.mark.slow
+def test_as_of_date_is_passed_to_the_rule_checker(at):
+    at.date_input(key="as_of").set_value(date(2025, 6, 1)).run()
+    _ask(at, HPV)
+    before = _last_answer(at).rule_check
+    at.date_input(key="as_of").set_value(date(2026, 1, 15)).run()
+    _ask(at, HPV)
+    after = _last_answer(at).rule_check
+
+    # The nurses' HPV rules changed on 2025-11-01: the verdict follows the chosen date.
+    assert before.rule_id and after.rule_id and before.rule_id != after.rule_id
+    assert before.citation["valid"].endswith("2025-10-31")
+    assert after.citation["valid"].startswith("2025-11-01")
+    assert [m["settings"]["as_of"] for m in at.session_state["messages"][1::2]] == [
+        "2025-06-01", "2026-01-15"]
+    # What was checked, against which rule and how long it is valid, is shown under the badge.
+    details = _unescape(" ".join(c.value for c in at.chat_message[3].caption))
+    assert after.rule_id in details and "gäller 2025-11-01" in details
+
+
+@pytest.mark.slow
+def test_feedback_is_stored_with_comment_and_listed_on_review_page(at, app_env):
+    _ask(at, QUESTION + " Patienten har personnummer 19121212-1212.")
+    # The question is masked before it is shown or kept.
+    shown = _unescape(" ".join(_markdown_values(at.chat_message[0])))
+    assert "19121212-1212" not in shown and "[personnummer]" in shown
+    notices = [_unescape(w.value) for w in at.chat_message[1].warning]
+    assert any("personnummer" in n for n in notices), notices  # and the user is told why
+
+    at.feedback[0].set_value(0).run()  # thumbs down
+    assert not at.exception
+    store = FeedbackStore(Path(app_env["HJALP_FEEDBACK_DB"]))
+    entries = store.entries()
+    assert len(entries) == 1
+    entry = entries[0]
+    answer = _last_answer(at)
+    assert entry.rating == "down" and entry.answer == answer.text
+    assert [c["n"] for c in entry.citations] == [c.n for c in answer.citations]
+    assert "[personnummer]" in entry.question and "19121212" not in entry.question
+    assert entry.settings["retrieval_mode"] == "hybrid"
+    assert entry.settings["as_of"] == date.today().isoformat()
+    assert entry.rule_status == answer.rule_check.status
+
+    at.text_input(key=f"comment_{at.session_state['messages'][-1]['id']}").input(
+        "Svaret borde nämna hembesöket, ring 070-123 45 67")
+    next(b for b in at.button if b.label == "Skicka kommentar").click().run()
+    assert not at.exception
+    entry = store.get(entry.id)
+    assert entry.comment == "Svaret borde nämna hembesöket, ring [telefonnummer]"
+    assert entry.rating == "down" and len(store.entries()) == 1
+    at.feedback[0].set_value(1).run()  # changing the thumb updates the same row
+    assert [e.rating for e in store.entries()] == ["up"]
+
+    at.switch_page("views/feedback.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Återkoppling"
+    table = at.dataframe[0].value
+    assert list(table["Nr"]) == [entry.id]
+    assert table["Kommentar"][0] == entry.comment and table["Betyg"][0] == "Tumme upp"
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Ladda ned JSONL", "Ladda ned CSV"]
+    at.selectbox(key="fb_rating").set_value("down").run()
+    assert len(at.dataframe) == 0 and at.info  # filtered away, and said so
+    line = json.loads(to_jsonl(store.entries()))
+    assert list(line) == list(JSONL_KEYS) and line["rating"] == "up"
+
+
+@pytest.mark.slow
+def test_export_holds_the_conversation_with_sources(at):
+    _ask(at, QUESTION)
+    assert not at.get("download_button")[0].proto.disabled  # usable right after the answer
+    _ask(at, FOLLOW_UP)
+    messages = at.session_state["messages"]
+    markdown = conversation_markdown(app.export_turns(messages))
+    first, second = messages[1]["answer"], messages[3]["answer"]
+    assert f"> {QUESTION}" in markdown and f"> {FOLLOW_UP}" in markdown
+    assert first.text in markdown and second.text in markdown
+    for citation in [*first.citations, *second.citations]:
+        assert f"{citation.n}. **{citation.title}** ({citation.doc})" in markdown
+    assert app.RULE_BADGES[first.rule_check.status][0] in markdown
+
+
+@pytest.mark.slow
+def test_generative_mode_without_model_keeps_the_chat_usable(at):
+    modes = at.selectbox(key="answer_mode")
+    assert modes.label == "Svarsläge"
+    assert modes.options == [app.ANSWER_MODES["extractive"], app.ANSWER_MODES["generative"]]
+    modes.set_value("generative").run()
+    at.chat_input[0].set_value(QUESTION).run()
+    assert not at.exception, at.exception
+    reply = at.session_state["messages"][-1]
+    shown = [_unescape(e.value) for e in [*at.chat_message[1].warning, *at.chat_message[1].error]]
+    # The missing model is named in Swedish (as a warning over a document answer, or an error).
+    assert any("Generativ" in text or "modell" in text for text in shown), shown
+    assert reply.get("answer") is not None or reply.get("error")
+
+    at.selectbox(key="answer_mode").set_value("extractive").run()
+    _ask(at, QUESTION)
+    answer = _last_answer(at)
+    assert not answer.refused and answer.citations
+    assert at.session_state["messages"][-1]["settings"]["answer_mode"] == "extractive"
+
+
+def test_feedback_page_alone_says_when_empty_or_unreadable(tmp_path, monkeypatch):
+    page = str(ROOT / "views" / "feedback.py")
+    monkeypatch.setenv("HJALP_FEEDBACK_DB", str(tmp_path / "none.sqlite"))
+    test = AppTest.from_file(page, default_timeout=30).run()
+    assert not test.exception and not test.error
+    assert [m.value for m in test.metric] == ["0", "0", "0"]
+    assert "Ingen återkoppling" in test.info[0].value
+    assert all(b.proto.disabled for b in test.get("download_button"))
+    assert not (tmp_path / "none.sqlite").exists()  # looking does not create a database
+
+    broken = tmp_path / "broken.sqlite"
+    broken.write_bytes(b"not a database at all" * 100)
+    monkeypatch.setenv("HJALP_FEEDBACK_DB", str(broken))
+    test = AppTest.from_file(page, default_timeout=30).run()
+    assert not test.exception
+    assert "kunde inte läsas" in test.error[0].value and "broken.sqlite" in test.error[0].value
+    assert broken.read_bytes() == b"not a database at all" * 100  # nothing overwritten
 
 
 def test_bad_setting_shows_swedish_error_not_traceback(monkeypatch):
@@ -189,6 +375,33 @@ def test_rule_status_labels_and_warnings():
     assert "hembesök krävs" in " ".join(c.value for c in test.caption)
 
 
+def test_corrected_badge_says_what_and_why_with_rule_source_and_validity():
+    rule = RuleCheck(
+        status="corrected", rule_id="nb.iso.120606", verdict="kommunen ansvarar",
+        explanation="Svaret angav inte regelns slutsats; den har lagts till. nb.iso.120606 "
+                    "avgör: kommunen ansvarar → undantaget nb.barn är okänt: saknar ålder",
+        citation={"doc": "x.txt", "section": "Bilaga 1", "quote": "Kommunen ansvarar",
+                  "valid": "2013-02-01 – tills vidare"},
+        warnings=("Undantag kan gälla: ange ålder.", "Policyn är från 2013."))
+    answer = Answer(question="?", text="Kommunen ansvarar [1].", citations=[_citation()],
+                    rule_check=rule, warnings=["Källan är gammal.", *rule.warnings])
+    test = _render(answer)
+    assert any(":orange-badge[" in v and "Korrigerad enligt regel" in v
+               for v in _markdown_values(test))
+    caption = _unescape(test.caption[0].value)
+    assert caption.startswith("Svaret angav inte regelns slutsats; den har lagts till.")
+    assert "Regelns utslag (nb.iso.120606): kommunen ansvarar" in caption
+    assert "Regelns källa: x.txt – Bilaga 1: ”Kommunen ansvarar” (gäller 2013-02-01" in caption
+    # The source warning on its own; the rule checker's notes together in one box.
+    warnings = [_unescape(w.value) for w in test.warning]
+    assert warnings[0] == "Källan är gammal."
+    assert len(warnings) == 2 and "Regelkontrollen påpekar" in warnings[1]
+    assert "- Undantag kan gälla: ange ålder." in warnings[1]
+    # The full trace is one click away, not in the way.
+    trace = " ".join(_unescape(c.value) for c in test.caption[1:])
+    assert "undantaget nb.barn är okänt" in trace
+
+
 def test_not_checkable_badge_is_grey():
     test = _render(Answer(question="?", text="Svar [1].", citations=[_citation()]))
     badges = [v for v in _markdown_values(test) if v.startswith(":gray-badge[")]
@@ -242,3 +455,55 @@ def test_load_error_messages_are_swedish_and_actionable():
     assert "make install" in app.load_error_message(missing)
     assert "make run" in app.load_error_message(RuntimeError("boom\nrad 2"))
     assert "rad 2" not in app.load_error_message(RuntimeError("boom\nrad 2"))
+
+
+def test_document_link_points_at_the_cited_chunk():
+    chunk = Chunk(id="c42", doc="x.txt", text="Inledning *viktig*\nRollator för\nutomhusbruk.",
+                  line_start=3, line_end=5)
+    other = Chunk(id="c7", doc="y.txt", text="Annat", line_start=3)
+    answer = Answer(question="?", text="Svar [1].", citations=[_citation(line_start=3)],
+                    passages=[Passage(chunk=other, rank=1), Passage(chunk=chunk, rank=2)])
+    assert app.document_query(answer.citations[0], answer) == {
+        "doc": "x.txt", "chunk": "c42", "line": "3"}
+    pdf = _citation(page=2, line_start=None, text="annan text")
+    assert app.document_query(pdf, None) == {"doc": "x.txt", "page": "2"}
+
+
+class _BrokenAssistant:
+    """Plumbing only: an Assistant whose index has gone away."""
+
+    settings = Settings.load(env={})
+
+    def ask_stream(self, question, history=(), region=None, mode="hybrid", as_of=None):
+        raise RuntimeError("Chroma-samlingen saknas")
+
+
+def test_failed_answer_is_a_swedish_message_and_no_identifier_is_logged(caplog):
+    def script(assistant):
+        import streamlit as st
+
+        import app
+
+        st.session_state.setdefault("messages", [])
+        app.ask(assistant, "Patient 19121212-1212 behöver rollator", None)
+
+    with caplog.at_level("DEBUG"):
+        test = AppTest.from_function(script, args=(_BrokenAssistant(),), default_timeout=30).run()
+    assert not test.exception, test.exception
+    assert len(test.error) == 1
+    message = test.error[0].value
+    assert "Frågan kunde inte besvaras" in message and "Chroma-samlingen saknas" in message
+    assert "Traceback" not in message
+    assert test.session_state["messages"][0]["content"] == "Patient [personnummer] behöver rollator"
+    assert test.session_state["messages"][1]["error"] == message
+    assert caplog.records and all("19121212" not in r.getMessage() for r in caplog.records)
+    assert "19121212" not in caplog.text
+
+
+def test_store_outage_message_does_not_advise_wiping_the_index() -> None:
+    from assistant.store import StoreUnavailable
+    from ui.common import ask_error_message, load_error_message
+
+    outage = StoreUnavailable("Chroma-servern på 127.0.0.1:8000 svarar inte.")
+    for shown in (load_error_message(outage), ask_error_message(outage)):
+        assert "127.0.0.1:8000" in shown and "make clean" not in shown

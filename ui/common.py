@@ -163,7 +163,16 @@ def history_turns(messages: list[dict[str, Any]]) -> list[Turn]:
 
 def load_error_message(exc: BaseException) -> str:
     """A Swedish explanation of why the assistant could not start, and what to do about it."""
+    from assistant.embeddings import EmbeddingModelError
+    from assistant.store import StoreUnavailable
+
     detail = _first_line(exc)
+    # These two already say what to do; `make clean` would wipe an index that is fine.
+    if isinstance(exc, StoreUnavailable):
+        return (f"Indexet kunde inte nås: {exc} Indexet är orört; ladda om sidan när "
+                "Chroma-servern svarar igen.")
+    if isinstance(exc, EmbeddingModelError):
+        return f"Modellen kunde inte laddas: {exc}"
     if isinstance(exc, ImportError):
         missing = getattr(exc, "name", None) or detail
         return (
@@ -188,6 +197,11 @@ def load_error_message(exc: BaseException) -> str:
 
 
 def ask_error_message(exc: BaseException) -> str:
+    from assistant.store import StoreUnavailable
+
+    if isinstance(exc, StoreUnavailable):
+        return (f"Frågan kunde inte besvaras: indexet kunde inte nås ({_first_line(exc)}). "
+                "Försök igen om en stund; appen återansluter av sig själv.")
     return (
         f"Frågan kunde inte besvaras ({type(exc).__name__}: {_first_line(exc)}). "
         "Försök igen; om felet kvarstår, starta om appen med `make run`."
@@ -211,7 +225,10 @@ def _cached_assistant(settings_key: str, _settings: Settings) -> Assistant:
 
 
 def load_assistant() -> Assistant | None:
-    """The shared Assistant, or None after showing why it could not be loaded."""
+    """The shared Assistant, or None after showing why it could not be loaded.
+
+    One Assistant serves both answer modes (`ask_stream(..., answer_mode=...)`).
+    """
     try:
         from assistant.settings import Settings
 
@@ -219,6 +236,18 @@ def load_assistant() -> Assistant | None:
         return _cached_assistant(repr(settings), settings)
     except Exception as exc:  # any failure must become a message, not a traceback
         log.exception("Could not load the assistant")
+        st.error(load_error_message(exc), icon=":material/error:")
+        return None
+
+
+def load_settings() -> Settings | None:
+    """Settings for pages that need no model (e.g. feedback), or None after a Swedish error."""
+    try:
+        from assistant.settings import Settings
+
+        return Settings.load()
+    except Exception as exc:
+        log.exception("Could not read the settings")
         st.error(load_error_message(exc), icon=":material/error:")
         return None
 

@@ -1,0 +1,313 @@
+"""The chat page: sidebar settings, history, streamed answers, feedback and export.
+
+The conversation lives in `st.session_state["messages"]`: user entries `{"role": "user",
+"content": masked question}` and assistant entries `{"role": "assistant", "id", "answer" |
+"error", "settings", "feedback_id"}`. Questions are masked before they are kept, shown again,
+logged or exported.
+
+Example (the page script `views/chat.py`):
+    >>> from ui.chat import chat_page
+    >>> chat_page()
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import logging
+import uuid
+from datetime import date, datetime
+from itertools import chain
+from typing import TYPE_CHECKING, Any, Iterator
+
+import streamlit as st
+
+from assistant.export import ExportTurn, conversation_markdown
+from assistant.privacy import mask_identifiers
+from ui.answer_view import REFUSAL, render_answer
+from ui.common import (
+    _escape_inline,
+    ask_error_message,
+    escape_markdown,
+    format_timestamp,
+    history_turns,
+    load_assistant,
+)
+
+if TYPE_CHECKING:
+    from assistant.pipeline import Assistant
+    from assistant.settings import Settings
+
+log = logging.getLogger("hjalp.app")
+
+TITLE = "Hjälpmedelsassistenten"
+INTRO = (
+    "Ställ frågor om regler för förskrivning av hjälpmedel. Svaren bygger enbart på "
+    "regionernas styrdokument och varje påstående har en numrerad källa."
+)
+PLACEHOLDER = "Ställ en fråga om förskrivning av hjälpmedel …"
+SEARCHING = "Söker i dokumenten …"
+GENERATING = "Söker i dokumenten och formulerar svaret med språkmodellen …"
+ALL_REGIONS = "Alla"
+EXAMPLES = (
+    "Vem förskriver en rollator för utomhusbruk i Norrbotten?",
+    "Får icke-legitimerad personal förskriva hjälpmedel i Region Stockholm?",
+)
+# Answer modes: Settings.answer_mode value → Swedish label.
+ANSWER_MODES: dict[str, str] = {
+    "extractive": "Extraktivt (snabbt, ordagrant)",
+    "generative": "Generativt (språkmodell)",
+}
+THUMBS = {1: "up", 0: "down"}  # st.feedback("thumbs") returns 1 for up, 0 for down
+FEEDBACK_SAVED = "Tack! Återkopplingen är sparad."
+
+
+# --------------------------------------------------------------------------- sidebar
+
+def available_answer_modes() -> list[str]:
+    """Extractive always; generative when its package is installed (issue 7)."""
+    modes = ["extractive"]
+    if importlib.util.find_spec("assistant.generate") is not None:
+        modes.append("generative")
+    return modes
+
+
+def per_call_answer_mode(assistant: Assistant) -> bool:
+    """Whether `ask_stream` takes `answer_mode=` (one Assistant serves both modes)."""
+    return "answer_mode" in inspect.signature(assistant.ask_stream).parameters
+
+
+def render_mode_select(container: Any) -> str:
+    modes = available_answer_modes()
+    if len(modes) == 1:
+        return modes[0]
+    with container:
+        return st.selectbox(
+            "Svarsläge", modes, key="answer_mode", format_func=ANSWER_MODES.get,
+            help="Extraktivt: meningar ur dokumenten, ordagrant. Generativt: en språkmodell "
+                 "formulerar svaret; varje påstående kontrolleras mot källorna.",
+        )
+
+
+def render_sidebar(assistant: Assistant, settings_box: Any) -> tuple[str | None, date, Any]:
+    """Region, as-of date, conversation buttons and index status; returns the region, the
+    as-of date and the slot for the export button (filled after the chat has run)."""
+    with st.sidebar:
+        try:
+            regions = list(assistant.regions())
+        except Exception:  # the chat still works without the region list
+            log.exception("Could not list regions")
+            regions = []
+        with settings_box.container():
+            region = st.selectbox(
+                "Region", [ALL_REGIONS, *regions], key="region",
+                help="Begränsa svaren till en regions dokument. ”Alla” söker i alla dokument.",
+            )
+            as_of = st.date_input(
+                "Gäller per datum", value=date.today(), key="as_of", format="YYYY-MM-DD",
+                help="Datum för regler som ändras över tid, t.ex. vaccinationer.",
+            )
+        st.subheader("Konversation")
+        st.button(
+            "Ny konversation", key="new_conversation", on_click=clear_conversation,
+            icon=":material/add_comment:", width="stretch",
+            help="Töm chatten och börja om utan tidigare frågor.",
+        )
+        export_box = st.container()
+        render_index_status(assistant)
+    return (None if region == ALL_REGIONS else region), as_of, export_box
+
+
+def render_export_button(region: str | None, as_of: date) -> None:
+    messages = st.session_state.get("messages", [])
+    markdown = conversation_markdown(export_turns(messages), region=region, as_of=as_of,
+                                     exported_at=datetime.now())
+    st.download_button(
+        "Exportera som Markdown", data=markdown.encode("utf-8"),
+        file_name=f"konversation-{date.today().isoformat()}.md", mime="text/markdown",
+        key="export_markdown", icon=":material/download:", width="stretch",
+        disabled=not messages, on_click="ignore",
+        help="Hela konversationen med källor och regelkontroll som en Markdown-fil.",
+    )
+
+
+def render_index_status(assistant: Assistant) -> None:
+    st.subheader("Index")
+    try:
+        status = assistant.status()
+    except Exception:  # status is informative only
+        log.exception("Could not read the index status")
+        st.caption("Indexets status kunde inte läsas.")
+        return
+    st.markdown(
+        f"Dokument: **{status.documents}**  \n"
+        f"Textavsnitt: **{status.chunks}**  \n"
+        f"Senast indexerat: **{format_timestamp(status.last_ingest)}**"
+    )
+
+
+def clear_conversation() -> None:
+    # A callback runs before the rerun, so the cleared history is what the next run draws.
+    st.session_state["messages"] = []
+
+
+def export_turns(messages: list[dict[str, Any]]) -> list[ExportTurn]:
+    """Session messages → question/answer pairs for the Markdown export."""
+    turns: list[ExportTurn] = []
+    question: str | None = None
+    for message in messages:
+        if message["role"] == "user":
+            question = message["content"]
+        elif question is not None:
+            turns.append(ExportTurn(question, message.get("answer"), message.get("error")))
+            question = None
+    return turns
+
+
+# --------------------------------------------------------------------------- history + feedback
+
+def render_history(messages: list[dict[str, Any]], settings: Settings) -> None:
+    for message in messages:
+        with st.chat_message(message["role"]):
+            if message["role"] == "user":
+                st.markdown(escape_markdown(message["content"]))
+            elif message.get("answer") is not None:
+                render_answer(message["answer"])
+                render_feedback(message, settings)
+            else:
+                st.error(message.get("error", REFUSAL), icon=":material/error:")
+
+
+def render_feedback(message: dict[str, Any], settings: Settings) -> None:
+    """Thumbs (stored at once) and, once rated, an optional comment."""
+    key = f"feedback_{message['id']}"
+    st.feedback("thumbs", key=key, on_change=_store_rating, args=(message, settings, key))
+    if message.get("feedback_id") is None:
+        return
+    with st.form(f"comment_form_{message['id']}", clear_on_submit=True, border=False):
+        comment = st.text_input(
+            "Kommentar till svaret (valfritt)", key=f"comment_{message['id']}",
+            placeholder="Vad var bra eller fel? Skriv inga personuppgifter.",
+            max_chars=2000)
+        sent = st.form_submit_button("Skicka kommentar", icon=":material/send:")
+    if sent and comment.strip():
+        _store_comment(message, settings, comment)
+    if message.get("comment_saved"):
+        st.caption(FEEDBACK_SAVED + " Kommentaren är sparad.")
+    else:
+        st.caption(FEEDBACK_SAVED)
+
+
+def _store_rating(message: dict[str, Any], settings: Settings, key: str) -> None:
+    from assistant.feedback import FeedbackStore
+
+    rating = THUMBS.get(st.session_state.get(key))
+    if rating is None:  # a thumb taken back: keep the stored row, nothing new to say
+        return
+    store = FeedbackStore.from_settings(settings)
+    try:
+        if message.get("feedback_id") is None:
+            entry = store.record(message["answer"], rating, settings=message.get("settings"))
+            message["feedback_id"] = entry.id
+        else:
+            store.update(message["feedback_id"], rating=rating)
+    except Exception:
+        log.exception("Could not store feedback")
+        st.toast("Återkopplingen kunde inte sparas. Försök igen.", icon=":material/error:")
+
+
+def _store_comment(message: dict[str, Any], settings: Settings, comment: str) -> None:
+    from assistant.feedback import FeedbackStore
+
+    try:
+        FeedbackStore.from_settings(settings).update(message["feedback_id"], comment=comment)
+        message["comment_saved"] = True
+    except Exception:
+        log.exception("Could not store a feedback comment")
+        st.error("Kommentaren kunde inte sparas. Försök igen.", icon=":material/error:")
+
+
+# --------------------------------------------------------------------------- asking
+
+def ask(assistant: Assistant, question: str, region: str | None,
+        as_of: date | None = None, answer_mode: str | None = None) -> None:
+    """Show the question, stream the reply with the earlier turns as context, keep both."""
+    from assistant.feedback import answer_settings
+
+    messages: list[dict[str, Any]] = st.session_state["messages"]
+    history = history_turns(messages)
+    # Kept, redrawn and exported masked; the Assistant gets the typed text because it masks
+    # before anything else and adds the notice telling the user so.
+    shown = mask_identifiers(question).text
+    messages.append({"role": "user", "content": shown})
+    with st.chat_message("user"):
+        st.markdown(escape_markdown(shown))
+    reply: dict[str, Any] = {
+        "role": "assistant", "id": uuid.uuid4().hex, "feedback_id": None,
+        "settings": answer_settings(assistant.settings, region, as_of,
+                                    answer_mode=answer_mode),
+    }
+    options: dict[str, Any] = {}
+    if answer_mode and per_call_answer_mode(assistant):
+        options["answer_mode"] = answer_mode
+    with st.chat_message("assistant"):
+        slot = st.empty()
+        try:
+            with slot.container():
+                with st.spinner(GENERATING if answer_mode == "generative" else SEARCHING):
+                    stream = assistant.ask_stream(question, history=history, region=region,
+                                                  as_of=as_of, **options)
+                    pieces = iter(stream)
+                    # Retrieval runs until the first piece: keep the spinner until then.
+                    first = next(pieces, "")
+                st.write_stream(_escaped(chain([first], pieces)))
+            answer = stream.answer
+            if answer is None:
+                raise RuntimeError("inget svar")
+        except Exception as exc:  # show a message, keep the chat usable
+            log.exception("The assistant failed to answer a question of %d characters",
+                          len(question))
+            error = ask_error_message(exc)
+            slot.error(error, icon=":material/error:")
+            messages.append({**reply, "error": error})
+            return
+        reply["answer"] = answer
+        # The streamed text is a draft: the final answer (verified, maybe corrected) replaces it.
+        with slot.container():
+            render_answer(answer)
+        messages.append(reply)
+        render_feedback(reply, assistant.settings)
+
+
+def _escaped(pieces: Iterator[str]) -> Iterator[str]:
+    for piece in pieces:
+        yield _escape_inline(piece)
+
+
+# --------------------------------------------------------------------------- the page
+
+def chat_page() -> None:
+    st.title(TITLE)
+    st.markdown(INTRO)
+    st.session_state.setdefault("messages", [])
+
+    with st.sidebar:
+        st.header("Inställningar")
+        settings_box = st.container()
+        mode_box = st.container()
+    mode = render_mode_select(mode_box)
+    assistant = load_assistant()
+    if assistant is None:
+        st.stop()
+    region, as_of, export_box = render_sidebar(assistant, settings_box)
+
+    messages = st.session_state["messages"]
+    if not messages:
+        st.caption("Till exempel: " + " · ".join(f"”{q}”" for q in EXAMPLES))
+    render_history(messages, assistant.settings)
+    question = st.chat_input(PLACEHOLDER, max_chars=assistant.settings.max_question_chars)
+    if question and question.strip():
+        ask(assistant, question.strip(), region, as_of, mode)
+    # Last, so that the export holds the answer given in this run too.
+    with export_box:
+        render_export_button(region, as_of)
