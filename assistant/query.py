@@ -23,6 +23,7 @@ _FOLLOWUP_START = re.compile(
     r"^\s*(och|men|om|vad händer|vad gäller|gäller det|samma|då|and|what if|what about|but)\b",
     re.IGNORECASE,
 )
+_FOLLOWUP_END = re.compile(r"\b(då|också|istället|i stället)\s*\?*\s*$", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(han|hon|hen|henne|honom|hans|hennes|den|det|dem|he|she|it|they)\b",
                       re.IGNORECASE)
 
@@ -57,9 +58,14 @@ def looks_like_followup(question: str, history: Sequence[Turn]) -> bool:
     if not history:
         return False
     words = question.split()
-    return bool(_FOLLOWUP_START.match(question)) or len(words) <= 8 or (
-        bool(_PRONOUN.search(question)) and not detect_regions(question) and len(words) <= 14
-    )
+    pronoun = bool(_PRONOUN.search(question))
+    # A short question is a follow-up only when it leans on the earlier one (a pronoun, or too
+    # few words to stand alone): "Får jag ordinera HPV-vaccin till en 20-åring?" after a
+    # Norrbotten question is a new question and must not inherit Norrbotten.
+    return bool(_FOLLOWUP_START.match(question) or _FOLLOWUP_END.search(question)) or (
+        len(words) <= 3) or (
+        pronoun and len(words) <= 8) or (
+        pronoun and not detect_regions(question) and len(words) <= 14)
 
 
 def understand(question: str, history: Sequence[Turn] = (), region: str | None = None,

@@ -312,3 +312,21 @@ def test_rules_can_be_switched_off(bundled_index) -> None:
     answer = plain.ask("Kan jag som fysioterapeut skriva ett delegeringsbeslut som gäller "
                        "i två år?")
     assert answer.rule_check.status == "not_checkable" and "rules" not in answer.timings_ms
+
+
+@pytest.mark.parametrize(("question", "followup"), [
+    ("Får jag ordinera HPV-vaccin till en 20-åring?", False),
+    ("Får en rehabassistent förskriva?", False),
+    ("Och för inomhusbruk?", True),
+    ("Hur är det i Kronoberg?", True),
+    ("I Kronoberg då?", True),
+    ("Vem ansvarar för den?", True),
+])
+def test_a_new_question_does_not_inherit_the_previous_region(question, followup):
+    from assistant.query import understand
+
+    history = [Turn(question="Vem förskriver en rollator för utomhusbruk i Norrbotten?")]
+    query = understand(question, history, known_regions=("Norrbotten", "Kronoberg"))
+    assert query.is_followup is followup
+    if not followup:
+        assert query.region is None and query.context == ""

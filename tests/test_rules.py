@@ -73,7 +73,7 @@ def test_exception_overrides_default_and_unknown_exception_warns() -> None:
     assert rb.decide({"iso_code": "1", "home_care": True}).rule.id == "x.home"
     default = rb.decide({"iso_code": "1"})
     assert default.rule.id == "x.row"
-    assert any("home_care" in w for w in default.warnings)
+    assert any("ange om patienten har hemsjukvård" in w for w in default.warnings)
 
 
 def test_conflicting_rules_are_reported_not_guessed() -> None:

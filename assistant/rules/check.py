@@ -22,46 +22,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Sequence
 
-from assistant.rules.engine import Decision, Rule, RuleBase
+from assistant.rules.engine import Decision, Rule, RuleBase, ask_for
 from assistant.rules.facts import ExtractedFacts, extract_facts
 from assistant.text import stem
 from assistant.values import Answer, Chunk, Citation, RuleCheck
 from ingest.chunk import split_sentences
-
-# What to ask the prescriber for, per missing fact.
-ASK_FOR = {
-    "age": "ange patientens ålder",
-    "use": "ange om hjälpmedlet ska användas inomhus eller utomhus",
-    "home_care": "ange om patienten har hemsjukvård",
-    "housing": "ange boendeform (ordinärt eller särskilt boende)",
-    "can_reach_vardcentral": "ange om patienten kan ta sig till vårdcentralen",
-    "region": "ange region",
-    "iso_code": "ange hjälpmedlet eller dess ISO-kod",
-    "product": "ange vilket hjälpmedel det gäller",
-    "product_area": "ange vilket hjälpmedel det gäller",
-    "licensed": "ange om personen är legitimerad",
-    "profession": "ange yrke",
-    "orderer": "ange din utbildning (specialistsjuksköterska, 3 hp vaccinationskunskap …)",
-    "vaccine": "ange vaccin",
-    "sex": "ange patientens kön",
-    "birth_year": "ange patientens födelseår",
-    "school_year": "ange patientens årskurs",
-    "pregnant": "ange om patienten är gravid",
-    "date": "ange datum",
-    "fee_item": "ange vilket hjälpmedel avgiften gäller",
-    "fee_type": "ange vilken avgift som avses",
-    "staff": "ange vem som gör utprovningen (läkare eller annan vårdpersonal)",
-    "setting": "ange primärvård eller sjukhusvård",
-    "delegation_months": "ange hur länge delegeringen ska gälla",
-    "receiver_licensed": "ange om mottagaren är legitimerad",
-    "receiver_has_task_competence": "ange om mottagaren har kompetens för uppgiften",
-    "care_agreement": "ange om vårdgivaren har vårdavtal",
-    "employer": "ange arbetsgivare",
-    "training_completed": "ange om förskrivarutbildningen är genomgången",
-    "request": "ange vad frågan gäller (förskrivningsrätt, användarkonto …)",
-    "appointed_by_manager": "ange om verksamhetschefen har utsett personen",
-    "amount_kr": "ange hjälpmedlets värde i kronor",
-}
 
 # Who is responsible is stated by a phrase, not by the name alone ("Region Kronoberg" says
 # nothing about whose responsibility something is).
@@ -105,7 +70,7 @@ class RuleChecker:
                               warnings=decision.warnings)
             return CheckResult(check, rule, facts, decision)
         if decision.verdict is None or rule is None:
-            missing = tuple(ASK_FOR.get(m, f"ange {m}") for m in decision.missing)
+            missing = tuple(ask_for(m) for m in decision.missing)
             explanation = ("Regeln kan inte avgöras utan fler uppgifter."
                            if missing else "Ingen regel i regelbasen gäller frågan.")
             check = RuleCheck(status="not_checkable", explanation=explanation,

@@ -31,6 +31,47 @@ class RuleFileError(ValueError):
     """A rule file that cannot be used; the message names the file and the rule."""
 
 
+# What to ask the prescriber for, per missing fact.
+ASK_FOR = {
+    "age": "ange patientens ålder",
+    "use": "ange om hjälpmedlet ska användas inomhus eller utomhus",
+    "home_care": "ange om patienten har hemsjukvård",
+    "housing": "ange boendeform (ordinärt eller särskilt boende)",
+    "can_reach_vardcentral": "ange om patienten kan ta sig till vårdcentralen",
+    "region": "ange region",
+    "iso_code": "ange hjälpmedlet eller dess ISO-kod",
+    "product": "ange vilket hjälpmedel det gäller",
+    "product_area": "ange vilket hjälpmedel det gäller",
+    "licensed": "ange om personen är legitimerad",
+    "profession": "ange yrke",
+    "orderer": "ange din utbildning (specialistsjuksköterska, 3 hp vaccinationskunskap …)",
+    "vaccine": "ange vaccin",
+    "sex": "ange patientens kön",
+    "birth_year": "ange patientens födelseår",
+    "school_year": "ange patientens årskurs",
+    "pregnant": "ange om patienten är gravid",
+    "date": "ange datum",
+    "fee_item": "ange vilket hjälpmedel avgiften gäller",
+    "fee_type": "ange vilken avgift som avses",
+    "staff": "ange vem som gör utprovningen (läkare eller annan vårdpersonal)",
+    "setting": "ange primärvård eller sjukhusvård",
+    "delegation_months": "ange hur länge delegeringen ska gälla",
+    "receiver_licensed": "ange om mottagaren är legitimerad",
+    "receiver_has_task_competence": "ange om mottagaren har kompetens för uppgiften",
+    "care_agreement": "ange om vårdgivaren har vårdavtal",
+    "employer": "ange arbetsgivare",
+    "training_completed": "ange om förskrivarutbildningen är genomgången",
+    "request": "ange vad frågan gäller (förskrivningsrätt, användarkonto …)",
+    "appointed_by_manager": "ange om verksamhetschefen har utsett personen",
+    "amount_kr": "ange hjälpmedlets värde i kronor",
+}
+
+
+def ask_for(fact: str) -> str:
+    """What to ask the prescriber for a missing fact, in Swedish ("ange patientens ålder")."""
+    return ASK_FOR.get(fact, f"ange {fact}")
+
+
 @dataclass(frozen=True)
 class Source:
     doc: str
@@ -174,8 +215,8 @@ class RuleBase:
         # Exceptions that might apply if we knew more: say so instead of false certainty.
         for rule, result in open_rules:
             if rule.overrides_rule(chosen):
-                warnings.append(f"Undantag ({rule.then}) kan gälla: ange "
-                                f"{', '.join(result.missing)}.")
+                warnings.append(f"Undantag ({rule.then}) kan gälla: "
+                                f"{'; '.join(ask_for(m) for m in result.missing)}.")
                 trace.append(f"undantaget {rule.id} är okänt: saknar {', '.join(result.missing)}")
         if len(verdicts) > 1:
             trace.append("flera regler gäller med olika slutsatser: "
