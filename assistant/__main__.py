@@ -5,6 +5,7 @@ Examples:
     python -m assistant ask "Vem förskriver en utomhusrollator i Norrbotten?"
     python -m assistant ask "Får en rehabassistent förskriva?" --region Dalarna --json
     python -m assistant batch evals/dev.jsonl out.jsonl
+    python -m assistant ask "Vem förskriver en utomhusrollator i Norrbotten?" --mode generative
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_batch = sub.add_parser("batch", help="besvara frågor från en JSONL-fil")
     p_batch.add_argument("input", type=Path)
     p_batch.add_argument("output", type=Path)
+    for p in (p_ask, p_batch):
+        p.add_argument("--mode", choices=["extractive", "generative"], default=None,
+                       help="svarsläge (standard: settings.answer_mode, dvs. extractive); "
+                            "generative kräver en språkmodell, se docs/generative.md")
     p_rules = sub.add_parser("rules", help="regelbasen: list, show ID, check, test")
     p_rules.add_argument("action", choices=["list", "show", "check", "test"])
     p_rules.add_argument("rule_id", nargs="?", help="regelns id (för show)")
@@ -43,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from assistant.embeddings import EmbeddingModelError
+    from assistant.generate.local_server import BackendUnavailable
     from assistant.settings import Settings
     from assistant.store import StoreUnavailable
 
@@ -50,8 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.load()
         if args.index is not None:
             settings = settings.with_(index_dir=args.index)
+        if getattr(args, "mode", None):
+            settings = settings.with_(answer_mode=args.mode)
         return _run(args, settings)
-    except (EmbeddingModelError, StoreUnavailable, ValueError, OSError) as exc:
+    except (EmbeddingModelError, StoreUnavailable, BackendUnavailable, ValueError,
+            OSError) as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 2
 
@@ -59,8 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 def _rules(args: argparse.Namespace) -> int:
     """Rules need no model or index: list, show, check facts and run the YAML cases."""
     from assistant.rules.cases import run_cases
-    from assistant.rules.check import ASK_FOR
-    from assistant.rules.engine import RuleBase
+    from assistant.rules.engine import ASK_FOR, RuleBase
     from assistant.rules.facts import extract_facts, infer_topics, normalize_facts
 
     rulebase = RuleBase.load()
@@ -127,6 +135,8 @@ def _run(args: argparse.Namespace, settings) -> int:
 
         read_rows(args.input)  # a malformed file fails before the model and index load
     assistant = Assistant.from_settings(settings)
+    if settings.answer_mode == "generative":
+        assistant.generative_answerer()  # fails here, clearly, if the model is not available
     if args.command == "ask":
         answer = assistant.ask(args.question, region=args.region)
         if args.json:

@@ -48,28 +48,34 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def iter_answers(assistant: Assistant, rows: Iterable[dict[str, Any]],
-                 mode: str = "hybrid") -> Iterator[tuple[dict[str, Any], Any]]:
-    """Yield (row, Answer) in order, with follow-ups answered in their conversation."""
+                 mode: str = "hybrid", answer_mode: str | None = None,
+                 ) -> Iterator[tuple[dict[str, Any], Any]]:
+    """Yield (row, Answer) in order, with follow-ups answered in their conversation.
+
+    `mode` is the retrieval mode; `answer_mode` (extractive | generative) overrides the
+    assistant's settings.answer_mode.
+    """
     history: dict[str, list[Turn]] = {}
     for row in rows:
         parent = row.get("followup_of")
         turns = history.get(parent, []) if parent else []
         answer = assistant.ask(row["question"], history=turns, region=row.get("region_filter"),
-                               mode=mode)
+                               mode=mode, answer_mode=answer_mode)
         history[row["id"]] = [*turns, Turn(row["question"], answer.text)]
         yield row, answer
 
 
 def answer_rows(assistant: Assistant, rows: Iterable[dict[str, Any]],
-                mode: str = "hybrid") -> list[dict[str, Any]]:
+                mode: str = "hybrid", answer_mode: str | None = None) -> list[dict[str, Any]]:
     return [{"id": row["id"], **answer.to_json()} for row, answer in
-            iter_answers(assistant, rows, mode)]
+            iter_answers(assistant, rows, mode, answer_mode)]
 
 
-def run_batch(assistant: Assistant, in_path: Path, out_path: Path) -> int:
+def run_batch(assistant: Assistant, in_path: Path, out_path: Path,
+              answer_mode: str | None = None) -> int:
     rows = read_rows(in_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with out_path.open("w", encoding="utf-8") as fh:
-        for result in answer_rows(assistant, rows):
+        for result in answer_rows(assistant, rows, answer_mode=answer_mode):
             fh.write(json.dumps(result, ensure_ascii=False) + "\n")
     return len(rows)

@@ -8,6 +8,11 @@ Example:
     >>> ans = a.ask("Vem förskriver en rollator för utomhusbruk i Norrbotten?")
     >>> ans.refused, ans.citations[0].doc
     (False, 'norrbotten-policy-hjalpmedelsforskrivning-2013.txt')
+
+`settings.answer_mode` (or `answer_mode=` per call) picks the answerer: "extractive" (default,
+verbatim sentences) or "generative" (a chat model proposes claims, code verifies them; see
+assistant/generate). Refusal is decided in code before any model is asked, and the rule checker
+has the last word in both modes.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any, Iterator, Sequence
 
 from assistant.answer import ExtractiveAnswerer
 from assistant.embeddings import make_embeddings
+from assistant.generate.local_server import BackendUnavailable
 from assistant.privacy import mask_identifiers, masked_notice
 from assistant.query import understand
 from assistant.retrieve import HybridRetriever
@@ -29,6 +35,7 @@ from assistant.store import chroma_client, open_store
 from assistant.values import Answer, Turn
 
 MAX_QUESTION_CHARS = 2000  # default of Settings.max_question_chars
+ANSWER_MODES = ("extractive", "generative")
 
 
 @dataclass
@@ -62,8 +69,11 @@ class IndexStatus:
 class Assistant:
     """Answers questions over the indexed corpus with citations."""
 
-    def __init__(self, settings: Settings, embeddings: Any, client: Any) -> None:
+    def __init__(self, settings: Settings, embeddings: Any, client: Any,
+                 chat_model: Any = None) -> None:
         self.settings = settings
+        # Generative mode: the chat model is made on first use (a local server takes seconds).
+        self.chat_model = chat_model
         self.checker = RuleChecker(RuleBase.load()) if settings.rules_enabled else None
         self.embeddings = embeddings
         self.client = client
@@ -72,11 +82,11 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None,
-                      build_if_missing: bool = True) -> Assistant:
+                      build_if_missing: bool = True, chat_model: Any = None) -> Assistant:
         settings = settings or Settings.load()
         embeddings = make_embeddings(settings)
         client = chroma_client(settings)
-        assistant = cls(settings, embeddings, client)
+        assistant = cls(settings, embeddings, client, chat_model=chat_model)
         if build_if_missing and not assistant.retriever.chunks:
             assistant.ingest()
         return assistant
@@ -86,6 +96,19 @@ class Assistant:
         self.retriever = HybridRetriever.from_store(self.store, self.settings)
         self.answerer = ExtractiveAnswerer(self.retriever, self.settings)
         self.known_regions = self.retriever.regions
+        self._generative: Any = None
+
+    def generative_answerer(self) -> Any:
+        """The GenerativeAnswerer (made on first use); BackendUnavailable says what is missing."""
+        if self._generative is None:
+            from assistant.generate.answerer import GenerativeAnswerer
+            from assistant.generate.backends import make_chat_model
+            from assistant.generate.prompt import ANSWER_SCHEMA
+
+            if self.chat_model is None:
+                self.chat_model = make_chat_model(self.settings, ANSWER_SCHEMA)
+            self._generative = GenerativeAnswerer(self.answerer, self.chat_model)
+        return self._generative
 
     def ingest(self, paths: Sequence[Any] | None = None, progress: bool = True) -> Any:
         from ingest.index import Indexer
@@ -107,9 +130,11 @@ class Assistant:
                            last_ingest=read_state(self.settings).get("last_ingest"))
 
     def ask(self, question: str, history: Sequence[Turn] = (), region: str | None = None,
-            mode: str = "hybrid", as_of: date | None = None) -> Answer:
+            mode: str = "hybrid", as_of: date | None = None, *,
+            answer_mode: str | None = None) -> Answer:
         """Answer one question (with earlier turns for follow-ups), checked by the rules."""
-        stream = self.ask_stream(question, history, region, mode, as_of)
+        stream = self.ask_stream(question, history, region, mode, as_of,
+                                 answer_mode=answer_mode)
         for _ in stream:
             pass
         assert stream.answer is not None
@@ -117,14 +142,23 @@ class Assistant:
 
     def ask_stream(self, question: str, history: Sequence[Turn] = (),
                    region: str | None = None, mode: str = "hybrid",
-                   as_of: date | None = None) -> AnswerStream:
-        """Like `ask`, but the text comes in pieces; see AnswerStream."""
+                   as_of: date | None = None, *, answer_mode: str | None = None) -> AnswerStream:
+        """Like `ask`, but the text comes in pieces; see AnswerStream.
+
+        `answer_mode` overrides `settings.answer_mode` for this call ("extractive"|"generative").
+        """
+        answer_mode = answer_mode or self.settings.answer_mode
+        if answer_mode not in ANSWER_MODES:
+            raise ValueError(f"Okänt svarsläge / unknown answer mode {answer_mode!r}; välj / "
+                             f"choose {' | '.join(ANSWER_MODES)}.")
         stream = AnswerStream()
-        stream.pieces = self._pieces(stream, question, history, region, mode, as_of)
+        stream.pieces = self._pieces(stream, question, history, region, mode, as_of,
+                                     answer_mode)
         return stream
 
     def _pieces(self, stream: AnswerStream, question: str, history: Sequence[Turn],
-                region: str | None, mode: str, as_of: date | None) -> Iterator[str]:
+                region: str | None, mode: str, as_of: date | None,
+                answer_mode: str = "extractive") -> Iterator[str]:
         question = (question or "").strip()
         if not question:
             stream.answer = Answer(question="", refused=True, warnings=["Frågan var tom."],
@@ -143,6 +177,14 @@ class Assistant:
         if len(question) > limit:
             question = question[:limit]
             warnings.append(f"Frågan kortades till {limit} tecken.")
+        generative = None  # made before the clock starts: a local server loads once, ~10 s
+        if answer_mode == "generative":
+            try:
+                generative = self.generative_answerer()
+            except BackendUnavailable as exc:
+                # The question is still answered, from the documents, and the user is told why.
+                warnings.append(f"Generativt läge är inte tillgängligt ({exc}); svaret visar "
+                                "utdrag ur källorna.")
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         query = understand(question, history, region, self.known_regions)
@@ -150,9 +192,22 @@ class Assistant:
         passages = self.retriever.retrieve(query, k=max(10, 2 * self.settings.top_k), mode=mode)
         t1 = time.perf_counter()
         timings["retrieve"] = (t1 - t0) * 1000
-        answer = self.answerer.run(query, passages)
+        drafted = False
+        if generative is None:
+            answer = self.answerer.run(query, passages)
+        else:
+            answer = None
+            for item in generative.stream(query, passages):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    drafted = True
+                    yield item
+            assert answer is not None
         t2 = time.perf_counter()
-        timings["answer"] = (t2 - t1) * 1000
+        # Model time is reported as "generate" (and "first_token"), not twice in "answer".
+        timings["answer"] = (t2 - t1) * 1000 - answer.timings_ms.get("generate", 0.0)
+        timings.update(answer.timings_ms)
         if self.checker is not None and not answer.refused:
             earlier = [t.question for t in history] if query.is_followup else []
             result = self.checker.check(question, answer.text, earlier, query.region, as_of)
@@ -161,6 +216,8 @@ class Assistant:
         answer.timings_ms = timings
         answer.warnings = warnings + answer.warnings
         stream.answer = answer
+        if drafted:
+            return  # the draft went out as the model wrote it; the UI now shows answer.text
         # The extractive answer is complete at once; hand it out word by word for the chat.
         yield from _words(answer.text)
 

@@ -164,6 +164,9 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)  # what retrieval returned, for evals
     query: str = ""  # the retrieval query actually used (after follow-up expansion)
     region: str | None = None  # the region the answer was scoped to, if any
+    claims: int = 0  # generative: claims the model proposed
+    unsupported_claims: int = 0  # generative: claims dropped by verification
+    answer_mode: str = "extractive"  # how this answer was made: extractive | generative
 
     def to_json(self) -> dict[str, Any]:
         """The batch contract of evals/README: id is added by the caller."""
@@ -175,8 +178,13 @@ class Answer:
             "rule_check": self.rule_check.to_json(),
             "warnings": list(self.warnings),
             "region": self.region,
-            "latency_ms": round(sum(self.timings_ms.values()), 1),
+            # first_token is a point inside "generate", not a stage of its own.
+            "latency_ms": round(sum(v for k, v in self.timings_ms.items()
+                                    if k != "first_token"), 1),
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "answer_mode": self.answer_mode,
+            "claims": self.claims,
+            "unsupported_claims": self.unsupported_claims,
         }
 
 
