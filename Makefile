@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export OMP_NUM_THREADS ?= 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser model run index test lint eval clean
+.PHONY: install browser model run index test lint eval bench clean
 
 install: $(VENV)/.installed
 
@@ -48,6 +48,11 @@ test: install browser
 
 eval: install
 	$(PY) -m evals run
+
+bench: install
+	$(PY) -m benchmarks ingest
+	$(PY) -m benchmarks query
+	$(PY) -m benchmarks scale --factor 5
 
 clean:
 	rm -rf data/index .pytest_cache

@@ -8,5 +8,7 @@ Modules, one job each:
     scoring   combine gold + outputs into one report dictionary
     report    render a report as Markdown, a stdout table and an optional chart
     gate      compare a report with thresholds.toml
-    run       the CLI: `python -m evals run|score`
+    baselines bm25 / dense / hybrid columns and the "tutorial" LangChain RAG baseline
+    feedback  turn the app's feedback export into candidate gold items
+    run       the CLI: `python -m evals run|score|compare|gold-from-feedback`
 """

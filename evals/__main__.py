@@ -1,4 +1,4 @@
-"""`python -m evals run|score`: see evals/run.py and evals/README.md."""
+"""`python -m evals run|score|compare|gold-from-feedback`: see evals/run.py and evals/README.md."""
 
 from __future__ import annotations
 

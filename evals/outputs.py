@@ -4,7 +4,9 @@ The batch contract (evals/README.md), one object a line:
 `{"id", "answer", "refused", "citations": [{"doc", "quote", "text"}],
 "rule_check": {"status", "verdict"}, "latency_ms", "timings_ms"?, "passages"?}`
 where `passages` (optional) is the ranked retrieval list as `[{"doc", "text"}]` or
-`[[doc, text]]`; without it the retrieval metrics are not measured.
+`[[doc, text]]`; without it the retrieval metrics are not measured. Generative answers may add
+`answer_mode`, `claims` and `unsupported_claims` (each a count or a list of claims) and
+`timings_ms.first_token`; all are optional, so extractive outputs read the same as before.
 
 Example:
     >>> o = output_from_json({"id": "a", "answer": "Ja [1].", "refused": False,
@@ -56,6 +58,9 @@ class ItemOutput:
     timings_ms: dict[str, float] = field(default_factory=dict)
     passages: tuple[Retrieved, ...] | None = None  # None: retrieval not recorded
     error: str | None = None  # the assistant raised; the item is scored as a wrong answer
+    answer_mode: str | None = None  # "extractive" / "generative" when the output says so
+    claims: int | None = None  # generative: claims checked against the cited passages
+    unsupported_claims: int | None = None  # of those, not supported by any cited passage
 
 
 def missing_output(item_id: str) -> ItemOutput:
@@ -97,6 +102,9 @@ def output_from_json(data: dict[str, Any]) -> ItemOutput:
         latency_ms=None if latency is None else float(latency),
         timings_ms={str(k): float(v) for k, v in timings.items()},
         passages=passages, error=data.get("error"),
+        answer_mode=None if data.get("answer_mode") is None else str(data["answer_mode"]),
+        claims=_count(data.get("claims"), "claims"),
+        unsupported_claims=_count(data.get("unsupported_claims"), "unsupported_claims"),
     )
 
 
@@ -115,6 +123,9 @@ def output_to_json(out: ItemOutput) -> dict[str, Any]:
         data["passages"] = [{"doc": p.doc, "text": p.text} for p in out.passages]
     if out.error is not None:
         data["error"] = out.error
+    for key in ("answer_mode", "claims", "unsupported_claims"):
+        if getattr(out, key) is not None:
+            data[key] = getattr(out, key)
     return data
 
 
@@ -170,6 +181,19 @@ def _list(value: Any, key: str) -> list[Any]:
     if not isinstance(value, list):
         raise TypeError(f"'{key}' must be a list")
     return value
+
+
+def _count(value: Any, key: str) -> int | None:
+    """A claim count given as a number or as the list of claims (None: not reported)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise TypeError(f"'{key}' must be a count or a list")
+    if isinstance(value, (list, tuple)):
+        return len(value)
+    if isinstance(value, (int, float)) and value >= 0 and float(value).is_integer():
+        return int(value)
+    raise TypeError(f"'{key}' must be a non-negative count or a list, got {value!r}")
 
 
 def _retrieved(value: Any) -> Retrieved:

@@ -32,7 +32,19 @@ SUMMARY_METRICS: tuple[tuple[str, str], ...] = (
     ("retrieval_ndcg_at_10", "nDCG@10 over gold sources"),
     ("latency_p50_ms", "median end-to-end latency"),
     ("latency_p95_ms", "95th percentile end-to-end latency"),
+    ("unsupported_claim_rate", "generative: claims no cited passage supports / all claims"),
+    ("ttft_p50_ms", "generative: median time to first token"),
+    ("ttft_p95_ms", "generative: 95th percentile time to first token"),
 )
+
+# Rows of the baselines and compare tables (a subset that every configuration measures).
+COMPARE_METRICS = ("answer_correctness", "answer_correctness_answerable",
+                   "answer_correctness_unanswerable", "citation_hit_rate", "source_recall",
+                   "refusal_accuracy", "false_refusal_rate", "rule_agreement",
+                   "citation_precision", "cited_sentence_share", "retrieval_hit_at_1",
+                   "retrieval_hit_at_5", "retrieval_mrr_at_10", "retrieval_ndcg_at_10",
+                   "unsupported_claim_rate", "latency_p50_ms", "latency_p95_ms",
+                   "ttft_p50_ms", "ttft_p95_ms")
 
 STDOUT_METRICS = ("answer_correctness", "citation_hit_rate", "refusal_accuracy",
                   "false_refusal_rate", "rule_agreement", "rule_agreement_gold_facts",
@@ -116,6 +128,10 @@ def render_markdown(report: dict[str, Any]) -> str:
             rows.append([label, fmt(v["n"]), fmt(v["p50_ms"], ms=True), fmt(v["p95_ms"], ms=True)])
     out += _table(["", "n", "p50 ms", "p95 ms"], rows)
 
+    if report.get("baselines"):
+        out += ["", "## Baselines (same questions, same answerer)", ""]
+        out += baselines_markdown(report["baselines"])
+
     for title, key in (("By question type", "by_type"), ("By region", "by_region")):
         out += ["", f"## {title}", ""]
         out += _table([key.split("_")[1]] + [h for _, h in BREAKDOWN_COLUMNS],
@@ -177,6 +193,72 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def comparison_table(columns: dict[str, dict[str, Any]],
+                     metrics: tuple[str, ...] = COMPARE_METRICS) -> list[str]:
+    """Markdown rows: one metric a row, one configuration (name → summary) a column. Rows that
+    no configuration measured are left out."""
+    names = list(columns)
+    rows = [[k] + [_fmt_metric(k, columns[n].get(k)) for n in names] for k in metrics
+            if any(columns[n].get(k) is not None for n in names)]
+    return _table(["metric"] + names, rows)
+
+
+def ratio(a: Any, b: Any) -> float | None:
+    """a / b, or None when either is missing or b is zero."""
+    if a is None or b is None or not b:
+        return None
+    return float(a) / float(b)
+
+
+def baselines_markdown(baselines: dict[str, Any]) -> list[str]:
+    """The one baselines table plus headline ratios of the shipped hybrid against the rest."""
+    summaries: dict[str, dict[str, Any]] = baselines.get("summary", {})
+    out = comparison_table(summaries)
+    hybrid = summaries.get("hybrid")
+    if hybrid:
+        out += ["", "Headline ratios (hybrid ÷ baseline; for latency, below 1 means faster):", ""]
+        for name, other in summaries.items():
+            if name == "hybrid":
+                continue
+            parts = [f"{label} ×{fmt(ratio(hybrid.get(k), other.get(k)))}"
+                     for k, label in (("answer_correctness", "correct"),
+                                      ("citation_hit_rate", "citation hit"),
+                                      ("retrieval_mrr_at_10", "MRR@10"),
+                                      ("latency_p95_ms", "p95 latency"))
+                     if ratio(hybrid.get(k), other.get(k)) is not None]
+            out.append(f"- vs {name}: " + (", ".join(parts) or "–"))
+    notes = baselines.get("notes", [])
+    if notes:
+        out += [""] + [f"- {n}" for n in notes]
+    return out
+
+
+def render_comparison(reports: dict[str, dict[str, Any]]) -> str:
+    """Side-by-side Markdown of several reports (e.g. extractive vs generative)."""
+    out = ["# Evaluation comparison", ""]
+    for name, rep in reports.items():
+        meta = rep.get("meta", {})
+        out.append(f"- **{name}**: {meta.get('gold', '?')}, mode {meta.get('mode', '?')}, "
+                   f"{rep['summary'].get('n')} items, created {meta.get('created_utc', '?')}")
+    out += ["", "## Metrics", ""]
+    out += comparison_table({n: r["summary"] for n, r in reports.items()},
+                            tuple(k for k, _ in SUMMARY_METRICS))
+    stages = sorted({s for r in reports.values()
+                     for s in r.get("latency", {}).get("per_stage", {})})
+    if stages:
+        out += ["", "## Latency per stage (p50 / p95 ms)", ""]
+        rows = []
+        for stage in stages:
+            row = [stage]
+            for rep in reports.values():
+                v = rep.get("latency", {}).get("per_stage", {}).get(stage)
+                row.append("–" if not v else f"{fmt(v['p50_ms'], ms=True)} / "
+                                             f"{fmt(v['p95_ms'], ms=True)}")
+            rows.append(row)
+        out += _table(["stage"] + list(reports), rows)
+    return "\n".join(out) + "\n"
+
+
 def summary_table(report: dict[str, Any]) -> str:
     """A short plain-text table for stdout."""
     s = report["summary"]
@@ -184,6 +266,12 @@ def summary_table(report: dict[str, Any]) -> str:
     width = max(len(k) for k, _ in rows)
     lines = [f"{'items':<{width}}  {s['n']} ({s['n_answerable']} answerable, errors {s['errors']})"]
     lines += [f"{k:<{width}}  {v}" for k, v in rows]
+    for k in ("unsupported_claim_rate", "ttft_p50_ms", "ttft_p95_ms"):
+        if s.get(k) is not None:
+            lines.append(f"{k:<{width}}  {_fmt_metric(k, s[k])}")
+    baselines = report.get("baselines", {}).get("summary", {})
+    if baselines:
+        lines += ["", "Baselines:"] + comparison_table(baselines)
     types = report.get("by_type", {})
     if types:
         lines.append("")

@@ -62,6 +62,11 @@ def aggregate(results: Sequence[ItemResult], with_quotes: bool = True) -> dict[s
     n_sent = sum(r.sentences[0] for r in results)
     n_marked = sum(r.sentences[1] for r in results)
     latencies = [r.output.latency_ms for r in results]
+    # Generative outputs only; extractive outputs leave these None ("not measured").
+    with_claims = [r.output for r in results if r.output.claims is not None]
+    n_claims = sum(o.claims or 0 for o in with_claims)
+    n_unsupported = sum(o.unsupported_claims or 0 for o in with_claims)
+    ttft = [r.output.timings_ms.get("first_token") for r in results]
     return {
         "n": len(results),
         "n_answerable": len(answerable),
@@ -88,6 +93,10 @@ def aggregate(results: Sequence[ItemResult], with_quotes: bool = True) -> dict[s
         "retrieval_ndcg_at_10": m.mean(s.ndcg_at_10 for s in retrieval),
         "latency_p50_ms": m.percentile(latencies, 50),
         "latency_p95_ms": m.percentile(latencies, 95),
+        "n_claims": n_claims,
+        "unsupported_claim_rate": n_unsupported / n_claims if n_claims else None,
+        "ttft_p50_ms": m.percentile(ttft, 50),
+        "ttft_p95_ms": m.percentile(ttft, 95),
     }
 
 
@@ -138,6 +147,9 @@ def item_record(r: ItemResult) -> dict[str, Any]:
         "retrieval": None if r.retrieval is None else r.retrieval.__dict__,
         "latency_ms": out.latency_ms,
         "timings_ms": out.timings_ms,
+        "answer_mode": out.answer_mode,
+        "claims": out.claims,
+        "unsupported_claims": out.unsupported_claims,
         "error": out.error,
     }
 

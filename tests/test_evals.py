@@ -481,3 +481,184 @@ def test_quick_selection_keeps_earlier_turns(tmp_path: Path) -> None:
     assert [i.id for i in select_items(items, ids=["t-003"])] == ["t-001", "t-003"]
     with pytest.raises(GoldFileError, match="unknown id"):
         select_items(items, ids=["nope"])
+
+
+# --- generative fields, compare, baselines, gold from feedback -----------------------------
+
+def test_generative_fields_are_read_and_reported_when_present() -> None:
+    from evals.outputs import output_from_json, output_to_json
+
+    gen = output_from_json({"id": "a1", "answer": "Vårdcentral i första hand [1].",
+                            "answer_mode": "generative", "claims": ["c1", "c2", "c3", "c4"],
+                            "unsupported_claims": 1, "latency_ms": 900.0,
+                            "timings_ms": {"retrieve": 40.0, "first_token": 300.0}})
+    assert (gen.claims, gen.unsupported_claims, gen.answer_mode) == (4, 1, "generative")
+    assert output_to_json(gen)["claims"] == 4
+    with pytest.raises(TypeError, match="claims"):
+        output_from_json({"id": "x", "claims": -1})
+
+    items, outputs = small_set()
+    extractive = score(items, outputs)["summary"]
+    assert extractive["unsupported_claim_rate"] is None and extractive["ttft_p50_ms"] is None
+    outputs["a1"] = gen
+    outputs["a2"] = ItemOutput(id="a2", answer="Vårdcentral [1].", claims=4,
+                               unsupported_claims=0, timings_ms={"first_token": 500.0})
+    report = score(items, outputs)
+    assert report["summary"]["unsupported_claim_rate"] == pytest.approx(1 / 8)
+    assert report["summary"]["ttft_p50_ms"] == pytest.approx(400.0)
+    assert report["latency"]["per_stage"]["first_token"]["n"] == 2
+    md = render_markdown(report)
+    assert "unsupported_claim_rate | 0.125" in md and "stage: first_token" in md
+
+
+def test_compare_puts_reports_side_by_side(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    items, outputs = small_set()
+    for name, mode in (("a", "extractive"), ("b", "generative")):
+        rep = score(items, outputs)
+        rep["meta"] = {"mode": mode, "gold": "dev.jsonl"}
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "report.json").write_text(json.dumps(rep), encoding="utf-8")
+    out = tmp_path / "cmp.md"
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b" / "report.json"),
+                 "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "| metric | extractive | generative |" in text
+    assert "| answer_correctness | 0.667 | 0.667 |" in text
+    (tmp_path / "bad.json").write_text("{}", encoding="utf-8")
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "bad.json")]) == 2
+    assert "no 'summary' object" in capsys.readouterr().err
+
+
+def test_baseline_selection_defaults() -> None:
+    from evals.baselines import parse_baselines
+    from evals.run import build_parser, wanted_baselines
+
+    def chosen(*argv: str) -> tuple[str, ...]:
+        return wanted_baselines(build_parser().parse_args(["run", *argv]))
+
+    assert chosen() == ("bm25", "dense", "hybrid", "tutorial")  # full run: on
+    assert chosen("--quick") == () and chosen("--gate", "t.toml") == ()  # fast paths: off
+    assert chosen("--no-baselines") == ()
+    assert chosen("--quick", "--baselines") == ("bm25", "dense", "hybrid", "tutorial")
+    assert chosen("--baselines", "tutorial,bm25") == ("bm25", "tutorial")  # table order
+    with pytest.raises(ValueError, match="unknown baseline"):
+        parse_baselines("bm25,vector")
+
+
+TINY_DOC = ("Förskrivning av rollator\n\n"
+            "Rollator för utomhusbruk förskrivs av vårdcentralen i första hand när patienten "
+            "själv kan ta sig till vårdcentralen.\n\n"
+            "Rollator för inomhusbruk förskrivs av kommunens arbetsterapeut efter hembesök.\n\n"
+            "Avgifter\n\nEgenavgiften för ett hjälpmedelsbesök är 200 kronor per besök.\n")
+
+
+def test_tutorial_chunks_use_the_splitter_and_keep_document_metadata(
+        tmp_path: Path, make_corpus) -> None:
+    from evals.baselines import tutorial_chunks
+
+    text = " ".join(f"Mening nummer {i} om rollatorer och förskrivning." for i in range(80))
+    corpus = make_corpus(tmp_path / "c", {"lang.txt": text, "kort.txt": TINY_DOC},
+                         regions={"lang.txt": ["Testland"], "kort.txt": ["Provlän"]})
+    chunks = tutorial_chunks(corpus)
+    long = [c for c in chunks if c.doc == "lang.txt"]
+    assert len(long) >= 4 and all(len(c.text) <= 1000 for c in chunks)
+    # chunk_overlap=200: consecutive pieces share text
+    assert long[0].text[-100:].split()[-1] in long[1].text
+    assert {c.regions for c in chunks} == {("Testland",), ("Provlän",)}
+    assert len({c.id for c in chunks}) == len(chunks)
+
+
+def test_run_with_baselines_on_a_tiny_corpus(tmp_path: Path, make_corpus,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plumbing of `evals run --baselines` end to end: real index, real Chroma, real e5."""
+    corpus = make_corpus(tmp_path / "corpus", {"tiny.txt": TINY_DOC})
+    gold = write(tmp_path, [json.dumps({
+        "id": "t-001", "question": "Vem förskriver en rollator för utomhusbruk?",
+        "type": "boundary", "answerable": True, "must_include": [["vårdcentral"]],
+        "sources": [{"doc": "tiny.txt", "quote": "Rollator för utomhusbruk förskrivs av "
+                                                 "vårdcentralen i första hand"}]},
+        ensure_ascii=False)])
+    for key, value in {"CORPUS_DIR": corpus, "INDEX_DIR": tmp_path / "index",
+                       "EMBEDDING_CACHE_DIR": tmp_path / "cache",
+                       "UPLOAD_DIR": tmp_path / "uploads",
+                       "FEEDBACK_DB": tmp_path / "fb.sqlite"}.items():
+        monkeypatch.setenv(f"HJALP_{key}", str(value))
+    monkeypatch.setenv("HJALP_CONFIG", str(tmp_path / "none.toml"))
+    assert main(["run", "--set", str(gold), "--out", str(tmp_path / "rep"), "--no-chart",
+                 "--baselines", "all"]) == 0
+    (rep_dir,) = (tmp_path / "rep").iterdir()
+    report = json.loads((rep_dir / "report.json").read_text(encoding="utf-8"))
+    columns = report["baselines"]["summary"]
+    assert list(columns) == ["bm25", "dense", "hybrid", "tutorial"]
+    # hybrid is the main run itself, not asked twice
+    assert {k: v for k, v in report["summary"].items() if k in columns["hybrid"]} \
+        == columns["hybrid"]
+    assert columns["tutorial"]["retrieval_hit_at_5"] == 1.0  # one document: it must be found
+    assert columns["tutorial"]["rule_agreement"] is None
+    for name in ("bm25", "dense", "tutorial"):
+        assert (rep_dir / f"outputs_{name}.jsonl").is_file()
+    md = (rep_dir / "report.md").read_text(encoding="utf-8")
+    assert "| metric | bm25 | dense | hybrid | tutorial |" in md
+    assert (tmp_path / "index" / "evals_tutorial" / "chroma").is_dir()
+
+
+def feedback_line(**overrides: object) -> str:
+    base: dict[str, object] = {
+        "id": "17", "created_at": "2026-11-20T09:30:00", "question": "Vem förskriver?",
+        "answer": "Vårdcentral i första hand [1].", "citations": [], "rating": "up",
+        "comment": "", "region": "Norrbotten", "settings": {}, "rule_status": "verified"}
+    base.update(overrides)
+    return json.dumps(base, ensure_ascii=False)
+
+
+def test_gold_from_feedback(tmp_path: Path, corpus: Path,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    good = {"n": 1, "doc": DOC, "section": "", "location": "rad 4",
+            "quote": "Vårdcentral i första hand för rollator."}
+    bad = {**good, "quote": "Vårdcentral i andra hand"}
+    fb = write(tmp_path, [
+        feedback_line(id="1", citations=[good, bad],
+                      answer="Vårdcentral i första hand för rollator [1]; avgift 200 kr."),
+        feedback_line(id="2", question="Vad gäller i Dalarna?", citations=[bad]),
+        feedback_line(id="3", question="Vad kostar en rullstol?", rating="down",
+                      comment="Det framgår inte av dokumenten, svaret gissar."),
+        feedback_line(id="4", question="Vem har ansvaret för barn?", rating="down",
+                      comment="Fel: regionen ansvarar för barn till och med 17 år."),
+        feedback_line(id="5", question="Utan källor?", citations=[]),
+        feedback_line(id="6", question="Tummen ned utan kommentar", rating="down"),
+        feedback_line(id="7", question="vem  FÖRSKRIVER?", citations=[good]),  # repeat
+    ], name="feedback.jsonl")
+    out = tmp_path / "candidates.jsonl"
+    assert main(["gold-from-feedback", str(fb), "--out", str(out),
+                 "--corpus", str(corpus)]) == 0
+    assert "4 candidate(s)" in capsys.readouterr().out
+    items = {it.id: it for it in load_gold(out)}  # the gold loader accepts the file
+    assert list(items) == ["fb-1", "fb-2", "fb-3", "fb-4"]
+    up = items["fb-1"]
+    assert up.answerable and up.sources == (GoldSource(DOC, good["quote"]),)
+    assert up.meta["dropped_citations"] == [{"doc": DOC, "quote": bad["quote"]}]
+    assert up.meta["feedback_id"] == "1" and up.region == "Norrbotten"
+    assert items["fb-2"].sources == () and "no cited quote" in items["fb-2"].meta["review"][0]
+    assert items["fb-3"].answerable is False  # the trainer says the documents are silent
+    down = items["fb-4"]
+    assert down.answerable and down.answer.startswith("Fel: regionen")
+    assert down.meta["rejected_answer"] == "Vårdcentral i första hand [1]."
+
+    broken = write(tmp_path, [feedback_line(), feedback_line(id="9", rating="meh")],
+                   name="broken.jsonl")
+    assert main(["gold-from-feedback", str(broken), "--out", str(tmp_path / "x.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert "broken.jsonl, line 2" in err and "rating" in err
+    assert not (tmp_path / "x.jsonl").exists()  # nothing written from a malformed export
+
+
+def test_gold_from_feedback_masks_identifiers(tmp_path: Path, corpus: Path) -> None:
+    from evals.feedback import candidate_from_feedback, parse_feedback_record
+
+    rec = parse_feedback_record(json.loads(feedback_line(
+        rating="down", question="Patienten 19121212-1212 behöver rollator, vem förskriver?",
+        comment="Ring 070-123 45 67")), 1)
+    item = candidate_from_feedback(rec, lambda _d: None)
+    assert item is not None
+    assert "19121212-1212" not in item["question"] and "070-123 45 67" not in item["answer"]
