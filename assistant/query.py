@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from assistant.text import ISO_CODE, expand_query, find_phrase, is_english, lexicon
+from assistant.text import ISO_CODE, expand_query, find_phrase, is_english, lexicon, stem
+from assistant.text import words as words_of
 from assistant.values import Turn
 
 _FOLLOWUP_START = re.compile(
@@ -59,13 +60,21 @@ def looks_like_followup(question: str, history: Sequence[Turn]) -> bool:
         return False
     words = question.split()
     pronoun = bool(_PRONOUN.search(question))
-    # A short question is a follow-up only when it leans on the earlier one (a pronoun, or too
-    # few words to stand alone): "Får jag ordinera HPV-vaccin till en 20-åring?" after a
-    # Norrbotten question is a new question and must not inherit Norrbotten.
+    # A short question is a follow-up only when it leans on the earlier one: a pronoun, too few
+    # words to stand alone, or the same subject ("förskrivaren" after "förskrivare"). "Får jag
+    # ordinera HPV-vaccin till en 20-åring?" after a Norrbotten rollator question shares nothing
+    # with it and must not inherit Norrbotten.
     return bool(_FOLLOWUP_START.match(question) or _FOLLOWUP_END.search(question)) or (
         len(words) <= 3) or (
-        pronoun and len(words) <= 8) or (
+        len(words) <= 8 and (pronoun or _shares_subject(question, history[-1].question))) or (
         pronoun and not detect_regions(question) and len(words) <= 14)
+
+
+def _shares_subject(question: str, previous: str) -> bool:
+    def subjects(text: str) -> set[str]:
+        return {stem(w) for w in words_of(text) if len(w) >= 5 and not w.isdigit()}
+
+    return bool(subjects(question) & subjects(previous))
 
 
 def understand(question: str, history: Sequence[Turn] = (), region: str | None = None,

@@ -316,7 +316,9 @@ def test_rules_can_be_switched_off(bundled_index) -> None:
 
 @pytest.mark.parametrize(("question", "followup"), [
     ("Får jag ordinera HPV-vaccin till en 20-åring?", False),
-    ("Får en rehabassistent förskriva?", False),
+    ("Vad kostar en hörapparat?", False),
+    ("Får en rehabassistent förskriva den?", True),
+    ("Vem får förskriva rollatorn?", True),  # same subject: rollator
     ("Och för inomhusbruk?", True),
     ("Hur är det i Kronoberg?", True),
     ("I Kronoberg då?", True),
