@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
+import os
+import subprocess
+import sys
 import threading
 import unicodedata
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md")
 # Text with more control characters than this is binary data under a text name.
@@ -281,28 +283,38 @@ def _load_pdf(path: Path, max_pages: int) -> tuple[Page, ...]:
 class PdfReaderProcess:
     """Parses PDFs in one reusable child process and stops it when a file takes too long.
 
-    The child is started on first use and again after it was stopped; it exits by itself when
-    the parent goes away (its pipe closes). Thread-safe: one file at a time.
+    The child (`python -m ingest.pdf_worker`) is started on first use and again after it was
+    stopped; it exits by itself when the parent goes away (its stdin closes). A plain
+    subprocess rather than multiprocessing: a spawned child re-runs the parent's `__main__`,
+    which inside Streamlit (or its test harness) is a page script. Thread-safe: one file at a
+    time.
 
         >>> pages = PDF_READER.read(Path("riktlinjer.pdf"), max_pages=2000, max_seconds=120)
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._process: Any = None
-        self._conn: Any = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._send: Connection | None = None
+        self._recv: Connection | None = None
 
     def read(self, path: Path, max_pages: int, max_seconds: float) -> tuple[Page, ...]:
         with self._lock:
-            conn = self._connection()
-            conn.send((str(path), max_pages))
-            if not conn.poll(max_seconds):
+            send, recv = self._connection()
+            try:
+                send.send((str(path), max_pages))
+                ready = recv.poll(max_seconds)
+            except OSError as exc:  # the child died before it could take the file
+                self.stop()
+                raise LoadError(path, "PDF-läsaren kraschade på filen; exportera den på nytt "
+                                      "från källan.") from exc
+            if not ready:
                 self.stop()
                 raise LoadError(path, f"det tog mer än {max_seconds:g} s att läsa PDF:en, så "
                                       "den hoppades över; exportera den på nytt från källan "
                                       "eller höj gränsen (HJALP_MAX_SECONDS_PER_FILE).")
             try:
-                kind, payload = conn.recv()
+                kind, payload = recv.recv()
             except (EOFError, OSError) as exc:  # the child died (out of memory, a crash)
                 self.stop()
                 raise LoadError(path, "PDF-läsaren kraschade på filen; exportera den på nytt "
@@ -315,45 +327,54 @@ class PdfReaderProcess:
         """End the child (a no-op when none runs)."""
         if self._process is not None:
             self._process.kill()
-            self._process.join(timeout=5)
-            self._conn.close()
-        self._process = self._conn = None
+            self._process.wait(timeout=5)
+            for conn in (self._send, self._recv):
+                if conn is not None:
+                    conn.close()
+            for pipe in (self._process.stdin, self._process.stdout):
+                if pipe is not None:
+                    pipe.close()
+        self._process = self._send = self._recv = None
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def _connection(self) -> Any:
-        if self._process is None or not self._process.is_alive():
+    def _connection(self) -> tuple[Connection, Connection]:
+        if self._process is None or self._process.poll() is not None:
             self.stop()
-            # spawn, not fork: the parent runs Chroma's and the model's threads.
-            ctx = multiprocessing.get_context("spawn")
-            parent, child = ctx.Pipe()
-            self._process = ctx.Process(target=_serve_pdfs, args=(child,), daemon=True,
-                                        name="hjalp-pdf-reader")
-            self._process.start()
-            child.close()
-            self._conn = parent
-        return self._conn
+            project = str(Path(__file__).resolve().parent.parent)
+            env = {**os.environ,
+                   "PYTHONPATH": os.pathsep.join(filter(None, [project,
+                                                                os.environ.get("PYTHONPATH")]))}
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "ingest.pdf_worker"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, env=env, cwd=project)
+            assert self._process.stdin is not None and self._process.stdout is not None
+            # Own copies of the descriptors: a Connection closes its descriptor itself.
+            self._send = Connection(os.dup(self._process.stdin.fileno()), readable=False)
+            self._recv = Connection(os.dup(self._process.stdout.fileno()), writable=False)
+        assert self._send is not None and self._recv is not None
+        return self._send, self._recv
 
 
-def _serve_pdfs(conn: Any) -> None:
+def serve_pdfs(send: Connection, recv: Connection) -> None:
     """The child's loop: read (path, max_pages), answer ("ok", pages) or ("error", reason)."""
     while True:
         try:
-            path, max_pages = conn.recv()
+            path, max_pages = recv.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
         try:
             pages = _load_pdf(Path(path), max_pages)
-            conn.send(("ok", [(p.text, p.number) for p in pages]))
+            send.send(("ok", [(p.text, p.number) for p in pages]))
         except LoadError as exc:
-            conn.send(("error", exc.reason))
+            send.send(("error", exc.reason))
         except MemoryError:
-            conn.send(("error", "PDF:en kräver för mycket minne för att läsas; dela upp den "
+            send.send(("error", "PDF:en kräver för mycket minne för att läsas; dela upp den "
                                 "eller exportera den på nytt."))
         except Exception as exc:  # noqa: BLE001 - one bad file must not end the reader
-            conn.send(("error", f"PDF:en går inte att läsa ({type(exc).__name__}); "
+            send.send(("error", f"PDF:en går inte att läsa ({type(exc).__name__}); "
                                 "exportera den på nytt från källan."))
 
 
