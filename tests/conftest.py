@@ -9,7 +9,9 @@ data/ (a cache miss after a chunker change only lands in the copy).
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
@@ -32,6 +34,38 @@ def unicode_font() -> Path:
     if font is None:
         pytest.skip("no Unicode TTF font (DejaVuSans) found for fpdf2")
     return font
+
+
+def hjalp_env(**values: object) -> dict[str, str]:
+    """The parent's environment without HJALP_* settings, plus these (HJALP_<KEY>), for a
+    subprocess (CLI, server) under test."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HJALP_")}
+    env.update({"HF_HUB_OFFLINE": "1", "PYTHONPATH": str(PROJECT_ROOT),
+                "HJALP_CONFIG": str(PROJECT_ROOT / "no-such-config.toml")})
+    env.update({f"HJALP_{k.upper()}": str(v) for k, v in values.items()})
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def isolated_app_env(folder: Path, index_dir: Path, cache_dir: Path) -> dict[str, str]:
+    """HJALP_* settings for an app under test: a copy of `index_dir` in `folder`, its own
+    feedback database and uploads, and no language model (a missing model on a free port, so
+    a model server another process runs is never reused)."""
+    shutil.copytree(index_dir, folder / "index")
+    return {
+        "HJALP_INDEX_DIR": str(folder / "index"),
+        "HJALP_EMBEDDING_CACHE_DIR": str(cache_dir),
+        "HJALP_FEEDBACK_DB": str(folder / "feedback.sqlite"),
+        "HJALP_UPLOAD_DIR": str(folder / "uploads"),
+        "HJALP_LLM_BACKEND": "local",
+        "HJALP_LOCAL_MODEL_PATH": str(folder / "no-model.gguf"),
+        "HJALP_LOCAL_SERVER_PORT": str(free_port()),
+    }
 
 
 # Uploads and feedback of a developer's own `make run` live in data/; tests never see them.

@@ -10,13 +10,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import shutil
-import socket
 import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import isolated_app_env
 from streamlit.testing.v1 import AppTest
 
 from assistant.export import conversation_markdown
@@ -45,29 +44,11 @@ def _import_app():
 app = _import_app()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_env(tmp_path_factory, bundled_index, bundled_cache_dir):
     """Environment of the app under test: a copy of the session index, tmp feedback/uploads."""
     settings, _ = bundled_index
-    folder = tmp_path_factory.mktemp("app")
-    shutil.copytree(settings.index_dir, folder / "index")
-    env = {
-        "HJALP_INDEX_DIR": folder / "index",
-        "HJALP_EMBEDDING_CACHE_DIR": bundled_cache_dir,
-        "HJALP_FEEDBACK_DB": folder / "feedback.sqlite",
-        "HJALP_UPLOAD_DIR": folder / "uploads",
-        # Never start or reuse a language model server here (another one may be running on
-        # the default port): the generative mode must report the model missing.
-        "HJALP_LLM_BACKEND": "local",
-        "HJALP_LOCAL_MODEL_PATH": folder / "no-model.gguf",
-        "HJALP_LOCAL_SERVER_PORT": _free_port(),
-    }
+    env = isolated_app_env(tmp_path_factory.mktemp("app"), settings.index_dir, bundled_cache_dir)
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
             mp.setenv(key, str(value))

@@ -13,8 +13,6 @@ answer) are printed; run with -s to see them.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port, isolated_app_env
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,12 +44,6 @@ sync_api = pytest.importorskip("playwright.sync_api",
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -72,21 +65,14 @@ def server(tmp_path_factory, bundled_index, bundled_cache_dir):
     """(url, env, started): a running `streamlit run app.py` on a free port."""
     settings, _ = bundled_index
     folder = tmp_path_factory.mktemp("browser")
-    shutil.copytree(settings.index_dir, folder / "index")
     env = {
         **os.environ,
-        "HJALP_INDEX_DIR": str(folder / "index"),
-        "HJALP_EMBEDDING_CACHE_DIR": str(bundled_cache_dir),
-        "HJALP_FEEDBACK_DB": str(folder / "feedback.sqlite"),
-        "HJALP_UPLOAD_DIR": str(folder / "uploads"),
-        "HJALP_LLM_BACKEND": "local",
-        "HJALP_LOCAL_MODEL_PATH": str(folder / "no-model.gguf"),
-        "HJALP_LOCAL_SERVER_PORT": str(_free_port()),
+        **isolated_app_env(folder, settings.index_dir, bundled_cache_dir),
         "HF_HUB_OFFLINE": "1",
         "ANONYMIZED_TELEMETRY": "False",
         "OMP_NUM_THREADS": "1",
     }
-    port = _free_port()
+    port = free_port()
     log = folder / "streamlit.log"
     started = time.monotonic()
     with log.open("w") as out:

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, NORRBOTTEN, base_settings
+from conftest import CORPUS, NORRBOTTEN, base_settings, hjalp_env
 
 from assistant.embeddings import cache_namespace
 from assistant.settings import PROJECT_ROOT, Settings
@@ -34,14 +34,6 @@ from ingest.load import read_manifest
 from ingest.pipeline import chunk_document, ingest, resolve_meta
 
 DEV = PROJECT_ROOT / "evals" / "dev.jsonl"
-
-
-def hjalp_env(**values: object) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HJALP_")}
-    env.update({"HF_HUB_OFFLINE": "1", "PYTHONPATH": str(PROJECT_ROOT),
-                "HJALP_CONFIG": str(PROJECT_ROOT / "no-such-config.toml")})
-    env.update({f"HJALP_{k.upper()}": str(v) for k, v in values.items()})
-    return env
 
 
 def record_count(settings: Settings) -> int:

@@ -4,10 +4,10 @@ against the real Assistant on a private copy of the session index (uploads in a 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import isolated_app_env
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -31,14 +31,8 @@ PDF_LINES = [
 def page_env(tmp_path_factory, bundled_index, bundled_cache_dir):
     """Environment for the pages: a copy of the session index and a private upload folder."""
     settings, _ = bundled_index
-    folder = tmp_path_factory.mktemp("pages")
-    shutil.copytree(settings.index_dir, folder / "index")
-    env = {
-        "HJALP_INDEX_DIR": folder / "index",
-        "HJALP_EMBEDDING_CACHE_DIR": bundled_cache_dir,
-        "HJALP_UPLOAD_DIR": folder / "uploads",
-        "HJALP_FEEDBACK_DB": folder / "feedback.sqlite",
-    }
+    env = isolated_app_env(tmp_path_factory.mktemp("pages"), settings.index_dir,
+                           bundled_cache_dir)
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
             mp.setenv(key, str(value))
