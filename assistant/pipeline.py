@@ -59,6 +59,7 @@ class AnswerStream:
     def __iter__(self) -> Iterator[str]:
         yield from self.pieces
 
+
 @dataclass(frozen=True)
 class IndexStatus:
     documents: int
