@@ -12,8 +12,6 @@ Example (the page script `views/chat.py`):
 
 from __future__ import annotations
 
-import importlib.util
-import inspect
 import logging
 import uuid
 from datetime import date, datetime
@@ -64,26 +62,10 @@ FEEDBACK_SAVED = "Tack! Återkopplingen är sparad."
 
 # --------------------------------------------------------------------------- sidebar
 
-def available_answer_modes() -> list[str]:
-    """Extractive always; generative when its package is installed (issue 7)."""
-    modes = ["extractive"]
-    if importlib.util.find_spec("assistant.generate") is not None:
-        modes.append("generative")
-    return modes
-
-
-def per_call_answer_mode(assistant: Assistant) -> bool:
-    """Whether `ask_stream` takes `answer_mode=` (one Assistant serves both modes)."""
-    return "answer_mode" in inspect.signature(assistant.ask_stream).parameters
-
-
 def render_mode_select(container: Any) -> str:
-    modes = available_answer_modes()
-    if len(modes) == 1:
-        return modes[0]
     with container:
         return st.selectbox(
-            "Svarsläge", modes, key="answer_mode", format_func=ANSWER_MODES.get,
+            "Svarsläge", list(ANSWER_MODES), key="answer_mode", format_func=ANSWER_MODES.get,
             help="Extraktivt: meningar ur dokumenten, ordagrant. Generativt: en språkmodell "
                  "formulerar svaret; varje påstående kontrolleras mot källorna.",
         )
@@ -247,16 +229,13 @@ def ask(assistant: Assistant, question: str, region: str | None,
         "settings": answer_settings(assistant.settings, region, as_of,
                                     answer_mode=answer_mode),
     }
-    options: dict[str, Any] = {}
-    if answer_mode and per_call_answer_mode(assistant):
-        options["answer_mode"] = answer_mode
     with st.chat_message("assistant"):
         slot = st.empty()
         try:
             with slot.container():
                 with st.spinner(GENERATING if answer_mode == "generative" else SEARCHING):
                     stream = assistant.ask_stream(question, history=history, region=region,
-                                                  as_of=as_of, **options)
+                                                  as_of=as_of, answer_mode=answer_mode)
                     pieces = iter(stream)
                     # Retrieval runs until the first piece: keep the spinner until then.
                     first = next(pieces, "")
