@@ -55,6 +55,7 @@ class HybridRetriever:
         # Kept so that answering can test term coverage without analysing chunks again.
         self.chunk_terms = {c.id: frozenset(t) for c, t in zip(chunks, corpus, strict=True)}
         self.regions = sorted({r for c in chunks for r in c.regions})
+        self.documents = len({c.doc for c in chunks})
 
     @classmethod
     def from_store(cls, store: Any, settings: Settings) -> HybridRetriever:
@@ -96,18 +97,22 @@ class HybridRetriever:
         order = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
         return [(self.chunks[i], float(scores[i])) for i in order if scores[i] > 0]
 
+    def pool(self, base: int) -> int:
+        """How many candidates each retriever returns: `base`, more in a large library."""
+        return max(base, self.settings.candidates_per_doc * self.documents)
+
     def retrieve(self, query: Query, k: int | None = None, mode: str = "hybrid") -> list[Passage]:
         k = k or self.settings.top_k
         hits: dict[str, _Hit] = {}
         if mode in ("hybrid", "dense"):
-            dense = self.dense(query.text, self.settings.dense_k)
+            dense = self.dense(query.text, self.pool(self.settings.dense_k))
             for rank, ((chunk, sim), part) in enumerate(zip(dense, self._fuse(dense),
                                                              strict=True), 1):
                 hit = hits.setdefault(chunk.id, _Hit(chunk))
                 hit.dense, hit.dense_rank = sim, rank
                 hit.fused += part
         if mode in ("hybrid", "bm25"):
-            sparse = self.sparse(query.text, self.settings.sparse_k)
+            sparse = self.sparse(query.text, self.pool(self.settings.sparse_k))
             for rank, ((chunk, score), part) in enumerate(zip(sparse, self._fuse(sparse),
                                                                strict=True), 1):
                 hit = hits.setdefault(chunk.id, _Hit(chunk))

@@ -58,6 +58,10 @@ class Settings:
     fusion: str = "dbsf"
     rrf_k: int = 10  # dev set: k=10 ties k=20/60 on accuracy and refuses one more correctly
     top_k: int = 5
+    # The candidate lists grow with the library: at least this many per document. A large
+    # library restates the same rules in many regions' documents, and the asked region's own
+    # passage must stay among the candidates for the region boost to lift it.
+    candidates_per_doc: int = 6
     region_boost: float = 1.5  # multiplies the fused score of chunks from the asked region
 
     # Answering

@@ -332,3 +332,21 @@ def test_a_new_question_does_not_inherit_the_previous_region(question, followup)
     assert query.is_followup is followup
     if not followup:
         assert query.region is None and query.context == ""
+
+
+def test_candidate_pool_grows_with_the_library(make_settings):
+    """A large library restates the same rules in many documents: the candidate lists grow so
+    that the asked region's own passage stays among them (benchmarks/scale: ×10 hit@5 0.775 →
+    0.825, correctness 0.80 → 0.87; the bundled five documents keep 30)."""
+    from assistant.retrieve import HybridRetriever
+    from assistant.values import Chunk
+
+    settings = make_settings()
+
+    def library(documents: int) -> HybridRetriever:
+        chunks = [Chunk(id=f"{d}-{i}", doc=f"doc{d}.txt", text=f"Rollator förskrivs {d} {i}.")
+                  for d in range(documents) for i in range(2)]
+        return HybridRetriever(store=None, chunks=chunks, settings=settings)
+
+    assert library(5).pool(settings.dense_k) == settings.dense_k == 30
+    assert library(50).pool(settings.dense_k) == 50 * settings.candidates_per_doc
