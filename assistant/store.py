@@ -156,8 +156,30 @@ def open_store(settings: Settings, embeddings: Embeddings, client: Any = None) -
     return Chroma(**kwargs)
 
 
+# Chroma reads a whole collection in one SQL statement with a variable per id; past ~30 000
+# chunks SQLite refuses ("too many SQL variables"), so large reads go page by page.
+READ_PAGE = 5000
+
+
+def read_all(store: Any, include: list[str]) -> dict[str, list[Any]]:
+    """`store.get(include=…)` over the whole collection, page by page.
+
+        >>> read_all(store, ["metadatas"])["ids"][:1]
+        ['3f1c…']
+    """
+    out: dict[str, list[Any]] = {"ids": [], **{key: [] for key in include}}
+    offset = 0
+    while True:
+        page = store.get(include=include, limit=READ_PAGE, offset=offset)
+        for key in out:
+            out[key].extend(page[key] or [])
+        if len(page["ids"]) < READ_PAGE:
+            return out
+        offset += READ_PAGE
+
+
 def all_chunks(store: Any) -> list[Chunk]:
     """Every chunk in the collection (for BM25 and the document library)."""
-    data = store.get(include=["documents", "metadatas"])
+    data = read_all(store, ["documents", "metadatas"])
     return [Chunk.from_metadata(text, meta or {})
             for text, meta in zip(data["documents"], data["metadatas"], strict=True)]

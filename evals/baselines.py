@@ -115,6 +115,7 @@ class TutorialRag:
         from langchain_chroma import Chroma
 
         from assistant.embeddings import make_embeddings
+        from assistant.store import read_all
 
         start = time.perf_counter()
         cache_dir = Path(cache_dir)
@@ -128,7 +129,7 @@ class TutorialRag:
             settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False))
         store = Chroma(collection_name=TUTORIAL_COLLECTION, embedding_function=embeddings,
                        client=client, collection_metadata={"hnsw:space": "cosine"})
-        have = set(store.get(include=[])["ids"])
+        have = set(read_all(store, [])["ids"])
         want = {c.id for c in chunks}
         if have != want:
             if have:

@@ -27,7 +27,7 @@ from langchain_core.documents import Document
 
 from assistant.embeddings import cache_namespace, make_embeddings
 from assistant.settings import Settings
-from assistant.store import chroma_client, open_store
+from assistant.store import chroma_client, open_store, read_all
 from assistant.values import Chunk
 
 
@@ -81,7 +81,7 @@ class Indexer:
 
     def contents(self) -> dict[frozenset[str], str]:
         """Each indexed document's set of chunk texts → its name (to spot duplicate files)."""
-        data = self.store.get(include=["documents", "metadatas"])
+        data = read_all(self.store, ["documents", "metadatas"])
         texts: dict[str, set[str]] = {}
         for text, meta in zip(data["documents"], data["metadatas"], strict=True):
             if meta and meta.get("doc"):
@@ -94,7 +94,7 @@ class Indexer:
         Orphans (in Chroma, unknown to the record manager) would never be cleaned up; ghosts
         (recorded, missing from Chroma) would be skipped as "unchanged" forever.
         """
-        store_ids = set(self.store.get(include=[])["ids"])
+        store_ids = set(read_all(self.store, [])["ids"])
         keys = set(self.records.list_keys())
         orphans, ghosts = sorted(store_ids - keys), sorted(keys - store_ids)
         if orphans:
@@ -104,7 +104,7 @@ class Indexer:
         return len(orphans), len(ghosts)
 
     def indexed_docs(self) -> set[str]:
-        data = self.store.get(include=["metadatas"])
+        data = read_all(self.store, ["metadatas"])
         return {str(m.get("doc")) for m in data["metadatas"] if m and m.get("doc")}
 
     def delete_document(self, doc: str) -> int:

@@ -262,3 +262,28 @@ def test_bundled_corpus_ingests_all_five_documents(bundled_index) -> None:
     assert len(collection(settings)["ids"]) == report.chunks
     docs = docs_in_index(settings)
     assert set(docs) == {p.name for p in settings.corpus_dir.glob("*.txt")}
+
+
+def test_whole_collection_reads_go_page_by_page(tmp_path, make_settings, monkeypatch):
+    """Past ~30 000 chunks Chroma's one-statement read fails ("too many SQL variables", seen in
+    the ×100 benchmark); reads page through the collection and still see every chunk."""
+    import assistant.store as store_module
+    from assistant.embeddings import make_embeddings
+    from assistant.store import all_chunks, chroma_client, open_store, read_all
+    from assistant.values import Chunk
+    from ingest.index import Indexer
+
+    settings = make_settings(index_dir=tmp_path / "index", embedding_cache_dir=tmp_path / "c")
+    embeddings = make_embeddings(settings)
+    client = chroma_client(settings)
+    indexer = Indexer(settings, embeddings=embeddings, client=client)
+    chunks = [Chunk(id=f"c{i}", doc=f"doc{i % 3}.txt", text=f"Rollator nummer {i} förskrivs.")
+              for i in range(7)]
+    for doc in ("doc0.txt", "doc1.txt", "doc2.txt"):
+        indexer.index_document(doc, [c for c in chunks if c.doc == doc])
+    monkeypatch.setattr(store_module, "READ_PAGE", 2)  # 7 chunks → 4 pages
+    store = open_store(settings, embeddings, client)
+    assert len(read_all(store, [])["ids"]) == 7
+    assert sorted(c.text for c in all_chunks(store)) == sorted(c.text for c in chunks)
+    assert indexer.indexed_docs() == {"doc0.txt", "doc1.txt", "doc2.txt"}
+    assert indexer.reconcile() == (0, 0)
