@@ -34,7 +34,6 @@ from assistant.settings import Settings
 from assistant.store import chroma_client, open_store
 from assistant.values import Answer, Turn
 
-MAX_QUESTION_CHARS = 2000  # default of Settings.max_question_chars
 ANSWER_MODES = ("extractive", "generative")
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from assistant.answer import REFUSAL
 from assistant.batch import BatchInputError, read_rows
-from assistant.pipeline import MAX_QUESTION_CHARS, Assistant
+from assistant.pipeline import Assistant
 from assistant.query import understand
 from assistant.values import Answer, Turn
 
@@ -133,8 +133,9 @@ def test_empty_question_is_handled(assistant: Assistant, question: str) -> None:
 
 
 def test_overlong_question_is_shortened_with_a_warning(assistant: Assistant) -> None:
-    answer = assistant.ask(OUTDOOR + " " + "x" * (2 * MAX_QUESTION_CHARS))
-    assert len(answer.question) == MAX_QUESTION_CHARS
+    limit = assistant.settings.max_question_chars
+    answer = assistant.ask(OUTDOOR + " " + "x" * (2 * limit))
+    assert len(answer.question) == limit
     assert any("kortades" in w for w in answer.warnings)
 
 
