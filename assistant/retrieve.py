@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from rank_bm25 import BM25Okapi
 
 from assistant.query import Query, understand
 from assistant.settings import Settings
-from assistant.store import all_chunks
+from assistant.sparse import SparseIndex
+from assistant.store import chunks_by_store_id, nearest
 from assistant.text import Analyzer
 from assistant.values import Chunk, Passage
 
@@ -42,15 +42,22 @@ class _Hit:
 class HybridRetriever:
     """Dense + BM25 over one Chroma collection; the BM25 index is built from the same chunks."""
 
-    def __init__(self, store: Any, chunks: list[Chunk], settings: Settings) -> None:
+    def __init__(self, store: Any, chunks: list[Chunk], settings: Settings,
+                 store_ids: Sequence[str] = ()) -> None:
+        """`store_ids` are the chunks' Chroma ids, needed for dense search; without a store
+        (BM25 only, or vocabulary statistics) there are none."""
+        if store is not None and len(store_ids) != len(chunks):
+            raise ValueError("dense search needs the Chroma id of every chunk "
+                             "(use HybridRetriever.from_store)")
         self.store = store
         self.settings = settings
         self.chunks = chunks
         self.by_id = {c.id: c for c in chunks}
+        self.by_store_id = dict(zip(store_ids, chunks, strict=True)) if store_ids else {}
         self.analyzer = Analyzer.from_texts(c.text for c in chunks)
         # The heading path is indexed too: a row under "Egenavgifter 2025" is about fees.
         corpus = [self.analyzer.terms(f"{c.section}\n{c.text}") for c in chunks]
-        self.bm25 = BM25Okapi(corpus) if chunks else None
+        self.bm25 = SparseIndex(corpus)
         self.doc_freq = self._doc_freq(corpus)
         # Kept so that answering can test term coverage without analysing chunks again.
         self.chunk_terms = {c.id: frozenset(t) for c, t in zip(chunks, corpus, strict=True)}
@@ -59,7 +66,8 @@ class HybridRetriever:
 
     @classmethod
     def from_store(cls, store: Any, settings: Settings) -> HybridRetriever:
-        return cls(store, all_chunks(store), settings)
+        chunks = chunks_by_store_id(store)
+        return cls(store, list(chunks.values()), settings, store_ids=list(chunks))
 
     def _fuse(self, results: list[tuple[Chunk, float]]) -> list[float]:
         if self.settings.fusion == "dbsf":
@@ -79,23 +87,14 @@ class HybridRetriever:
         return math.log(1 + n / (1 + self.doc_freq.get(term, 0)))
 
     def dense(self, text: str, k: int) -> list[tuple[Chunk, float]]:
-        results = self.store.similarity_search_with_score(text, k=k)
-        out = []
-        for doc, distance in results:
-            chunk = self.by_id.get(str(doc.metadata.get("chunk_id")))
-            if chunk is not None:
-                out.append((chunk, 1.0 - float(distance)))
-        return out
+        # An id missing from the map was indexed after this retriever was built: skipped
+        # until the assistant reloads.
+        return [(self.by_store_id[id_], sim) for id_, sim in nearest(self.store, text, k)
+                if id_ in self.by_store_id]
 
     def sparse(self, text: str, k: int) -> list[tuple[Chunk, float]]:
-        if self.bm25 is None:
-            return []
-        terms = self.analyzer.terms(text)
-        if not terms:
-            return []
-        scores = self.bm25.get_scores(terms)
-        order = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
-        return [(self.chunks[i], float(scores[i])) for i in order if scores[i] > 0]
+        return [(self.chunks[i], score)
+                for i, score in self.bm25.search(self.analyzer.terms(text), k)]
 
     def pool(self, base: int) -> int:
         """How many candidates each retriever returns: `base`, more in a large library."""

@@ -180,6 +180,34 @@ def read_all(store: Any, include: list[str]) -> dict[str, list[Any]]:
 
 def all_chunks(store: Any) -> list[Chunk]:
     """Every chunk in the collection (for BM25 and the document library)."""
+    return list(chunks_by_store_id(store).values())
+
+
+def chunks_by_store_id(store: Any) -> dict[str, Chunk]:
+    """Every chunk in the collection, by its Chroma id (which `nearest` returns)."""
     data = read_all(store, ["documents", "metadatas"])
-    return [Chunk.from_metadata(text, meta or {})
-            for text, meta in zip(data["documents"], data["metadatas"], strict=True)]
+    return {id_: Chunk.from_metadata(text, meta or {})
+            for id_, text, meta in zip(data["ids"], data["documents"], data["metadatas"],
+                                       strict=True)}
+
+
+def nearest(store: Any, text: str, k: int) -> list[tuple[str, float]]:
+    """(Chroma id, cosine similarity) of the k chunks nearest to `text`, best first.
+
+    Only ids and distances are read: the retriever already holds every chunk, and reading
+    3 000 candidates' metadata took 190 ms at ×100 where their ids took 13 ms. LangChain's
+    Chroma has no id-only search, hence its collection is queried directly.
+
+        >>> nearest(store, "rollator", 2)
+        [('3f1c…', 0.87), ('9a0b…', 0.85)]
+    """
+    vector = store.embeddings.embed_query(text)
+
+    def query() -> dict[str, Any]:
+        return store._collection.query(query_embeddings=[vector], n_results=k,
+                                       include=["distances"])
+
+    retry = getattr(store, "_retry", None)  # a ServerChroma retries while the server is down
+    result = retry(query) if retry is not None else query()
+    return [(id_, 1.0 - float(distance))
+            for id_, distance in zip(result["ids"][0], result["distances"][0], strict=True)]

@@ -98,7 +98,7 @@ class TutorialRag:
 
         self.settings = settings
         self.store = store
-        self.stats = HybridRetriever(store, chunks, settings)
+        self.stats = HybridRetriever(None, chunks, settings)
         self.answerer = ExtractiveAnswerer(self.stats, settings)
         self.by_id = {c.id: c for c in chunks}
         self.build_seconds = build_seconds
