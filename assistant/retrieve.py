@@ -21,6 +21,7 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
+from assistant.copies import Copies
 from assistant.query import Query, understand
 from assistant.settings import Settings
 from assistant.sparse import SparseIndex
@@ -31,7 +32,7 @@ from assistant.values import Chunk, Passage
 
 @dataclass
 class _Hit:
-    chunk: Chunk
+    key: str  # the text's copy key (assistant.copies): copies are one hit
     dense: float | None = None
     sparse: float | None = None
     dense_rank: int | None = None
@@ -62,6 +63,7 @@ class HybridRetriever:
         # Kept so that answering can test term coverage without analysing chunks again.
         self.chunk_terms = {c.id: frozenset(t) for c, t in zip(chunks, corpus, strict=True)}
         self.regions = sorted({r for c in chunks for r in c.regions})
+        self.copies = Copies(chunks)
         self.documents = len({c.doc for c in chunks})
 
     @classmethod
@@ -69,10 +71,10 @@ class HybridRetriever:
         chunks = chunks_by_store_id(store)
         return cls(store, list(chunks.values()), settings, store_ids=list(chunks))
 
-    def _fuse(self, results: list[tuple[Chunk, float]]) -> list[float]:
+    def _fuse(self, scores: list[float]) -> list[float]:
         if self.settings.fusion == "dbsf":
-            return _dbsf(results)
-        return _rrf(results, self.settings.rrf_k)
+            return _dbsf(scores)
+        return _rrf(scores, self.settings.rrf_k)
 
     @staticmethod
     def _doc_freq(corpus: list[list[str]]) -> dict[str, int]:
@@ -101,45 +103,47 @@ class HybridRetriever:
         return max(base, self.settings.candidates_per_doc * self.documents)
 
     def retrieve(self, query: Query, k: int | None = None, mode: str = "hybrid") -> list[Passage]:
+        """The k best passages, each text once (see assistant.copies); scores and ranks are
+        those of the text in each candidate list."""
         k = k or self.settings.top_k
         hits: dict[str, _Hit] = {}
         if mode in ("hybrid", "dense"):
-            dense = self.dense(query.text, self.pool(self.settings.dense_k))
-            for rank, ((chunk, sim), part) in enumerate(zip(dense, self._fuse(dense),
-                                                             strict=True), 1):
-                hit = hits.setdefault(chunk.id, _Hit(chunk))
+            dense = self.copies.unique(self.dense(query.text, self.pool(self.settings.dense_k)))
+            for rank, ((key, sim), part) in enumerate(
+                    zip(dense, self._fuse([s for _, s in dense]), strict=True), 1):
+                hit = hits.setdefault(key, _Hit(key))
                 hit.dense, hit.dense_rank = sim, rank
                 hit.fused += part
         if mode in ("hybrid", "bm25"):
-            sparse = self.sparse(query.text, self.pool(self.settings.sparse_k))
-            for rank, ((chunk, score), part) in enumerate(zip(sparse, self._fuse(sparse),
-                                                               strict=True), 1):
-                hit = hits.setdefault(chunk.id, _Hit(chunk))
+            sparse = self.copies.unique(
+                self.sparse(query.text, self.pool(self.settings.sparse_k)))
+            for rank, ((key, score), part) in enumerate(
+                    zip(sparse, self._fuse([s for _, s in sparse]), strict=True), 1):
+                hit = hits.setdefault(key, _Hit(key))
                 hit.sparse, hit.sparse_rank = score, rank
                 hit.fused += part
-        wanted = set(query.regions)
-        if wanted:
+        if query.regions:
             for hit in hits.values():
-                if wanted & set(hit.chunk.regions):
+                if self.copies.in_regions(hit.key, query.regions):
                     hit.fused *= self.settings.region_boost
         ranked = sorted(hits.values(), key=lambda h: -h.fused)[:k]
-        return [Passage(chunk=h.chunk, rank=i, fused=h.fused, dense=h.dense, sparse=h.sparse,
-                        dense_rank=h.dense_rank, sparse_rank=h.sparse_rank)
+        return [Passage(chunk=self.copies.choose(h.key, query.regions), rank=i, fused=h.fused,
+                        dense=h.dense, sparse=h.sparse, dense_rank=h.dense_rank,
+                        sparse_rank=h.sparse_rank, copies=self.copies.documents(h.key))
                 for i, h in enumerate(ranked, 1)]
 
 
-def _rrf(results: list[tuple[Chunk, float]], k: int) -> list[float]:
+def _rrf(scores: list[float], k: int) -> list[float]:
     """Reciprocal rank fusion: only the rank counts."""
-    return [1.0 / (k + rank) for rank in range(1, len(results) + 1)]
+    return [1.0 / (k + rank) for rank in range(1, len(scores) + 1)]
 
 
-def _dbsf(results: list[tuple[Chunk, float]]) -> list[float]:
+def _dbsf(scores: list[float]) -> list[float]:
     """Distribution-based score fusion: scores scaled by their list's mean ± 3 standard
     deviations, so a clear BM25 winner keeps its margin while near-equal cosine similarities
     stay near-equal (RRF would turn both into the same rank steps)."""
-    if not results:
+    if not scores:
         return []
-    scores = [s for _, s in results]
     mean = sum(scores) / len(scores)
     sd = math.sqrt(sum((s - mean) ** 2 for s in scores) / len(scores)) or 1.0
     low, high = mean - 3 * sd, mean + 3 * sd

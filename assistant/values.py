@@ -100,6 +100,7 @@ class Passage:
     sparse: float | None = None  # BM25 score, when the sparse retriever found it
     dense_rank: int | None = None
     sparse_rank: int | None = None
+    copies: int = 1  # documents holding this same text; `chunk` is the copy cited
 
 
 @dataclass(frozen=True)

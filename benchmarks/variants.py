@@ -1,5 +1,5 @@
-"""Make a ×N corpus by varying the real documents: other region names, shifted dates, shuffled
-sections.
+"""Make a ×N corpus by varying the real documents: other region names, shifted dates (in the
+text and in the manifest), shuffled sections.
 
 The variants are distractors "from other regions": every variant names an invented region
 (never one of the 21 real regions, so a question about a real region still scopes to that
@@ -92,6 +92,9 @@ def make_scaled_corpus(source: Path, target: Path, factor: int) -> dict[str, Any
                                                    k % 9 + 1, 0),
                                 "publisher": vary_text(entry.get("publisher") or "", renames,
                                                        k % 9 + 1, 0),
+                                # Its years were shifted, so it is an older edition.
+                                "date": vary_text(entry["date"], {}, k % 9 + 1, 0)
+                                if entry.get("date") else entry.get("date"),
                                 "regions": [renames[r] for r in regions]})
             variants += 1
     (target / "manifest.json").write_text(
