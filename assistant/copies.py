@@ -30,12 +30,21 @@ from assistant.values import Chunk
 
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# Two passages are near-copies when this share of the shorter one's sentences is in both.
+NEAR_COPY = 0.5
 
 
 def text_key(text: str) -> str:
     """The text with case and runs of white space folded and years masked: equal keys are
     copies."""
     return _YEAR.sub("#", " ".join(text.split()).casefold())
+
+
+def sentence_keys(text: str) -> frozenset[str]:
+    """The text's sentences (and lines) of three words or more, as copy keys."""
+    return frozenset(text_key(part) for part in _SENTENCE_END.split(text)
+                     if len(part.split()) >= 3)
 
 
 def date_key(date: str | None) -> str:
@@ -50,9 +59,16 @@ class Copies:
     def __init__(self, chunks: Iterable[Chunk]) -> None:
         self._members: dict[str, list[Chunk]] = {}
         self._keys: dict[str, str] = {}  # chunk id → key, so that a query computes none
+        self._sentences: dict[str, frozenset[str]] = {}
+        self._with_sentence: dict[str, list[str]] = {}  # sentence key → text keys
         for chunk in chunks:
             key = self._keys[chunk.id] = text_key(chunk.text)
-            self._members.setdefault(key, []).append(chunk)
+            if key not in self._members:
+                self._members[key] = []
+                self._sentences[key] = sentence_keys(chunk.text)
+                for sentence in self._sentences[key]:
+                    self._with_sentence.setdefault(sentence, []).append(key)
+            self._members[key].append(chunk)
 
     def key(self, chunk: Chunk) -> str:
         key = self._keys.get(chunk.id)
@@ -64,14 +80,28 @@ class Copies:
     def choose(self, key: str, regions: Sequence[str]) -> Chunk:
         """The copy to cite: in an asked region's document, else the newest, else the first
         by document and line."""
-        wanted = set(regions)
         return min(self._members[key], key=lambda c: (
-            not wanted & set(c.regions), _newest_first(date_key(c.date)), c.doc,
-            c.line_start or 0, c.id))
+            *preference(c, regions), c.doc, c.line_start or 0, c.id))
 
-    def documents(self, key: str) -> int:
-        """How many documents hold the text."""
-        return len({c.doc for c in self.members(key)})
+    def near(self, a: str, b: str) -> bool:
+        """Whether the texts of keys `a` and `b` are near-copies in other documents: the same
+        passage cut at other places or with a sentence added (at least NEAR_COPY of the
+        shorter one's sentences in both). Neighbouring chunks of one document share the
+        sentences of their overlap, which does not make them copies."""
+        sa, sb = self._sentences.get(a, frozenset()), self._sentences.get(b, frozenset())
+        if not sa or not sb or len(sa & sb) < NEAR_COPY * min(len(sa), len(sb)):
+            return False
+        return not {c.doc for c in self.members(a)} & {c.doc for c in self.members(b)}
+
+    def near_copies(self, key: str) -> set[str]:
+        """The keys of every near-copy of `key`'s text in the library."""
+        shared = {other for sentence in self._sentences.get(key, ())
+                  for other in self._with_sentence.get(sentence, ()) if other != key}
+        return {other for other in shared if self.near(key, other)}
+
+    def docs(self, key: str) -> list[str]:
+        """The documents holding the text."""
+        return sorted({c.doc for c in self.members(key)})
 
     def in_regions(self, key: str, regions: Sequence[str]) -> bool:
         """Whether any copy is in a document of one of `regions`."""
@@ -89,6 +119,11 @@ class Copies:
                 seen.add(key)
                 out.append((key, score))
         return out
+
+
+def preference(chunk: Chunk, regions: Sequence[str]) -> tuple[bool, tuple[int, ...]]:
+    """Sorts the copy to cite first: one in an asked region's document, then the newest."""
+    return not set(regions) & set(chunk.regions), _newest_first(date_key(chunk.date))
 
 
 def _newest_first(date: str) -> tuple[int, ...]:

@@ -45,7 +45,7 @@ def test_the_copy_cited_is_the_asked_regions_then_the_newest_then_the_first():
     assert copies.choose(key, ()) is new
     assert copies.choose(key, ("Kalmar",)) is old
     assert copies.choose(key, ("Gotland", "Kalmar")) in (old, undated)
-    assert copies.documents(key) == 3 and copies.in_regions(key, ("Gotland",))
+    assert len(copies.docs(key)) == 3 and copies.in_regions(key, ("Gotland",))
     assert not copies.in_regions(key, ("Halland",))
     # A month beats a bare year of the same year; equal dates fall back to the document name.
     assert Copies([chunk("5", "x.txt", NATIONAL, "2025"), new]).choose(key, ()) is new
@@ -79,3 +79,40 @@ def test_retrieval_returns_one_passage_per_text_citing_the_preferred_copy(make_s
     asked = retriever.retrieve(query("ordinera vaccin sjuksköterska", ("Påhittad3",)), k=3,
                                mode="bm25")
     assert "v3" in {p.chunk.id for p in asked} and "orig" not in {p.chunk.id for p in asked}
+
+
+PARAGRAPHS = ["Förbrukningsartiklar ingår i läkemedelsförmånen enligt lag.",
+              "Tre typer av förbrukningsartiklar omfattas av förmånen.",
+              "Kommunen ansvarar för hjälpmedel i särskilt boende.",
+              "Regionen ansvarar för hjälpmedel i ordinärt boende."]
+
+
+def test_near_copies_share_most_sentences_across_documents_only():
+    original = chunk("o", "kronoberg.txt", " ".join(PARAGRAPHS[:2]), "2025-11-18")
+    recut = chunk("v", "kopia.txt", "\n".join(PARAGRAPHS[:3]), "2019-11-18")
+    neighbour = chunk("n", "kronoberg.txt", " ".join(PARAGRAPHS[1:3]), "2025-11-18")
+    unrelated = chunk("u", "annan.txt", " ".join(PARAGRAPHS[2:]), "2024-01-01")
+    copies = Copies([original, recut, neighbour, unrelated])
+    key = copies.key
+    assert copies.near(key(original), key(recut))  # 2 of the shorter one's 2 sentences
+    # Overlapping neighbours in one document are not copies of each other.
+    assert not copies.near(key(original), key(neighbour))
+    assert not copies.near(key(original), key(unrelated))
+    assert copies.near_copies(key(original)) == {key(recut)}
+
+
+def test_a_recut_copy_ranked_first_cites_the_newer_original(make_settings):
+    """A copy of a passage in an older document, cut with an extra sentence, outranks the
+    original: the passage is listed once, and the original (newer) is the copy cited."""
+    original = chunk("orig", "kronoberg.txt", " ".join(PARAGRAPHS[:2]), "2025-11-18",
+                     ("Kronoberg",))
+    recuts = [chunk(f"v{i}", f"kopia-{i}.txt",
+                    f"Förbrukningsartiklar och förbrukningsartiklar {i}. " + " ".join(
+                        PARAGRAPHS[:2]), f"{2015 + i}-01-01", (f"Påhittad{i}",))
+              for i in range(5)]
+    other = chunk("other", "norrbotten.txt", " ".join(PARAGRAPHS[2:]), "2013-02-01",
+                  ("Norrbotten",))
+    retriever = HybridRetriever(None, [original, *recuts, other], make_settings())
+    passages = retriever.retrieve(query("förbrukningsartiklar förmånen"), k=3, mode="bm25")
+    # Six texts match, all one passage; the Norrbotten one shares no query term.
+    assert [p.chunk.id for p in passages] == ["orig"] and passages[0].copies == 6
