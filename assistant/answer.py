@@ -261,7 +261,8 @@ def citation_for(n: int, cand: Candidate) -> Citation:
     return Citation(n=n, doc=chunk.doc, title=chunk.title, section=chunk.section,
                     location=chunk.location, quote=cand.sentence, text=chunk.text,
                     date=chunk.date, publisher=chunk.publisher, page=chunk.page,
-                    line_start=chunk.line_start, line_end=chunk.line_end)
+                    line_start=chunk.line_start, line_end=chunk.line_end,
+                    copies=cand.passage.copies)
 
 
 def source_warnings(citations: list[Citation], today: date | None = None) -> list[str]:

@@ -119,6 +119,7 @@ class Citation:
     page: int | None = None
     line_start: int | None = None
     line_end: int | None = None
+    copies: int = 1  # documents holding this passage or a near-copy (assistant.copies)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -383,6 +383,15 @@ def test_corrected_badge_says_what_and_why_with_rule_source_and_validity():
     assert "undantaget nb.barn är okänt" in trace
 
 
+def test_a_source_found_in_several_documents_says_so_and_which_copy_is_cited():
+    one = _render(Answer(question="?", text="Svar [1].", citations=[_citation()]))
+    assert not any("Samma avsnitt" in c.value for c in one.caption)
+    three = _render(Answer(question="?", text="Svar [1].", citations=[_citation(copies=3)]))
+    notes = [c.value for c in three.expander[0].caption if "Samma avsnitt" in c.value]
+    assert notes == ["Samma avsnitt finns i 3 dokument. Här citeras det från den region du "
+                     "frågar om, annars från det nyaste dokumentet."]
+
+
 def test_not_checkable_badge_is_grey():
     test = _render(Answer(question="?", text="Svar [1].", citations=[_citation()]))
     badges = [v for v in _markdown_values(test) if v.startswith(":gray-badge[")]

@@ -138,6 +138,9 @@ def render_citation(citation: Citation, answer: Answer | None = None) -> None:
         f"Plats: {_escape_inline(place or 'okänd')}  \n"
         f"Fil: {_escape_inline(citation.doc)}"
     )
+    if citation.copies > 1:
+        st.caption(f"Samma avsnitt finns i {citation.copies} dokument. Här citeras det från "
+                   "den region du frågar om, annars från det nyaste dokumentet.")
     body, found = highlight_quote(citation.text or citation.quote, citation.quote)
     if not found and citation.quote:
         # Should not happen (quotes are verbatim), but the quote must never silently vanish.
