@@ -99,6 +99,10 @@ class Copies:
                   for other in self._with_sentence.get(sentence, ()) if other != key}
         return {other for other in shared if self.near(key, other)}
 
+    def holds(self, a: str, b: str) -> bool:
+        """Whether text `a` holds every sentence of text `b` (it can stand in for it)."""
+        return self._sentences.get(b, frozenset()) <= self._sentences.get(a, frozenset())
+
     def docs(self, key: str) -> list[str]:
         """The documents holding the text."""
         return sorted({c.doc for c in self.members(key)})

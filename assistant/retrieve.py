@@ -145,10 +145,12 @@ class HybridRetriever:
                 for i, pick in enumerate(self._pick(ranked, k, query.regions), 1)]
 
     def _pick(self, ranked: list[_Hit], k: int, regions: Sequence[str]) -> list[_Pick]:
-        """The k best hits that are not near-copies of a better one. Each pick cites the
-        preferred copy (an asked region's document, else the newest) among its text's copies
-        and near-copies anywhere in the library: the same passage in another document, cut
-        elsewhere, is one passage."""
+        """The k best hits, each passage once. A near-copy of a passage (the same passage in
+        another document, cut elsewhere) is the same passage, and the copy to cite is the
+        preferred one (an asked region's document, else the newest): a preferred near-copy
+        is cited instead if it holds every sentence of the text found; if it does not (it may
+        lack the sentence that answers) but was found itself, the passage is ranked there."""
+        found = {hit.key for hit in ranked}
         picks: list[_Pick] = []
         claimed: set[str] = set()
         for hit in ranked:
@@ -156,10 +158,17 @@ class HybridRetriever:
                 break
             if hit.key in claimed:
                 continue
+            own = self.copies.choose(hit.key, regions)
             twins = self.copies.near_copies(hit.key)
-            claimed.update(twins)
-            chunk = min((self.copies.choose(key, regions) for key in (hit.key, *sorted(twins))),
-                        key=lambda c: preference(c, regions))
+            better = sorted((t for t in twins
+                             if preference(self.copies.choose(t, regions), regions)
+                             < preference(own, regions)),
+                            key=lambda t: preference(self.copies.choose(t, regions), regions))
+            stand_in = next((t for t in better if self.copies.holds(t, hit.key)), None)
+            if stand_in is None and found.intersection(better):
+                continue
+            claimed.update(twins if stand_in is not None else set(twins) - set(better))
+            chunk = own if stand_in is None else self.copies.choose(stand_in, regions)
             docs = {doc for key in (hit.key, *twins) for doc in self.copies.docs(key)}
             picks.append(_Pick(hit, chunk, docs))
         return picks

@@ -116,3 +116,35 @@ def test_a_recut_copy_ranked_first_cites_the_newer_original(make_settings):
     passages = retriever.retrieve(query("förbrukningsartiklar förmånen"), k=3, mode="bm25")
     # Six texts match, all one passage; the Norrbotten one shares no query term.
     assert [p.chunk.id for p in passages] == ["orig"] and passages[0].copies == 6
+
+
+def test_a_preferred_copy_that_lacks_a_sentence_found_is_ranked_on_its_own(make_settings):
+    """The asked region's passage, cut without the sentence that matched in another
+    region's copy, is not swapped in for that copy (the answer could vanish); it is ranked
+    on its own, and the other region's copy gives way to it."""
+    regional = chunk("own", "enkat.txt", " ".join(PARAGRAPHS[:2]), "2024-01-01", ("Blekinge",))
+    elsewhere = chunk("copy", "enkat-kopia.txt", " ".join(PARAGRAPHS[:2]) +
+                      " Kommunen ansvarar för förbrukningsartiklar i hemmet.", "2020-01-01",
+                      ("Påhittad",))
+    filler = [chunk(f"f{i}", "annan.txt", f"Rollator nummer {i} förskrivs i hemmet.",
+                    "2013-02-01", ("Norrbotten",), line=i) for i in range(8)]
+    retriever = HybridRetriever(None, [regional, elsewhere, *filler], make_settings())
+    plain = retriever.retrieve(query("förbrukningsartiklar kommunen hemmet"), k=3, mode="bm25")
+    assert plain[0].chunk.id == "own"  # the newer copy, found itself
+    assert "copy" not in {p.chunk.id for p in plain}
+    asked = retriever.retrieve(query("förbrukningsartiklar kommunen hemmet", ("Blekinge",)),
+                               k=3, mode="bm25")
+    assert asked[0].chunk.id == "own" and asked[0].copies == 2
+
+
+def test_a_preferred_copy_holding_every_sentence_found_is_cited_in_its_place(make_settings):
+    older = chunk("old", "kopia.txt", " ".join(PARAGRAPHS[:2]), "2019-01-01", ("Påhittad",))
+    newer = chunk("new", "original.txt", " ".join(PARAGRAPHS[:3]), "2025-11-18",
+                  ("Kronoberg",))
+    filler = [chunk(f"f{i}", "annan.txt", f"Rollator nummer {i} förskrivs i hemmet.",
+                    "2013-02-01", ("Norrbotten",), line=i) for i in range(8)]
+    retriever = HybridRetriever(None, [older, newer, *filler], make_settings())
+    # The older copy scores higher (it is shorter); the newer one holds all of it.
+    assert retriever.sparse("läkemedelsförmånen förmånen", 1)[0][0].id == "old"
+    found = retriever.retrieve(query("läkemedelsförmånen förmånen"), k=2, mode="bm25")
+    assert [p.chunk.id for p in found] == ["new"] and found[0].copies == 2
