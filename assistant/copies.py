@@ -31,6 +31,7 @@ from assistant.values import Chunk
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+Key = int  # a text's copy key: the hash of text_key(text)
 # Two passages are near-copies when this share of the shorter one's sentences is in both.
 NEAR_COPY = 0.5
 
@@ -57,33 +58,34 @@ class Copies:
     """Groups the chunks of a library by text; one job: tell copies apart and pick one."""
 
     def __init__(self, chunks: Iterable[Chunk]) -> None:
-        self._members: dict[str, list[Chunk]] = {}
-        self._keys: dict[str, str] = {}  # chunk id → key, so that a query computes none
-        self._sentences: dict[str, frozenset[str]] = {}
-        self._with_sentence: dict[str, list[str]] = {}  # sentence key → text keys
+        # Keys are hashes of the folded texts: the texts themselves would double the memory
+        # that a large library's chunks take (64 MB more at ×100).
+        self._members: dict[Key, list[Chunk]] = {}
+        self._keys: dict[str, Key] = {}  # chunk id → key, so that a query computes none
+        self._sentences: dict[Key, frozenset[int]] = {}
+        self._with_sentence: dict[int, list[Key]] = {}  # sentence → text keys
         for chunk in chunks:
-            key = self._keys[chunk.id] = text_key(chunk.text)
+            key = self._keys[chunk.id] = hash(text_key(chunk.text))
             if key not in self._members:
                 self._members[key] = []
-                self._sentences[key] = sentence_keys(chunk.text)
+                self._sentences[key] = frozenset(hash(s) for s in sentence_keys(chunk.text))
                 for sentence in self._sentences[key]:
                     self._with_sentence.setdefault(sentence, []).append(key)
             self._members[key].append(chunk)
 
-    def key(self, chunk: Chunk) -> str:
+    def key(self, chunk: Chunk) -> Key:
         key = self._keys.get(chunk.id)
-        return key if key is not None else text_key(chunk.text)
+        return key if key is not None else hash(text_key(chunk.text))
 
-    def members(self, key: str) -> list[Chunk]:
+    def members(self, key: Key) -> list[Chunk]:
         return self._members.get(key, [])
 
-    def choose(self, key: str, regions: Sequence[str]) -> Chunk:
+    def choose(self, key: Key, regions: Sequence[str]) -> Chunk:
         """The copy to cite: in an asked region's document, else the newest, else the first
         by document and line."""
-        return min(self._members[key], key=lambda c: (
-            *preference(c, regions), c.doc, c.line_start or 0, c.id))
+        return min(self._members[key], key=lambda c: citing_order(c, regions))
 
-    def near(self, a: str, b: str) -> bool:
+    def near(self, a: Key, b: Key) -> bool:
         """Whether the texts of keys `a` and `b` are near-copies in other documents: the same
         passage cut at other places or with a sentence added (at least NEAR_COPY of the
         shorter one's sentences in both). Neighbouring chunks of one document share the
@@ -93,29 +95,29 @@ class Copies:
             return False
         return not {c.doc for c in self.members(a)} & {c.doc for c in self.members(b)}
 
-    def near_copies(self, key: str) -> set[str]:
+    def near_copies(self, key: Key) -> set[Key]:
         """The keys of every near-copy of `key`'s text in the library."""
         shared = {other for sentence in self._sentences.get(key, ())
                   for other in self._with_sentence.get(sentence, ()) if other != key}
         return {other for other in shared if self.near(key, other)}
 
-    def holds(self, a: str, b: str) -> bool:
+    def holds(self, a: Key, b: Key) -> bool:
         """Whether text `a` holds every sentence of text `b` (it can stand in for it)."""
         return self._sentences.get(b, frozenset()) <= self._sentences.get(a, frozenset())
 
-    def docs(self, key: str) -> list[str]:
+    def docs(self, key: Key) -> list[str]:
         """The documents holding the text."""
         return sorted({c.doc for c in self.members(key)})
 
-    def in_regions(self, key: str, regions: Sequence[str]) -> bool:
+    def in_regions(self, key: Key, regions: Sequence[str]) -> bool:
         """Whether any copy is in a document of one of `regions`."""
         wanted = set(regions)
         return any(wanted & set(c.regions) for c in self.members(key))
 
-    def unique(self, results: list[tuple[Chunk, float]]) -> list[tuple[str, float]]:
+    def unique(self, results: list[tuple[Chunk, float]]) -> list[tuple[Key, float]]:
         """A ranked (chunk, score) list with each text once, at its best score, as
         (copy key, score)."""
-        seen: set[str] = set()
+        seen: set[Key] = set()
         out = []
         for chunk, score in results:
             key = self.key(chunk)
@@ -128,6 +130,12 @@ class Copies:
 def preference(chunk: Chunk, regions: Sequence[str]) -> tuple[bool, tuple[int, ...]]:
     """Sorts the copy to cite first: one in an asked region's document, then the newest."""
     return not set(regions) & set(chunk.regions), _newest_first(date_key(chunk.date))
+
+
+def citing_order(chunk: Chunk, regions: Sequence[str]) -> tuple:
+    """`preference`, then document and line: a total order, so the choice never depends on
+    the order in which the copies were indexed or hashed."""
+    return (*preference(chunk, regions), chunk.doc, chunk.line_start or 0, chunk.id)
 
 
 def _newest_first(date: str) -> tuple[int, ...]:

@@ -22,7 +22,7 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from assistant.copies import Copies, preference
+from assistant.copies import Copies, Key, citing_order, preference
 from assistant.query import Query, understand
 from assistant.settings import Settings
 from assistant.sparse import SparseIndex
@@ -33,7 +33,7 @@ from assistant.values import Chunk, Passage
 
 @dataclass
 class _Hit:
-    key: str  # the text's copy key (assistant.copies): copies are one hit
+    key: Key  # the text's copy key (assistant.copies): copies are one hit
     dense: float | None = None
     sparse: float | None = None
     dense_rank: int | None = None
@@ -118,7 +118,7 @@ class HybridRetriever:
         """The k best passages, each text once (see assistant.copies); scores and ranks are
         those of the text in each candidate list."""
         k = k or self.settings.top_k
-        hits: dict[str, _Hit] = {}
+        hits: dict[Key, _Hit] = {}
         if mode in ("hybrid", "dense"):
             dense = self.copies.unique(self.dense(query.text, self.pool(self.settings.dense_k)))
             for rank, ((key, sim), part) in enumerate(
@@ -152,7 +152,7 @@ class HybridRetriever:
         lack the sentence that answers) but was found itself, the passage is ranked there."""
         found = {hit.key for hit in ranked}
         picks: list[_Pick] = []
-        claimed: set[str] = set()
+        claimed: set[Key] = set()
         for hit in ranked:
             if len(picks) == k:
                 break
@@ -163,7 +163,7 @@ class HybridRetriever:
             better = sorted((t for t in twins
                              if preference(self.copies.choose(t, regions), regions)
                              < preference(own, regions)),
-                            key=lambda t: preference(self.copies.choose(t, regions), regions))
+                            key=lambda t: citing_order(self.copies.choose(t, regions), regions))
             stand_in = next((t for t in better if self.copies.holds(t, hit.key)), None)
             if stand_in is None and found.intersection(better):
                 continue
