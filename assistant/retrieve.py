@@ -71,7 +71,7 @@ class HybridRetriever:
         # The heading path is indexed too: a row under "Egenavgifter 2025" is about fees.
         corpus = [self.analyzer.terms(f"{c.section}\n{c.text}") for c in chunks]
         self.bm25 = SparseIndex(corpus)
-        self.doc_freq = self._doc_freq(corpus)
+        self.doc_freq = self.bm25.doc_freq
         # Kept so that answering can test term coverage without analysing chunks again.
         self.chunk_terms = {c.id: frozenset(t) for c, t in zip(chunks, corpus, strict=True)}
         self.regions = sorted({r for c in chunks for r in c.regions})
@@ -87,14 +87,6 @@ class HybridRetriever:
         if self.settings.fusion == "dbsf":
             return _dbsf(scores)
         return _rrf(scores, self.settings.rrf_k)
-
-    @staticmethod
-    def _doc_freq(corpus: list[list[str]]) -> dict[str, int]:
-        df: dict[str, int] = {}
-        for terms in corpus:
-            for term in set(terms):
-                df[term] = df.get(term, 0) + 1
-        return df
 
     def idf(self, term: str) -> float:
         n = max(len(self.chunks), 1)

@@ -38,8 +38,10 @@ class SparseIndex:
         for doc, tf in enumerate(counts):
             for term, n in tf.items():
                 postings.setdefault(term, []).append((doc, n))
-        idf = {t: math.log(self.size - len(p) + 0.5) - math.log(len(p) + 0.5)
-               for t, p in postings.items()}
+        # In how many documents each term occurs (also the answerer's vocabulary test).
+        self.doc_freq = {term: len(plist) for term, plist in postings.items()}
+        idf = {t: math.log(self.size - df + 0.5) - math.log(df + 0.5)
+               for t, df in self.doc_freq.items()}
         floor = epsilon * (sum(idf.values()) / len(idf)) if idf else 0.0
         norm = k1 * (1 - b + b * lengths / avgdl) if self.size else lengths
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}

@@ -58,6 +58,7 @@ def test_equal_scores_keep_document_order_and_k_is_capped():
                          ["säng"], ["stol"]])
     assert [i for i, _ in index.search(["rollator"], 10)] == [1, 3, 5]
     assert [i for i, _ in index.search(["rollator"], 2)] == [1, 3]
+    assert index.doc_freq["rollator"] == 3 and "rullstol" not in index.doc_freq
     assert index.search(["rollator"], 0) == []
 
 
