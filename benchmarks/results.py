@@ -159,7 +159,7 @@ def render_results(results: dict[str, dict[str, Any]]) -> str:
                        "BM25 query p50 ms", "BM25 query p95 ms", "peak RSS MB"],
                       [[f"×{r['factor']}", _v(r["documents"]), _v(r["chunks"]),
                         _v(r["chunking_s"]), _v(r["bm25_and_vocabulary_build_s"]),
-                        _v(r["bm25_query"]["p50_ms"], 0), _v(r["bm25_query"]["p95_ms"], 0),
+                        _v(r["bm25_query"]["p50_ms"], 1), _v(r["bm25_query"]["p95_ms"], 1),
                         _v(r["rss_mb"]["peak"], 0)] for r in sparse])
         out.append("")
     return "\n".join(out) + "\n"
