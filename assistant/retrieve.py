@@ -65,7 +65,6 @@ class HybridRetriever:
         self.store = store
         self.settings = settings
         self.chunks = chunks
-        self.by_id = {c.id: c for c in chunks}
         self.by_store_id = dict(zip(store_ids, chunks, strict=True)) if store_ids else {}
         self.analyzer = Analyzer.from_texts(c.text for c in chunks)
         # The heading path is indexed too: a row under "Egenavgifter 2025" is about fees.
@@ -151,16 +150,15 @@ class HybridRetriever:
             if hit.key in claimed:
                 continue
             own = self.copies.choose(hit.key, regions)
-            twins = self.copies.near_copies(hit.key)
-            better = sorted((t for t in twins
-                             if preference(self.copies.choose(t, regions), regions)
-                             < preference(own, regions)),
-                            key=lambda t: citing_order(self.copies.choose(t, regions), regions))
+            twins = {t: self.copies.choose(t, regions) for t in self.copies.near_copies(hit.key)}
+            better = sorted((t for t, c in twins.items()
+                             if preference(c, regions) < preference(own, regions)),
+                            key=lambda t: citing_order(twins[t], regions))
             stand_in = next((t for t in better if self.copies.holds(t, hit.key)), None)
             if stand_in is None and found.intersection(better):
                 continue
-            claimed.update(twins if stand_in is not None else set(twins) - set(better))
-            chunk = own if stand_in is None else self.copies.choose(stand_in, regions)
+            claimed.update(twins.keys() if stand_in is not None else twins.keys() - set(better))
+            chunk = own if stand_in is None else twins[stand_in]
             docs = {doc for key in (hit.key, *twins) for doc in self.copies.docs(key)}
             picks.append(_Pick(hit, chunk, docs))
         return picks
