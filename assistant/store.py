@@ -178,11 +178,6 @@ def read_all(store: Any, include: list[str]) -> dict[str, list[Any]]:
         offset += READ_PAGE
 
 
-def all_chunks(store: Any) -> list[Chunk]:
-    """Every chunk in the collection (for BM25 and the document library)."""
-    return list(chunks_by_store_id(store).values())
-
-
 def chunks_by_store_id(store: Any) -> dict[str, Chunk]:
     """Every chunk in the collection, by its Chroma id (which `nearest` returns)."""
     data = read_all(store, ["documents", "metadatas"])

@@ -218,12 +218,12 @@ class Run:
 
 def ids_by_doc(settings) -> tuple[dict[str, set[str]], dict[str, str]]:
     from assistant.embeddings import make_embeddings
-    from assistant.store import all_chunks, chroma_client, open_store
+    from assistant.store import chroma_client, chunks_by_store_id, open_store
 
     store = open_store(settings, make_embeddings(settings), chroma_client(settings))
     ids: dict[str, set[str]] = {}
     texts: dict[str, str] = {}
-    for chunk in all_chunks(store):
+    for chunk in chunks_by_store_id(store).values():
         ids.setdefault(chunk.doc, set()).add(chunk.id)
         texts[chunk.doc] = texts.get(chunk.doc, "") + "\n" + chunk.text
     return ids, texts

@@ -269,7 +269,7 @@ def test_whole_collection_reads_go_page_by_page(tmp_path, make_settings, monkeyp
     the ×100 benchmark); reads page through the collection and still see every chunk."""
     import assistant.store as store_module
     from assistant.embeddings import make_embeddings
-    from assistant.store import all_chunks, chroma_client, open_store, read_all
+    from assistant.store import chroma_client, chunks_by_store_id, open_store, read_all
     from assistant.values import Chunk
     from ingest.index import Indexer
 
@@ -284,7 +284,8 @@ def test_whole_collection_reads_go_page_by_page(tmp_path, make_settings, monkeyp
     monkeypatch.setattr(store_module, "READ_PAGE", 2)  # 7 chunks → 4 pages
     store = open_store(settings, embeddings, client)
     assert len(read_all(store, [])["ids"]) == 7
-    assert sorted(c.text for c in all_chunks(store)) == sorted(c.text for c in chunks)
+    stored = chunks_by_store_id(store).values()
+    assert sorted(c.text for c in stored) == sorted(c.text for c in chunks)
     assert indexer.indexed_docs() == {"doc0.txt", "doc1.txt", "doc2.txt"}
     assert indexer.reconcile() == (0, 0)
 
