@@ -1,16 +1,18 @@
-"""Answer (extractive): pick the sentences of the top passages that answer the question, or refuse.
+"""Answer (extractive): the conclusion first, then the evidence as whole units, or a refusal.
 
-No language model: every sentence of the answer is a verbatim sentence of a cited passage, so it
-cannot invent. Refusal is decided in code before anything is composed:
-- the question is scoped to a region that has no document;
-- it names something specific (an ISO code, an "X-vaccin"-style term) that the corpus never
-  mentions;
-- too little of the question's key vocabulary (IDF-weighted) occurs in the best passages.
+No language model: every unit of the answer is verbatim text of a cited passage, so it cannot
+invent. The question is read once (`assistant.frame`), the answerability gate
+(`assistant.answerability`) decides before anything is composed, and the composer then
+- leads with the unit that gives the first part's answer of the asked kind (the amount, the
+  party, the duration …);
+- quotes whole units: a sentence with the list it introduces, a table row under its header;
+- answers every part of a question with several, or says which part the documents leave open;
+- refuses with "Det framgår inte av dokumenten." and cites what the documents do say.
 
 Example:
     >>> answerer = ExtractiveAnswerer(retriever, settings)
     >>> answerer.run(query, passages).text
-    'Enligt Policy- och samverkansdokument …: 120606 Rollator … [1]'
+    'Bilaga Översikt Gränsdragning avtal 2013: 120606 Rollator … [1]'
 """
 
 from __future__ import annotations
@@ -19,110 +21,81 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from assistant.answerability import AnswerabilityGate, Verdict
+from assistant.frame import (
+    Intent,
+    QuestionFrame,
+    Vocabulary,
+    answer_kind,
+    answer_pattern,
+    read_frame,
+)
 from assistant.query import Query
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
-from assistant.text import GENERIC, STOPWORDS, find_phrase, lexicon, words
+from assistant.text import find_phrase, lexicon, words
+from assistant.units import Unit, UnitKind, units_of
 from assistant.values import Answer, Citation, Passage
-from ingest.chunk import AMOUNT_ROW, ISO_ROW, split_sentences
 
 REFUSAL = "Det framgår inte av dokumenten."
 OLD_SOURCE_YEARS = 5
+MAX_LIST_CHARS = 900  # a needed list is quoted whole, up to this
 
 
 @dataclass(frozen=True)
 class Candidate:
-    sentence: str
+    sentence: str  # the unit's text as quoted (verbatim in the passage)
     passage: Passage
     score: float
+    unit: Unit | None = None
 
 
 class ExtractiveAnswerer:
-    """Composes a short Swedish answer from verbatim sentences with [n] citation markers."""
+    """Composes a short Swedish answer from verbatim units with [n] citation markers."""
 
     def __init__(self, retriever: HybridRetriever, settings: Settings) -> None:
         self.retriever = retriever
         self.settings = settings
         self.analyzer = retriever.analyzer
-        # Every word the corpus uses, to tell a specific term the documents never mention.
-        self.corpus_words = {w for c in retriever.chunks for w in words(c.text)}
+        # Every word the corpus uses: what a question's focus is checked against.
+        self.vocabulary = Vocabulary(w for c in retriever.chunks for w in words(c.text))
+        self.gate = AnswerabilityGate(retriever, self.vocabulary, settings)
 
-    # --- refusal -------------------------------------------------------------------------
-    def key_terms(self, query: Query) -> dict[str, float]:
-        """Question terms worth checking, weighted by IDF; generic domain words are left out."""
-        terms: dict[str, float] = {}
-        # An English question's meaning is in its Swedish translations (the lexicon expansion).
-        source = query.text if query.english else f"{query.question} {query.context}"
-        for word in words(source):
-            if word in STOPWORDS or len(word) < 3 or word in GENERIC:
-                continue
-            stems = self.analyzer.word_terms(word)
-            known = [t for t in stems if t in self.retriever.doc_freq]
-            if not known:
-                # A word the corpus never uses cannot be covered by any passage; specific
-                # entities among such words are checked separately (see refusal_reason).
-                continue
-            term = known[0]
-            if term in GENERIC:
-                continue
-            terms[term] = self.retriever.idf(term)
-        return terms
-
-    def refusal_reason(self, query: Query, passages: list[Passage], terms: dict[str, float],
-                       unscoped: list[Passage] | None = None) -> str | None:
-        if query.region and not query.region_has_documents:
-            return f"Det finns inget dokument från Region {query.region} i underlaget."
-        if not passages:
-            return "Inga relevanta textstycken hittades."
-        for code in query.iso_codes:
-            if code not in self.corpus_words:
-                return f"ISO-koden {code} finns inte i dokumenten."
-        for entity in re.findall(r"\b([A-Za-zÅÄÖåäö0-9]{2,})-[a-zåäö]{3,}", query.question):
-            if entity.lower() not in self.corpus_words and not query.english:
-                return f"'{entity}' nämns inte i dokumenten."
-        coverage = self.coverage(terms, passages)
-        if unscoped is not None and query.region:
-            # The answer exists, but for another region: say so rather than borrow it.
-            elsewhere = self.coverage(terms, unscoped)
-            if elsewhere - coverage >= self.settings.region_gap:
-                return (f"Dokumenten från Region {query.region} tar inte upp detta "
-                        f"(det som finns gäller andra regioner).")
-        if coverage < self.settings.min_term_coverage:
-            return f"Frågans nyckelord täcks bara till {coverage:.0%} av de bästa textstyckena."
-        return None
-
-    def coverage(self, terms: dict[str, float], passages: list[Passage]) -> float:
-        """IDF-weighted share of the question's key `terms` found in the best passages."""
-        if not terms:
-            return 1.0
-        top_terms: set[str] = set()
-        for p in passages[:3]:
-            top_terms.update(self.retriever.chunk_terms[p.chunk.id])
-        return sum(w for t, w in terms.items() if t in top_terms) / sum(terms.values())
+    def frame_for(self, query: Query) -> QuestionFrame:
+        """The question's frame; an elliptic follow-up keeps the earlier question's parts and
+        focus where it does not name its own ("Och för inomhusbruk?")."""
+        frame = read_frame(query.question, self.vocabulary)
+        if not query.is_followup or not query.context:
+            return frame
+        earlier = read_frame(query.context, self.vocabulary)
+        asks = frame.asks or earlier.asks
+        if frame.focus_from_cue or not earlier.focus_from_cue:
+            return QuestionFrame(frame.question, asks, frame.focus, frame.unknown,
+                                 frame.focus_from_cue)
+        return QuestionFrame(frame.question, asks, earlier.focus, earlier.unknown, True)
 
     # --- selection -----------------------------------------------------------------------
-    def candidates(self, query: Query, passages: list[Passage],
-                   terms: dict[str, float]) -> list[Candidate]:
+    def candidates(self, query: Query, passages: list[Passage], terms: dict[str, float],
+                   frame: QuestionFrame, verdict: Verdict) -> list[Candidate]:
         expansion = set(self.analyzer.terms(query.text)) - set(terms)
-        wants = _intent(query.question)
+        kinds = [k for k in (answer_kind(a.intent) for a in frame.asks) if k]
         out: list[Candidate] = []
         for p in passages:
             prior = 1.0 / (1 + 0.35 * (p.rank - 1))
-            for sentence in passage_sentences(p.chunk.text):
-                sentence_terms = set(self.analyzer.terms(sentence))
-                if is_row(sentence):
-                    # A row says what it says under its table's heading ("Egenavgift 2025").
-                    heading = row_heading(p.chunk.text, p.chunk.section, sentence)
-                    sentence_terms |= set(self.analyzer.terms(f"{p.chunk.section} {heading}"))
-                if not sentence_terms or (_is_fragment(sentence) and not is_row(sentence)):
+            for unit, unit_terms in self.gate.units(p):
+                if not unit_terms or (_is_fragment(unit.lead) and unit.kind is UnitKind.SENTENCE):
                     continue
-                score = sum(w for t, w in terms.items() if t in sentence_terms)
-                score += 0.3 * sum(self.retriever.idf(t) for t in expansion & sentence_terms)
-                if wants is not None and wants.search(sentence):
+                score = sum(w for t, w in terms.items() if t in unit_terms)
+                score += 0.3 * sum(self.retriever.idf(t) for t in expansion & unit_terms)
+                if verdict.focus_terms & unit_terms:
+                    score *= 1.3
+                text = unit.with_heading.lower()
+                if any(answer_pattern(k).search(text) for k in kinds):
                     score *= 1.6
-                # Very long sentences are harder to read aloud to a patient.
-                score = score * prior / (1 + max(0, len(sentence) - 300) / 300)
-                out.append(Candidate(sentence, p, score))
+                # A long sentence is hard to read aloud to a patient; a list is as long as it is.
+                length = len(unit.lead) if unit.kind is UnitKind.LIST else len(unit.text)
+                score = score * prior / (1 + max(0, length - 300) / 300)
+                out.append(Candidate(unit.text, p, score, unit))
         return sorted(out, key=lambda c: -c.score)
 
     def run(self, query: Query, passages: list[Passage]) -> Answer:
@@ -133,13 +106,12 @@ class ExtractiveAnswerer:
         # A comparison reads more passages: each region needs its own.
         width = self.settings.top_k * (2 if len(query.regions) >= 2 else 1)
         passages = passages[:width]
-        terms = self.key_terms(query)
-        reason = self.refusal_reason(query, passages, terms, unscoped)
-        if reason is not None:
-            return Answer(question=query.question, text=REFUSAL, refused=True,
-                          warnings=[reason], passages=passages, query=query.text,
-                          region=query.region)
-        chosen = self.select(query, passages, terms)
+        frame = self.frame_for(query)
+        verdict = self.gate.judge(frame, query, passages, unscoped)
+        if not verdict.answerable:
+            return self.refusal(query, passages, verdict)
+        terms = self.gate.key_terms(query)
+        chosen = self.select(query, passages, terms, frame, verdict)
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
         parts: list[str] = []
@@ -148,37 +120,69 @@ class ExtractiveAnswerer:
             if chunk.id not in numbers:
                 numbers[chunk.id] = len(numbers) + 1
                 citations.append(citation_for(numbers[chunk.id], cand))
-            n = numbers[chunk.id]
-            parts.append(f"{_in_context(cand)} [{n}]")
-        lead = _lead(citations)
-        text = f"{lead}{' '.join(parts)}"
+            parts.append(f"{_in_context(cand)} [{numbers[chunk.id]}]")
+        text = " ".join(parts)
+        if verdict.open_parts:
+            labels = ", ".join(frame.label(i) for i in verdict.open_parts)
+            text = f"{text}\n\nDokumenten anger inte {labels}."
         return Answer(question=query.question, text=text, citations=citations,
                       warnings=source_warnings(citations), passages=passages, query=query.text,
                       region=query.region)
 
-    def select(self, query: Query, passages: list[Passage],
-               terms: dict[str, float]) -> list[Candidate]:
-        ranked = self.candidates(query, passages, terms)
+    def refusal(self, query: Query, passages: list[Passage], verdict: Verdict) -> Answer:
+        """"Det framgår inte av dokumenten.", and with a citation what the documents do say."""
+        citations: list[Citation] = []
+        text = REFUSAL
+        if verdict.covered is not None:
+            cand = Candidate(verdict.covered.unit.text, verdict.covered.passage, 0.0,
+                             verdict.covered.unit)
+            citations.append(citation_for(1, cand))
+            text = (f"{REFUSAL} Det som står närmast frågan: "
+                    f"{_in_context(cand)} [1]")
+        return Answer(question=query.question, text=text, refused=True, citations=citations,
+                      warnings=[verdict.reason] if verdict.reason else [], passages=passages,
+                      query=query.text, region=query.region)
+
+    def select(self, query: Query, passages: list[Passage], terms: dict[str, float],
+               frame: QuestionFrame, verdict: Verdict) -> list[Candidate]:
+        ranked = self.candidates(query, passages, terms, frame, verdict)
         if not ranked:
             return []
         best = ranked[0].score
         chosen: list[Candidate] = []
-        if len(query.regions) >= 2 or _ASKS_FOR_REGIONS.search(query.question):
+        if len(query.regions) >= 2 or frame.intent is Intent.COMPARISON or \
+                _ASKS_FOR_REGIONS.search(query.question):
             # A comparison needs each region's own statement, not the three best of one.
             chosen = self._one_per_region(query, ranked, best)
+        # Every part of the question gets the best unit that gives its kind of answer; the
+        # first part's answer leads.
+        for ask in frame.asks:
+            kind = answer_kind(ask.intent)
+            if kind is None or ask.intent in verdict.open_parts:
+                continue
+            pattern = answer_pattern(kind)
+            if any(pattern.search(c.unit.with_heading.lower()) for c in chosen if c.unit):
+                continue
+            for cand in ranked:
+                if cand.score >= 0.2 * best and cand.unit and \
+                        pattern.search(cand.unit.with_heading.lower()):
+                    chosen.append(cand)
+                    break
+        lead = chosen[0] if chosen and frame.asks and not len(query.regions) >= 2 else None
+        limit = self.settings.max_answer_sentences
         for cand in ranked:
-            if len(chosen) >= self.settings.max_answer_sentences:
+            if len(chosen) >= limit:
                 break
             if chosen and cand.score < 0.45 * best:
                 break
             if any(_overlap(cand.sentence, c.sentence) > 0.6 for c in chosen):
                 continue
             chosen.append(cand)
-        chosen = chosen[: self.settings.max_answer_sentences + 1]
-        # Read in document order within a passage, passages in rank order.
-        return sorted(chosen, key=lambda c: (c.passage.rank,
-                                             c.passage.chunk.text.find(c.sentence)))
-
+        chosen = _trim(chosen[: limit + 1])
+        rest = [c for c in chosen if c is not lead]
+        # Read in document order within a passage, passages in rank order; the lead first.
+        rest.sort(key=lambda c: (c.passage.rank, c.unit.position if c.unit else 0))
+        return ([lead] if lead in chosen else []) + rest
 
     def _one_per_region(self, query: Query, ranked: list[Candidate],
                         best: float) -> list[Candidate]:
@@ -200,58 +204,33 @@ class ExtractiveAnswerer:
 _ASKS_FOR_REGIONS = re.compile(r"\b(vilka regioner|which regions|vilka län)\b", re.IGNORECASE)
 
 
-def is_row(text: str) -> bool:
-    """A table row: ISO-coded product row or a short line with an amount."""
-    return bool(ISO_ROW.match(text) or (AMOUNT_ROW.search(text) and len(text) < 200))
-
-
-def row_heading(text: str, section: str, row: str) -> str:
-    """The nearest line above `row` in a chunk that is not itself a row: its table's header."""
-    heading = section.split(" > ")[-1].strip()
-    for line in text.split("\n"):
-        line = line.strip()
-        if line == row:
-            break
-        if line and not is_row(line):
-            heading = line
-    return heading
-
-
-def passage_sentences(text: str) -> list[str]:
-    """Sentences of a chunk; table rows (ISO-coded or priced) stay whole."""
-    out: list[str] = []
-    for block in text.split("\n"):
-        block = block.strip()
-        if not block:
+def _trim(chosen: list[Candidate]) -> list[Candidate]:
+    """Keep the answer short: a long list counts for its length, the first one is kept whole."""
+    out: list[Candidate] = []
+    total = 0
+    for cand in chosen:
+        size = len(cand.sentence)
+        if out and total + size > MAX_LIST_CHARS:
             continue
-        if is_row(block):
-            out.append(block)
-        else:
-            out.extend(split_sentences(block))
+        out.append(cand)
+        total += size
     return out
 
 
-# What kind of statement a question asks for, and the pattern of a sentence that gives it.
-_INTENTS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
-    (re.compile(r"\b(kostar|kosta|avgift\w*|betala|pris|hur mycket|fee|cost|charge|pay)\b", re.I),
-     re.compile(r"\d[\d ]*\s?(kr|kronor|%)", re.I)),
-    (re.compile(r"\b(hur ofta|hur länge|how often|how long|gäller i|giltig)", re.I),
-     re.compile(r"\b(per år|gång|år|månad|vecka|dag|högst|minst)\b", re.I)),
-    (re.compile(r"\b(när|från och med|datum|when|date)\b", re.I),
-     re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{1,2} (jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec))",
-                re.I)),
-]
+def row_heading(text: str, section: str, row: str) -> str:
+    """The header of the table a row of the chunk `text` sits under."""
+    for unit in units_of(text, section):
+        if unit.kind is UnitKind.ROW and unit.lead == row:
+            return unit.heading
+    return section.split(" > ")[-1].strip()
 
 
-def _intent(question: str) -> re.Pattern[str] | None:
-    for asks, gives in _INTENTS:
-        if asks.search(question):
-            return gives
-    return None
+_URL = re.compile(r"(https?://|www\.)\S+")
 
 
 def _is_fragment(sentence: str) -> bool:
-    """Headings and stray table cells read as answers but say nothing on their own."""
+    """Headings, links and stray table cells read as answers but say nothing on their own."""
+    sentence = _URL.sub("", sentence).strip()
     has_verb_length = len(sentence) >= 45 or re.search(r"\d", sentence)
     return not has_verb_length or sentence.count(" ") < 4
 
@@ -286,23 +265,11 @@ def _year(value: str | None) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _lead(citations: list[Citation]) -> str:
-    if not citations:
-        return ""
-    titles = list(dict.fromkeys(c.title.split(":")[0].split("(")[0].strip() for c in citations))
-    if len(titles) == 1:
-        return f"Enligt {titles[0]}: "
-    return "Enligt dokumenten: "
-
-
 def _in_context(cand: Candidate) -> str:
-    """A table row means little without its table's heading ("Hörapparat** 800 kr")."""
-    sentence = _as_sentence(cand.sentence)
-    chunk = cand.passage.chunk
-    heading = row_heading(chunk.text, chunk.section, cand.sentence)
-    if is_row(cand.sentence) and heading and heading.lower() not in sentence.lower():
-        return f"{heading}: {sentence}"
-    return sentence
+    """A table row means little without its table's header ("Hörapparat** 800 kr")."""
+    unit = cand.unit
+    text = unit.with_heading if unit is not None else cand.sentence
+    return _as_sentence(text)
 
 
 def _as_sentence(text: str) -> str:

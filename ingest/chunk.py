@@ -212,8 +212,12 @@ def chunk_lines(lines: list[Line], doc: str, meta: DocMeta | None = None,
         limit = 420 if block.kind == "row" else target_chars
         last_kind = next((b.kind for b in reversed(draft.blocks)
                           if not b.kind.endswith("heading")), None)
+        # A sentence that introduces a list ("… är:") stays with the list it introduces.
+        opens_list = (draft.blocks[-1].text.rstrip().endswith(":") and not
+                      draft.blocks[-1].kind.endswith("heading")) if draft.blocks else False
         if draft.body_size and (draft.size + len(block.text) > limit
-                                or (block.kind == "row") != (last_kind == "row")):
+                                or (block.kind == "row") != (last_kind == "row")) and not (
+                opens_list and draft.size + len(block.text) <= max_chars):
             flush()
         if len(block.text) > max_chars:
             for piece in _split_long(block, target_chars):

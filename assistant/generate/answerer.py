@@ -28,7 +28,6 @@ from assistant.answer import (
     Candidate,
     ExtractiveAnswerer,
     _as_sentence,
-    _lead,
     citation_for,
     source_warnings,
 )
@@ -135,7 +134,7 @@ class GenerativeAnswerer:
                 citations.append(citation_for(numbers[chunk.id],
                                               Candidate(claim.quote, claim.passage, 0.0)))
             parts.append(f"{_as_sentence(claim.text)} [{numbers[chunk.id]}]")
-        text = f"{_lead(citations)}{' '.join(parts)}"
+        text = " ".join(parts)
         return Answer(question=query.question, text=text, citations=citations,
                       warnings=source_warnings(citations), timings_ms=timings,
                       passages=base.passages, query=base.query, region=base.region,

@@ -137,8 +137,12 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
     """Put the checker's verdict on the answer; a correction leads with the rule and cites it."""
     answer.rule_check = result.rule_check
     answer.warnings = list(dict.fromkeys([*answer.warnings, *result.rule_check.warnings]))
-    if result.rule_check.status != "corrected" or result.rule is None:
+    if result.rule_check.status not in ("corrected", "verified") or result.rule is None:
         return answer
+    if result.rule_check.status == "verified":
+        # The evidence agrees with the rule; the rule's conclusion says it in one line
+        # ("hembesök krävs" → kommunens ansvar), so it leads.
+        result = replace(result, conclusion=conclusion_for(result.rule))
     source = result.rule.source
     # The rule leads the answer, so its source becomes [1] and the others move one down.
     n = 1

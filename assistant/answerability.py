@@ -1,0 +1,194 @@
+"""Answerability: do the passages answer *this* question, or only speak of its topic?
+
+An answer needs evidence that holds the question's focus *and* an answer of the asked kind: an
+amount for a cost question, a duration for "how long", a date for "from when", a party for
+"who". When the documents speak of the topic but not of the asked fact, the question is refused
+and the refusal cites what they do say. A region without a document, a focus the corpus never
+uses and an off-topic question are the easy cases of the same test.
+
+Example:
+    >>> gate = AnswerabilityGate(retriever, vocabulary, settings)
+    >>> verdict = gate.judge(frame, query, passages, unscoped)
+    >>> verdict.answerable, verdict.reason
+    (False, "Dokumenten nämner inte 'peruk'.")
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.frame import (
+    Intent,
+    QuestionFrame,
+    Vocabulary,
+    answer_kind,
+    answer_pattern,
+    glossary_names,
+)
+from assistant.query import Query
+from assistant.retrieve import HybridRetriever
+from assistant.settings import Settings
+from assistant.text import GENERIC, STOPWORDS, words
+from assistant.units import Unit, units_of
+from assistant.values import Passage
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A unit of a retrieved passage."""
+
+    unit: Unit
+    passage: Passage
+
+
+@dataclass(frozen=True)
+class Verdict:
+    answerable: bool
+    reason: str | None = None  # why not, in Swedish (shown as a warning)
+    covered: Evidence | None = None  # what the documents do say on the topic, cited in a refusal
+    open_parts: tuple[Intent, ...] = ()  # later parts of the question without evidence
+    focus_terms: frozenset[str] = frozenset()
+
+
+class AnswerabilityGate:
+    """Decides whether retrieved passages answer a framed question (one job: the gate)."""
+
+    def __init__(self, retriever: HybridRetriever, vocabulary: Vocabulary,
+                 settings: Settings) -> None:
+        self.retriever = retriever
+        self.vocabulary = vocabulary
+        self.settings = settings
+        self.analyzer = retriever.analyzer
+        # Units and their terms per chunk: computed once, read by every question.
+        self._units: dict[str, list[tuple[Unit, frozenset[str]]]] = {}
+
+    def units(self, passage: Passage) -> list[tuple[Unit, frozenset[str]]]:
+        """The passage's units with their index terms (a row's with its section and header)."""
+        chunk = passage.chunk
+        cached = self._units.get(chunk.id)
+        if cached is None:
+            cached = []
+            for unit in units_of(chunk.text, chunk.section):
+                text = unit.with_heading
+                if unit.kind.value == "row":
+                    text = f"{chunk.section} {text}"
+                cached.append((unit, frozenset(self.analyzer.terms(text))))
+            self._units[chunk.id] = cached
+        return cached
+
+    # --- terms ---------------------------------------------------------------------------
+    def focus_terms(self, frame: QuestionFrame) -> frozenset[str]:
+        """Index terms of the focus: its own words the corpus knows, and the corpus words of
+        glossary names in it ("hearing aid" → hörapparat)."""
+        terms: set[str] = set()
+        for word in frame.focus:
+            if word in STOPWORDS or word in GENERIC:
+                continue
+            known = [t for t in self.analyzer.word_terms(word) if t in self.retriever.doc_freq]
+            terms.update(known[:1] if known else ())
+        phrase = " ".join(frame.focus)
+        for name, corpus in glossary_names().items():
+            if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", phrase):
+                terms.update(t for t in self.analyzer.terms(corpus) if t in self.retriever.doc_freq)
+        return frozenset(t for t in terms if t not in GENERIC)
+
+    def key_terms(self, query: Query) -> dict[str, float]:
+        """Question terms worth checking, weighted by IDF; generic domain words are left out."""
+        terms: dict[str, float] = {}
+        # An English question's meaning is in its Swedish translations (the lexicon expansion).
+        source = query.text if query.english else f"{query.question} {query.context}"
+        for word in words(source):
+            if word in STOPWORDS or len(word) < 3 or word in GENERIC:
+                continue
+            known = [t for t in self.analyzer.word_terms(word) if t in self.retriever.doc_freq]
+            if known and known[0] not in GENERIC:
+                terms[known[0]] = self.retriever.idf(known[0])
+        return terms
+
+    def coverage(self, terms: dict[str, float], passages: list[Passage]) -> float:
+        """IDF-weighted share of the question's key `terms` found in the best passages."""
+        if not terms:
+            return 1.0
+        top_terms: set[str] = set()
+        for p in passages[:3]:
+            top_terms.update(self.retriever.chunk_terms[p.chunk.id])
+        return sum(w for t, w in terms.items() if t in top_terms) / sum(terms.values())
+
+    # --- the gate ------------------------------------------------------------------------
+    def judge(self, frame: QuestionFrame, query: Query, passages: list[Passage],
+              unscoped: list[Passage] | None = None) -> Verdict:
+        if query.region and not query.region_has_documents:
+            return Verdict(False, f"Det finns inget dokument från Region {query.region} i "
+                                  "underlaget.")
+        if not passages:
+            return Verdict(False, "Inga relevanta textstycken hittades.")
+        for code in query.iso_codes:
+            if code not in self.retriever.doc_freq:
+                return Verdict(False, f"ISO-koden {code} finns inte i dokumenten.",
+                               covered=self.best_unit(passages, set()))
+        focus = self.focus_terms(frame)
+        if frame.unknown and not query.english:
+            named = ", ".join(f"'{w}'" for w in frame.unknown)
+            return Verdict(False, f"Dokumenten nämner inte {named}.",
+                           covered=self.best_unit(passages, focus), focus_terms=focus)
+        terms = self.key_terms(query)
+        coverage = self.coverage(terms, passages)
+        if unscoped is not None and query.region:
+            # The answer exists, but for another region: say so rather than borrow it.
+            elsewhere = self.coverage(terms, unscoped)
+            if elsewhere - coverage >= self.settings.region_gap:
+                return Verdict(False, f"Dokumenten från Region {query.region} tar inte upp "
+                                      "detta (det som finns gäller andra regioner).",
+                               focus_terms=focus)
+        if coverage < self.settings.min_term_coverage:
+            return Verdict(False, f"Frågans nyckelord täcks bara till {coverage:.0%} av de "
+                                  "bästa textstyckena.", focus_terms=focus)
+        # The asked kind of answer is looked for where the passages speak of the focus; a
+        # focus they never name may still fall under a general rule, so then anywhere.
+        anchor = self.anchor(focus) if frame.focus_from_cue else None
+        scope = self.holding(passages, anchor) or self.holding(passages, None)
+        open_parts: list[Intent] = []
+        for i, ask in enumerate(frame.asks):
+            kind = answer_kind(ask.intent)
+            if kind is None or ask.intent in open_parts:
+                continue
+            pattern = answer_pattern(kind)
+            if any(pattern.search(e.unit.with_heading.lower()) for e in scope):
+                continue
+            if i == 0:
+                return Verdict(False, f"Dokumenten tar upp ämnet men anger inte "
+                                      f"{frame.label(ask.intent)}.",
+                               covered=self.best_unit(passages, focus or set(terms)),
+                               focus_terms=focus)
+            open_parts.append(ask.intent)
+        return Verdict(True, open_parts=tuple(open_parts), focus_terms=focus)
+
+    def anchor(self, focus: frozenset[str]) -> str | None:
+        """The focus's most specific term: a passage that lacks it is not about the focus."""
+        known = [t for t in focus if t in self.retriever.doc_freq]
+        return max(known, key=self.retriever.idf) if known else None
+
+    def holding(self, passages: list[Passage], anchor: str | None) -> list[Evidence]:
+        """Units of the passages that hold the anchor term (every unit when there is none)."""
+        out: list[Evidence] = []
+        for p in passages:
+            if anchor is not None and anchor not in self.retriever.chunk_terms[p.chunk.id]:
+                continue
+            for unit, terms in self.units(p):
+                if anchor is None or anchor in terms:
+                    out.append(Evidence(unit, p))
+        return out
+
+    def best_unit(self, passages: list[Passage], terms: set[str]) -> Evidence | None:
+        """The unit that says most about the terms: what a refusal cites as covered."""
+        best: tuple[float, Evidence] | None = None
+        for p in passages[:3]:
+            for unit, unit_terms in self.units(p):
+                if len(unit.text) < 40:
+                    continue
+                score = sum(self.retriever.idf(t) for t in terms & unit_terms)
+                score /= (1 + p.rank * 0.3)
+                if best is None or score > best[0]:
+                    best = (score, Evidence(unit, p))
+        return best[1] if best else None

@@ -1,0 +1,252 @@
+"""Question frame: what a question asks (its parts and their kinds) and what it asks about.
+
+One reading of the question that the answerability gate, the answer composer and the generative
+answerer share. The phrasings are data (`assistant/data/frame.yaml`); the vocabulary that
+decides whether the documents know the focus is the corpus's own (plus the glossary's English
+and everyday Swedish names, `assistant/data/glossary.yaml`).
+
+- `asks`: the parts of the question in the order asked, each an `Intent` ("hur ofta träffas
+  rådet och vem är ordförande?" → duration, who);
+- `focus`: the thing asked about, read after the word that asks ("vad kostar en peruk" →
+  "peruk"); case conditions (ages, dates, diagnoses) are removed first, so "en 80-åring med
+  MS-diagnos" is never the focus;
+- `unknown`: focus words the corpus never uses, not even as a compound of words it uses,
+  a close misspelling or a glossary name: the documents cannot answer about those.
+
+Example:
+    >>> vocab = Vocabulary.from_texts(["Rollator för utomhusbruk. Vaccin mot kikhosta."])
+    >>> f = read_frame("Vad kostar en peruk för patienten?", vocab)
+    >>> f.intent.value, f.focus, f.unknown
+    ('cost', ('peruk',), ('peruk',))
+    >>> read_frame("Vem förskriver en rollator till en 80-åring med MS-diagnos?", vocab).unknown
+    ()
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from assistant.text import STOPWORDS, lexicon, stem, words
+
+FRAME_PATH = Path(__file__).with_name("data") / "frame.yaml"
+GLOSSARY_PATH = Path(__file__).with_name("data") / "glossary.yaml"
+
+
+class Intent(Enum):
+    COST = "cost"
+    DURATION = "duration"
+    DATE = "date"
+    WHO = "who"
+    LIST = "list"
+    DEFINITION = "definition"
+    COMPARISON = "comparison"
+    SURVEY = "survey"
+    MAY = "may"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One part of a question: its intent and where in the question it is asked."""
+
+    intent: Intent
+    start: int
+    cue: str
+
+
+@dataclass(frozen=True)
+class QuestionFrame:
+    question: str
+    asks: tuple[Ask, ...]
+    focus: tuple[str, ...]  # the focus phrase's words, as written (lower case)
+    unknown: tuple[str, ...]  # focus words the corpus (and glossary) never use
+    focus_from_cue: bool  # read after an asking word (reliable) or guessed from content words
+
+    @property
+    def intent(self) -> Intent:
+        return self.asks[0].intent if self.asks else Intent.OTHER
+
+    def label(self, intent: Intent) -> str:
+        return str(config()["intents"].get(intent.value, {}).get("label", intent.value))
+
+
+@lru_cache(maxsize=1)
+def config() -> dict[str, Any]:
+    with FRAME_PATH.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@lru_cache(maxsize=1)
+def glossary() -> dict[str, Any]:
+    if not GLOSSARY_PATH.exists():
+        return {"products": [], "terms": []}
+    with GLOSSARY_PATH.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {"products": [], "terms": []}
+
+
+@lru_cache(maxsize=1)
+def glossary_names() -> dict[str, str]:
+    """Every English or everyday Swedish name of the glossary → the corpus's word for it."""
+    names: dict[str, str] = {}
+    data = glossary()
+    for entry in [*data.get("products", []), *data.get("terms", [])]:
+        corpus = str(entry.get("corpus", "")).lower()
+        for name in [*entry.get("en", []), *entry.get("sv", [])]:
+            names.setdefault(str(name).lower(), corpus)
+    for key, value in lexicon().get("synonyms", {}).items():
+        names.setdefault(str(key).lower(), value if isinstance(value, str) else value[0])
+    return names
+
+
+@cache
+def _pattern(kind: str) -> re.Pattern[str]:
+    data = config()
+    if kind == "conditions":
+        return re.compile("|".join(f"(?:{p})" for p in data["conditions"]))
+    if kind == "focus_after":
+        return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in data["focus_after"])
+                          + r")(?!\w)")
+    raise KeyError(kind)
+
+
+@cache
+def intent_pattern(intent: str) -> re.Pattern[str]:
+    cues = config()["intents"][intent]["cues"]
+    return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{c})" for c in cues) + ")")
+
+
+@cache
+def answer_pattern(kind: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in config()["answer_kinds"][kind]))
+
+
+def answer_kind(intent: Intent) -> str | None:
+    return config()["intents"].get(intent.value, {}).get("answer")
+
+
+class Vocabulary:
+    """The words a corpus uses, to tell whether a question's focus is something it speaks of."""
+
+    def __init__(self, corpus_words: Iterable[str]) -> None:
+        self.words = {w for w in corpus_words if not w.isdigit()}
+        self.stems = {stem(w) for w in self.words}
+        self._close = sorted(w for w in self.words if len(w) >= 5)
+        self._cache: dict[str, bool] = {}
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> Vocabulary:
+        return cls(w for t in texts for w in words(t))
+
+    def knows(self, word: str) -> bool:
+        """The corpus uses the word, a form of it, a compound of its words, or a near spelling."""
+        cached = self._cache.get(word)
+        if cached is None:
+            cached = self._cache[word] = self._knows(word)
+        return cached
+
+    def _knows(self, word: str) -> bool:
+        if word.isdigit() or word in self.words or stem(word) in self.stems:
+            return True
+        if "-" in word:
+            return all(self.knows(p) for p in word.split("-") if p)
+        if self._compound(word):
+            return True
+        # A typo of a word the corpus uses ("rolator", "hörapparatt") is that word.
+        return len(word) >= 6 and bool(difflib.get_close_matches(word, self._close, n=1,
+                                                                 cutoff=0.88))
+
+    def _compound(self, word: str) -> bool:
+        # Every part known: "utomhusrollator" = utomhus + rollator; "influensavaccin" is not.
+        for i in range(3, len(word) - 2):
+            head, tail = word[:i], word[i:]
+            if stem(tail) not in self.stems and tail not in self.words:
+                continue
+            for h in (head, head[:-1] if head.endswith("s") else head):
+                if len(h) >= 3 and (h in self.words or stem(h) in self.stems):
+                    return True
+        return False
+
+
+def read_frame(question: str, vocabulary: Vocabulary) -> QuestionFrame:
+    """Read what the question asks and about what."""
+    lowered = " ".join(question.lower().split())
+    asks = _asks(lowered)
+    stripped = _pattern("conditions").sub(" ", lowered)
+    focus, from_cue = _focus(stripped)
+    unknown = tuple(w for w in focus if not _known(w, focus, vocabulary)) if from_cue else ()
+    return QuestionFrame(question=question, asks=asks, focus=focus, unknown=unknown,
+                         focus_from_cue=from_cue)
+
+
+def _asks(lowered: str) -> tuple[Ask, ...]:
+    found: list[Ask] = []
+    for name in config()["intents"]:
+        for m in intent_pattern(name).finditer(lowered):
+            found.append(Ask(Intent(name), m.start(), m.group(0)))
+    found.sort(key=lambda a: a.start)
+    # One part per clause: cues of one clause ("vad kostar … avgift") are one ask; the first
+    # cue of a clause in precedence order wins.
+    order = list(config()["intents"])
+    out: list[Ask] = []
+    for ask in found:
+        if out and _same_clause(lowered, out[-1].start, ask.start):
+            if order.index(ask.intent.value) < order.index(out[-1].intent.value):
+                out[-1] = Ask(ask.intent, out[-1].start, ask.cue)
+            continue
+        out.append(ask)
+    return tuple(out)
+
+
+_CLAUSE_BREAK = re.compile(r"[,?;–]| och (hur|vem|vilk|vad|när|var|har|är|finns|kan|får|ska)\b"
+                           r"| and (how|who|which|what|when|where|does|is|can)\b")
+
+
+def _same_clause(text: str, a: int, b: int) -> bool:
+    return not _CLAUSE_BREAK.search(text, a, b)
+
+
+def _focus(stripped: str) -> tuple[tuple[str, ...], bool]:
+    data = config()
+    skip = set(data["focus_skip"])
+    stop = set(data["focus_stop"])
+    join = set(data["focus_join"])
+    ignore = set(data["focus_ignore"])
+    regions = {n for names in lexicon().get("regions", {}).values() for n in names}
+    regions |= {r.lower() for r in lexicon().get("regions", {})}
+    for m in _pattern("focus_after").finditer(stripped):
+        tail = re.findall(r"[\wåäöéü-]+|[?,.–—]", stripped[m.end():])
+        phrase: list[str] = []
+        for token in tail:
+            if not phrase and token in skip:
+                continue
+            if token in join and phrase:
+                phrase.append(token)
+                continue
+            if token in stop or token in regions or len(phrase) >= 4:
+                break
+            phrase.append(token)
+        content = tuple(w for w in phrase if w not in join and w not in ignore
+                        and w not in STOPWORDS and not w.isdigit() and len(w) >= 2)
+        if content:
+            return content, True
+    content = tuple(w for w in words(stripped) if w not in STOPWORDS and w not in ignore
+                    and w not in regions and len(w) >= 4 and not w.isdigit() and "-" not in w)
+    return content, False
+
+
+def _known(word: str, phrase: tuple[str, ...], vocabulary: Vocabulary) -> bool:
+    if vocabulary.knows(word):
+        return True
+    names = glossary_names()
+    text = " ".join(phrase)
+    # An English or everyday name ("stair lift", "rullator") stands for a corpus word.
+    return any(word in name.split() and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text)
+               for name in names)

@@ -1,0 +1,108 @@
+"""Evidence units: the smallest pieces of a chunk that say something on their own.
+
+A unit is what an answer quotes and what answerability tests: a sentence; a sentence that
+introduces a list ("… är:") together with the items that follow it, in order; or a table row
+with the header it sits under. Quoting the lead of a list without its items, or a row without
+its header, gives a text that cites the right passage but does not say the answer.
+
+Example:
+    >>> text = "Ordningen är:\\n1. Livsuppehållande insatser.\\n2. Dagliga aktiviteter.\\nSlut här."
+    >>> [u.kind.value for u in units_of(text, section="Prioritering")]
+    ['list', 'sentence']
+    >>> units_of(text, section="Prioritering")[0].items
+    ('1. Livsuppehållande insatser.', '2. Dagliga aktiviteter.')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from ingest.chunk import AMOUNT_ROW, ISO_ROW, split_sentences
+
+_LIST_ITEM = re.compile(r"^\s*(?:[•\-–*]\s+|\d{1,2}[.)]\s+|[a-h][.)]\s+)")
+MAX_LIST_ITEMS = 12
+
+
+class UnitKind(Enum):
+    SENTENCE = "sentence"
+    LIST = "list"  # an introducing sentence and its items
+    ROW = "row"  # a table row (ISO-coded product row or a priced line)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One quotable piece of a chunk. `text` stands in the chunk (white space aside)."""
+
+    kind: UnitKind
+    lead: str  # the sentence itself, a list's introduction, or the row
+    items: tuple[str, ...] = ()  # a list's items, in document order
+    heading: str = ""  # a row's table header (the nearest non-row line above it)
+    position: int = 0  # order within the chunk
+
+    @property
+    def text(self) -> str:
+        return " ".join((self.lead, *self.items))
+
+    @property
+    def with_heading(self) -> str:
+        """The text as a reader needs it: a row says what it says under its header."""
+        if self.kind is UnitKind.ROW and self.heading and self.heading.lower() not in \
+                self.lead.lower():
+            return f"{self.heading}: {self.lead}"
+        return self.text
+
+
+def is_row(text: str) -> bool:
+    """A table row: ISO-coded product row or a short line with an amount."""
+    return bool(ISO_ROW.match(text) or (AMOUNT_ROW.search(text) and len(text) < 200))
+
+
+def is_list_item(text: str) -> bool:
+    return bool(_LIST_ITEM.match(text))
+
+
+def introduces_list(sentence: str) -> bool:
+    return sentence.rstrip().endswith(":")
+
+
+def units_of(text: str, section: str = "") -> list[Unit]:
+    """The units of a chunk's text, in document order."""
+    heading = section.split(" > ")[-1].strip()
+    pieces: list[tuple[str, bool]] = []  # (text, is a table row)
+    for block in text.split("\n"):
+        block = block.strip()
+        if not block:
+            continue
+        if is_row(block):
+            pieces.append((block, True))
+        elif re.match(r"\d{1,2}[.)]\s", block):
+            pieces.append((block, False))  # "1. Hjälpmedel …" is one item, not "1." + a sentence
+        else:
+            pieces.extend((s, False) for s in split_sentences(block))
+    units: list[Unit] = []
+    i = 0
+    while i < len(pieces):
+        piece, row = pieces[i]
+        if row:
+            units.append(Unit(UnitKind.ROW, piece, heading=heading, position=len(units)))
+            i += 1
+            continue
+        if introduces_list(piece):
+            items: list[str] = []
+            j = i + 1
+            while j < len(pieces) and len(items) < MAX_LIST_ITEMS and is_list_item(pieces[j][0]):
+                items.append(pieces[j][0])
+                j += 1
+            if items:
+                units.append(Unit(UnitKind.LIST, piece, tuple(items), position=len(units)))
+                i = j
+                continue
+        # A non-row line is what the rows after it are listed under.
+        if not is_list_item(piece):
+            heading = piece if len(piece) < 120 else heading
+        units.append(Unit(UnitKind.SENTENCE, piece, position=len(units)))
+        i += 1
+    return units
+
