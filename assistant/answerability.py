@@ -19,17 +19,19 @@ import re
 from dataclasses import dataclass
 
 from assistant.frame import (
+    Ask,
     Intent,
     QuestionFrame,
     Vocabulary,
     answer_kind,
     answer_pattern,
+    config,
     glossary_names,
 )
 from assistant.query import Query
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
-from assistant.text import GENERIC, STOPWORDS, words
+from assistant.text import GENERIC, STOPWORDS, is_english, stem, words
 from assistant.units import Unit, units_of
 from assistant.values import Passage
 
@@ -87,10 +89,14 @@ class AnswerabilityGate:
                 continue
             known = [t for t in self.analyzer.word_terms(word) if t in self.retriever.doc_freq]
             terms.update(known[:1] if known else ())
-        phrase = " ".join(frame.focus)
-        for name, corpus in glossary_names().items():
-            if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", phrase):
-                terms.update(t for t in self.analyzer.terms(corpus) if t in self.retriever.doc_freq)
+        names = glossary_names()
+        focus = frame.focus
+        for size in range(1, 5):
+            for i in range(len(focus) - size + 1):
+                corpus = names.get(" ".join(focus[i:i + size]))
+                if corpus:
+                    terms.update(t for t in self.analyzer.terms(corpus)
+                                 if t in self.retriever.doc_freq)
         return frozenset(t for t in terms if t not in GENERIC)
 
     def key_terms(self, query: Query) -> dict[str, float]:
@@ -128,7 +134,7 @@ class AnswerabilityGate:
                 return Verdict(False, f"ISO-koden {code} finns inte i dokumenten.",
                                covered=self.best_unit(passages, set()))
         focus = self.focus_terms(frame)
-        if frame.unknown and not query.english:
+        if frame.unknown:
             named = ", ".join(f"'{w}'" for w in frame.unknown)
             return Verdict(False, f"Dokumenten nämner inte {named}.",
                            covered=self.best_unit(passages, focus), focus_terms=focus)
@@ -149,12 +155,18 @@ class AnswerabilityGate:
         anchor = self.anchor(focus) if frame.focus_from_cue else None
         scope = self.holding(passages, anchor) or self.holding(passages, None)
         open_parts: list[Intent] = []
+        years = set(re.findall(r"\b20\d\d\b", query.question))
         for i, ask in enumerate(frame.asks):
             kind = answer_kind(ask.intent)
             if kind is None or ask.intent in open_parts:
                 continue
-            pattern = answer_pattern(kind)
-            if any(pattern.search(e.unit.with_heading.lower()) for e in scope):
+            pattern = answers(ask)
+            found = [e for e in scope if pattern.search(e.unit.with_heading.lower())]
+            if found and ask.intent is Intent.COST and years:
+                # A fee asked for a year is answered only by a table or text of that year.
+                found = [e for e in found if any(y in e.passage.chunk.section or
+                                                 y in e.passage.chunk.text for y in years)]
+            if found:
                 continue
             if i == 0:
                 return Verdict(False, f"Dokumenten tar upp ämnet men anger inte "
@@ -192,3 +204,14 @@ class AnswerabilityGate:
                 if best is None or score > best[0]:
                     best = (score, Evidence(unit, p))
         return best[1] if best else None
+
+
+def answers(ask: Ask) -> re.Pattern[str]:
+    """What a unit must hold to answer the part: its kind's pattern, or for "hur många X" a
+    number that counts X ("fyra gånger", "2 år", "tre typer")."""
+    kind = answer_kind(ask.intent)
+    if ask.counted and not is_english(ask.clause):
+        head = stem(ask.counted)[:5]
+        number = "|".join(config()["answer_kinds"]["count"])
+        return re.compile(rf"(?:{number})\s+(?:[\wåäö-]+\s+)?{re.escape(head)}")
+    return answer_pattern(kind or "")

@@ -34,7 +34,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from assistant.text import STOPWORDS, lexicon, stem, words
+from assistant.text import STOPWORDS, is_english, lexicon, stem, words
 
 FRAME_PATH = Path(__file__).with_name("data") / "frame.yaml"
 GLOSSARY_PATH = Path(__file__).with_name("data") / "glossary.yaml"
@@ -44,6 +44,8 @@ class Intent(Enum):
     COST = "cost"
     DURATION = "duration"
     DATE = "date"
+    PROFESSION = "profession"
+    COUNT = "count"
     WHO = "who"
     LIST = "list"
     DEFINITION = "definition"
@@ -60,6 +62,8 @@ class Ask:
     intent: Intent
     start: int
     cue: str
+    clause: str = ""  # the words of the question that belong to this part
+    counted: str = ""  # "hur många dagar …" → "dagar": the noun a number must count
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,10 @@ def read_frame(question: str, vocabulary: Vocabulary) -> QuestionFrame:
     stripped = _pattern("conditions").sub(" ", lowered)
     focus, from_cue = _focus(stripped)
     unknown = tuple(w for w in focus if not _known(w, focus, vocabulary)) if from_cue else ()
+    if unknown and is_english(question) and len(unknown) < len(focus):
+        # An English phrase is unknown only as a whole: "control system" may hold a word that
+        # happens to be Swedish too.
+        unknown = ()
     return QuestionFrame(question=question, asks=asks, focus=focus, unknown=unknown,
                          focus_from_cue=from_cue)
 
@@ -202,7 +210,14 @@ def _asks(lowered: str) -> tuple[Ask, ...]:
                 out[-1] = Ask(ask.intent, out[-1].start, ask.cue)
             continue
         out.append(ask)
-    return tuple(out)
+    parts: list[Ask] = []
+    for i, ask in enumerate(out):
+        end = out[i + 1].start if i + 1 < len(out) else len(lowered)
+        clause = lowered[ask.start:end]
+        counted = re.match(r"(?:hur många|how many)\s+([\wåäö]+)", clause)
+        parts.append(Ask(ask.intent, ask.start, ask.cue, clause,
+                         counted.group(1) if counted else ""))
+    return tuple(parts)
 
 
 _CLAUSE_BREAK = re.compile(r"[,?;–]| och (hur|vem|vilk|vad|när|var|har|är|finns|kan|får|ska)\b"
@@ -245,8 +260,11 @@ def _focus(stripped: str) -> tuple[tuple[str, ...], bool]:
 def _known(word: str, phrase: tuple[str, ...], vocabulary: Vocabulary) -> bool:
     if vocabulary.knows(word):
         return True
-    names = glossary_names()
-    text = " ".join(phrase)
-    # An English or everyday name ("stair lift", "rullator") stands for a corpus word.
-    return any(word in name.split() and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text)
-               for name in names)
+    # A word of an English or everyday name ("orthopaedic shoes", "rullator") is one the
+    # documents speak of in their own words.
+    return word in glossary_words()
+
+
+@lru_cache(maxsize=1)
+def glossary_words() -> frozenset[str]:
+    return frozenset(w for name in glossary_names() for w in words(name))

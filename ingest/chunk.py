@@ -31,7 +31,9 @@ _ABBREVIATION = re.compile(
     r"(?:\b(?:t\.ex|bl\.a|d\.v\.s|s\.k|m\.m|t\.o\.m|fr\.o\.m|o\.s\.v|p\.g\.a|ca|jfr|enl|resp|kap|nr"
     r"|st|kl|dvs|inkl|exkl|ang|avs|anv|tel|f\.d|dåv)\.$)", re.IGNORECASE
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ•\d\"”(])|\s+(?=• )")
+# A sentence also ends at a footnote number glued to its full stop ("… sits.57 Därutöver").
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ•\d\"”(])|\s+(?=• )"
+                           r"|(?<=[a-zåäö][.!?]\d)\s+(?=[A-ZÅÄÖ])|(?<=[a-zåäö][.!?]\d\d)\s+(?=[A-ZÅÄÖ])")
 
 
 @dataclass
