@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from assistant.answerability import AnswerabilityGate, Verdict
+from assistant.answerability import AnswerabilityGate, Verdict, answers
 from assistant.frame import (
     Intent,
     QuestionFrame,
@@ -60,6 +60,12 @@ class ExtractiveAnswerer:
         # Every word the corpus uses: what a question's focus is checked against.
         self.vocabulary = Vocabulary(w for c in retriever.chunks for w in words(c.text))
         self.gate = AnswerabilityGate(retriever, self.vocabulary, settings)
+        # Documents that speak for several regions (a survey's answers): a unit of theirs is
+        # read with the region it speaks for.
+        regions: dict[str, set[str]] = {}
+        for c in retriever.chunks:
+            regions.setdefault(c.doc, set()).update(c.regions)
+        self.multi_region_docs = {d for d, r in regions.items() if len(r) > 1}
 
     def frame_for(self, query: Query) -> QuestionFrame:
         """The question's frame; an elliptic follow-up keeps the earlier question's parts and
@@ -120,7 +126,7 @@ class ExtractiveAnswerer:
             if chunk.id not in numbers:
                 numbers[chunk.id] = len(numbers) + 1
                 citations.append(citation_for(numbers[chunk.id], cand))
-            parts.append(f"{_in_context(cand)} [{numbers[chunk.id]}]")
+            parts.append(f"{self._speaker(cand)}{_in_context(cand)} [{numbers[chunk.id]}]")
         text = " ".join(parts)
         if verdict.open_parts:
             labels = ", ".join(frame.label(i) for i in verdict.open_parts)
@@ -150,24 +156,23 @@ class ExtractiveAnswerer:
             return []
         best = ranked[0].score
         chosen: list[Candidate] = []
-        if len(query.regions) >= 2 or frame.intent is Intent.COMPARISON or \
-                _ASKS_FOR_REGIONS.search(query.question):
+        if len(query.regions) >= 2 or frame.intent is Intent.COMPARISON:
             # A comparison needs each region's own statement, not the three best of one.
             chosen = self._one_per_region(query, ranked, best)
         # Every part of the question gets the best unit that gives its kind of answer; the
         # first part's answer leads.
         for ask in frame.asks:
-            kind = answer_kind(ask.intent)
-            if kind is None or ask.intent in verdict.open_parts:
+            if answer_kind(ask.intent) is None or ask.intent in verdict.open_parts:
                 continue
-            pattern = answer_pattern(kind)
-            if any(pattern.search(c.unit.with_heading.lower()) for c in chosen if c.unit):
-                continue
-            for cand in ranked:
-                if cand.score >= 0.2 * best and cand.unit and \
-                        pattern.search(cand.unit.with_heading.lower()):
-                    chosen.append(cand)
-                    break
+            pattern = answers(ask)
+            # The part's own words ("hur ofta har gruppen möten") pick among the units that
+            # give its kind of answer; a unit already chosen for another part is not reused.
+            clause = {t for t in self.analyzer.terms(ask.clause) if t in terms}
+            fitting = [c for c in ranked if c.score >= 0.2 * best and c.unit and c not in chosen
+                       and pattern.search(c.unit.with_heading.lower())]
+            if fitting:
+                chosen.append(max(fitting, key=lambda c: c.score * (1 + sum(
+                    terms[t] for t in clause & self._terms(c)) / (1 + sum(terms.values())))))
         lead = chosen[0] if chosen and frame.asks and not len(query.regions) >= 2 else None
         limit = self.settings.max_answer_sentences
         for cand in ranked:
@@ -184,9 +189,22 @@ class ExtractiveAnswerer:
         rest.sort(key=lambda c: (c.passage.rank, c.unit.position if c.unit else 0))
         return ([lead] if lead in chosen else []) + rest
 
+    def _speaker(self, cand: Candidate) -> str:
+        """"Gävleborg: " before a survey answer that does not name its region itself."""
+        chunk = cand.passage.chunk
+        if chunk.doc not in self.multi_region_docs or len(chunk.regions) != 1:
+            return ""
+        region = chunk.regions[0]
+        return "" if region.lower() in cand.sentence.lower() else f"{region}: "
+
+    def _terms(self, cand: Candidate) -> frozenset[str]:
+        return next((t for u, t in self.gate.units(cand.passage) if u == cand.unit), frozenset())
+
     def _one_per_region(self, query: Query, ranked: list[Candidate],
                         best: float) -> list[Candidate]:
-        wanted = list(query.regions) or self.retriever.regions
+        # Unnamed regions ("vilka regioner …"): those the retrieved passages speak for.
+        wanted = list(query.regions) or list(dict.fromkeys(
+            c.passage.chunk.regions[0] for c in ranked if len(c.passage.chunk.regions) == 1))
         picked: list[Candidate] = []
         for region in wanted:
             names = [region.lower(), *(n for n in lexicon()["regions"].get(region, []))]
@@ -199,9 +217,6 @@ class ExtractiveAnswerer:
                     picked.append(cand)
                     break
         return picked
-
-
-_ASKS_FOR_REGIONS = re.compile(r"\b(vilka regioner|which regions|vilka län)\b", re.IGNORECASE)
 
 
 def _trim(chosen: list[Candidate]) -> list[Candidate]:
