@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from assistant.answerability import AnswerabilityGate, Verdict, answers
@@ -75,10 +75,8 @@ class ExtractiveAnswerer:
             return frame
         earlier = read_frame(query.context, self.vocabulary)
         asks = frame.asks or earlier.asks
-        if frame.focus_from_cue or not earlier.focus_from_cue:
-            return QuestionFrame(frame.question, asks, frame.focus, frame.unknown,
-                                 frame.focus_from_cue)
-        return QuestionFrame(frame.question, asks, earlier.focus, earlier.unknown, True)
+        own = frame.focus_from_cue or not earlier.focus_from_cue
+        return replace(frame if own else earlier, question=frame.question, asks=asks)
 
     # --- selection -----------------------------------------------------------------------
     def candidates(self, query: Query, passages: list[Passage], terms: dict[str, float],
@@ -110,10 +108,11 @@ class ExtractiveAnswerer:
             # A question about one region is answered from that region's documents only.
             passages = [p for p in passages if query.region in p.chunk.regions]
         # A comparison reads more passages: each region needs its own.
-        width = self.settings.top_k * (2 if len(query.regions) >= 2 else 1)
-        passages = passages[:width]
         frame = self.frame_for(query)
-        verdict = self.gate.judge(frame, query, passages, unscoped)
+        comparison = len(query.regions) >= 2 or frame.intent is Intent.COMPARISON
+        width = self.settings.top_k * (2 if comparison else 1)
+        pool, passages = passages, passages[:width]
+        verdict = self.gate.judge(frame, query, passages, unscoped, pool)
         if not verdict.answerable:
             return self.refusal(query, passages, verdict)
         terms = self.gate.key_terms(query)
@@ -173,8 +172,10 @@ class ExtractiveAnswerer:
             if fitting:
                 chosen.append(max(fitting, key=lambda c: c.score * (1 + sum(
                     terms[t] for t in clause & self._terms(c)) / (1 + sum(terms.values())))))
-        lead = chosen[0] if chosen and frame.asks and not len(query.regions) >= 2 else None
-        limit = self.settings.max_answer_sentences
+        comparison = len(query.regions) >= 2 or frame.intent is Intent.COMPARISON
+        lead = chosen[0] if chosen and frame.asks and not comparison else None
+        # A comparison says one thing per region it compares.
+        limit = max(self.settings.max_answer_sentences, len(chosen) if comparison else 0)
         for cand in ranked:
             if len(chosen) >= limit:
                 break
@@ -183,7 +184,7 @@ class ExtractiveAnswerer:
             if any(_overlap(cand.sentence, c.sentence) > 0.6 for c in chosen):
                 continue
             chosen.append(cand)
-        chosen = _trim(chosen[: limit + 1])
+        chosen = _trim(chosen[: limit + 1], MAX_LIST_CHARS * (2 if comparison else 1))
         rest = [c for c in chosen if c is not lead]
         # Read in document order within a passage, passages in rank order; the lead first.
         rest.sort(key=lambda c: (c.passage.rank, c.unit.position if c.unit else 0))
@@ -219,13 +220,13 @@ class ExtractiveAnswerer:
         return picked
 
 
-def _trim(chosen: list[Candidate]) -> list[Candidate]:
+def _trim(chosen: list[Candidate], budget: int) -> list[Candidate]:
     """Keep the answer short: a long list counts for its length, the first one is kept whole."""
     out: list[Candidate] = []
     total = 0
     for cand in chosen:
         size = len(cand.sentence)
-        if out and total + size > MAX_LIST_CHARS:
+        if out and total + size > budget:
             continue
         out.append(cand)
         total += size

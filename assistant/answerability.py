@@ -90,7 +90,7 @@ class AnswerabilityGate:
             known = [t for t in self.analyzer.word_terms(word) if t in self.retriever.doc_freq]
             terms.update(known[:1] if known else ())
         names = glossary_names()
-        focus = frame.focus
+        focus = frame.phrase or frame.focus
         for size in range(1, 5):
             for i in range(len(focus) - size + 1):
                 corpus = names.get(" ".join(focus[i:i + size]))
@@ -123,7 +123,10 @@ class AnswerabilityGate:
 
     # --- the gate ------------------------------------------------------------------------
     def judge(self, frame: QuestionFrame, query: Query, passages: list[Passage],
-              unscoped: list[Passage] | None = None) -> Verdict:
+              unscoped: list[Passage] | None = None,
+              pool: list[Passage] | None = None) -> Verdict:
+        """`passages` are those an answer would quote; `pool` all that retrieval found for the
+        scope, where the asked kind of answer is looked for before the question is refused."""
         if query.region and not query.region_has_documents:
             return Verdict(False, f"Det finns inget dokument från Region {query.region} i "
                                   "underlaget.")
@@ -134,11 +137,16 @@ class AnswerabilityGate:
                 return Verdict(False, f"ISO-koden {code} finns inte i dokumenten.",
                                covered=self.best_unit(passages, set()))
         focus = self.focus_terms(frame)
-        if frame.unknown:
+        # English words are not the corpus's: an English focus is judged by its glossary
+        # names only (see focus_terms), never refused for being unknown.
+        if frame.unknown and not query.english:
             named = ", ".join(f"'{w}'" for w in frame.unknown)
             return Verdict(False, f"Dokumenten nämner inte {named}.",
                            covered=self.best_unit(passages, focus), focus_terms=focus)
         terms = self.key_terms(query)
+        if not terms and not focus:
+            # Not one word of the question is one the documents use: off-topic.
+            return Verdict(False, "Frågan gäller inget som dokumenten tar upp.")
         coverage = self.coverage(terms, passages)
         if unscoped is not None and query.region:
             # The answer exists, but for another region: say so rather than borrow it.
@@ -153,7 +161,8 @@ class AnswerabilityGate:
         # The asked kind of answer is looked for where the passages speak of the focus; a
         # focus they never name may still fall under a general rule, so then anywhere.
         anchor = self.anchor(focus) if frame.focus_from_cue else None
-        scope = self.holding(passages, anchor) or self.holding(passages, None)
+        wide = pool or passages
+        scope = self.holding(wide, anchor) or self.holding(wide, None)
         open_parts: list[Intent] = []
         years = set(re.findall(r"\b20\d\d\b", query.question))
         for i, ask in enumerate(frame.asks):
@@ -164,8 +173,9 @@ class AnswerabilityGate:
             found = [e for e in scope if pattern.search(e.unit.with_heading.lower())]
             if found and ask.intent is Intent.COST and years:
                 # A fee asked for a year is answered only by a table or text of that year.
-                found = [e for e in found if any(y in e.passage.chunk.section or
-                                                 y in e.passage.chunk.text for y in years)]
+                found = [e for e in found if any(
+                    y in f"{e.passage.chunk.title} {e.passage.chunk.section} {e.passage.chunk.text}"
+                    for y in years)]
             if found:
                 continue
             if i == 0:

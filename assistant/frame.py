@@ -34,7 +34,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from assistant.text import STOPWORDS, is_english, lexicon, stem, words
+from assistant.text import STOPWORDS, lexicon, stem, words
 
 FRAME_PATH = Path(__file__).with_name("data") / "frame.yaml"
 GLOSSARY_PATH = Path(__file__).with_name("data") / "glossary.yaml"
@@ -73,6 +73,7 @@ class QuestionFrame:
     focus: tuple[str, ...]  # the focus phrase's words, as written (lower case)
     unknown: tuple[str, ...]  # focus words the corpus (and glossary) never use
     focus_from_cue: bool  # read after an asking word (reliable) or guessed from content words
+    phrase: tuple[str, ...] = ()  # the focus phrase as written, fillers included ("hearing aid")
 
     @property
     def intent(self) -> Intent:
@@ -184,14 +185,10 @@ def read_frame(question: str, vocabulary: Vocabulary) -> QuestionFrame:
     lowered = " ".join(question.lower().split())
     asks = _asks(lowered)
     stripped = _pattern("conditions").sub(" ", lowered)
-    focus, from_cue = _focus(stripped)
-    unknown = tuple(w for w in focus if not _known(w, focus, vocabulary)) if from_cue else ()
-    if unknown and is_english(question) and len(unknown) < len(focus):
-        # An English phrase is unknown only as a whole: "control system" may hold a word that
-        # happens to be Swedish too.
-        unknown = ()
+    focus, phrase, from_cue = _focus(stripped)
+    unknown = tuple(w for w in focus if not _known(w, vocabulary)) if from_cue else ()
     return QuestionFrame(question=question, asks=asks, focus=focus, unknown=unknown,
-                         focus_from_cue=from_cue)
+                         focus_from_cue=from_cue, phrase=phrase)
 
 
 def _asks(lowered: str) -> tuple[Ask, ...]:
@@ -228,7 +225,7 @@ def _same_clause(text: str, a: int, b: int) -> bool:
     return not _CLAUSE_BREAK.search(text, a, b)
 
 
-def _focus(stripped: str) -> tuple[tuple[str, ...], bool]:
+def _focus(stripped: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     data = config()
     skip = set(data["focus_skip"])
     stop = set(data["focus_stop"])
@@ -251,13 +248,13 @@ def _focus(stripped: str) -> tuple[tuple[str, ...], bool]:
         content = tuple(w for w in phrase if w not in join and w not in ignore
                         and w not in STOPWORDS and not w.isdigit() and len(w) >= 2)
         if content:
-            return content, True
+            return content, tuple(phrase), True
     content = tuple(w for w in words(stripped) if w not in STOPWORDS and w not in ignore
                     and w not in regions and len(w) >= 4 and not w.isdigit() and "-" not in w)
-    return content, False
+    return content, content, False
 
 
-def _known(word: str, phrase: tuple[str, ...], vocabulary: Vocabulary) -> bool:
+def _known(word: str, vocabulary: Vocabulary) -> bool:
     if vocabulary.knows(word):
         return True
     # A word of an English or everyday name ("orthopaedic shoes", "rullator") is one the

@@ -40,10 +40,11 @@ class Unit:
     items: tuple[str, ...] = ()  # a list's items, in document order
     heading: str = ""  # a row's table header (the nearest non-row line above it)
     position: int = 0  # order within the chunk
+    span: str = ""  # a list as it stands in the chunk, from its lead to its last item
 
     @property
     def text(self) -> str:
-        return " ".join((self.lead, *self.items))
+        return self.span or " ".join((self.lead, *self.items))
 
     @property
     def with_heading(self) -> str:
@@ -96,7 +97,8 @@ def units_of(text: str, section: str = "") -> list[Unit]:
                 items.append(pieces[j][0])
                 j += 1
             if items:
-                units.append(Unit(UnitKind.LIST, piece, tuple(items), position=len(units)))
+                units.append(Unit(UnitKind.LIST, piece, tuple(items), position=len(units),
+                                  span=_span(text, piece, items[-1])))
                 i = j
                 continue
         # A non-row line is what the rows after it are listed under.
@@ -106,3 +108,10 @@ def units_of(text: str, section: str = "") -> list[Unit]:
         i += 1
     return units
 
+
+
+def _span(text: str, first: str, last: str) -> str:
+    """The chunk's own text from `first` to the end of `last` (line breaks as they stand)."""
+    start = text.find(first)
+    end = text.find(last, start + len(first)) if start >= 0 else -1
+    return text[start:end + len(last)] if end >= 0 else ""

@@ -53,10 +53,13 @@ def assert_cited(answer: Answer) -> None:
 
 
 def assert_refused(answer: Answer) -> None:
+    """Refused with the reason given; what the documents do say, if anything, is cited."""
     assert answer.refused
-    assert answer.citations == []
-    assert answer.text == REFUSAL
+    assert answer.text.startswith(REFUSAL)
     assert answer.warnings  # the reason is given
+    assert len(answer.citations) <= 1
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.text and " ".join(c.quote.split()) in " ".join(c.text.split())
 
 
 # --- answers -------------------------------------------------------------------------------
@@ -214,14 +217,16 @@ def test_batch_output_follows_the_contract(bundled_index, tmp_path: Path) -> Non
         for c in r["citations"]:
             assert {"doc", "quote", "text"} <= set(c)
             assert c["quote"] in c["text"]
-        assert r["refused"] == (r["citations"] == [])
+        # A refusal cites at most what the documents say nearest the question.
+        assert r["refused"] or r["citations"]
+        assert not r["refused"] or len(r["citations"]) <= 1
 
     q1, q2, q3, q4 = results
     assert not q1["refused"] and q1["citations"][0]["doc"] == NORRBOTTEN
     assert not q2["refused"], q2  # answered in q1's conversation
     assert q2["citations"][0]["doc"] == NORRBOTTEN
     assert q2.get("region", "Norrbotten") == "Norrbotten"
-    assert q3["refused"] and q3["answer"] == REFUSAL
+    assert q3["refused"] and q3["answer"] == REFUSAL  # no document from that region
     assert not q4["refused"]
 
 

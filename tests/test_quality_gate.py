@@ -15,11 +15,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
-def test_dev_set_meets_thresholds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("gold", "thresholds"), [
+    ("dev.jsonl", "thresholds.toml"),
+    ("dev2.jsonl", "thresholds_dev2.toml"),
+])
+def test_gold_set_meets_thresholds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gold: str,
+                                   thresholds: str) -> None:
     monkeypatch.setenv("HJALP_INDEX_DIR", str(tmp_path / "index"))
     code = evals_main([
-        "run", "--set", str(ROOT / "evals" / "dev.jsonl"), "--out", str(tmp_path / "reports"),
-        "--gate", str(ROOT / "evals" / "thresholds.toml"), "--no-chart",
+        "run", "--set", str(ROOT / "evals" / gold), "--out", str(tmp_path / "reports"),
+        "--gate", str(ROOT / "evals" / thresholds), "--no-chart",
     ])
-    assert code == 0, "a metric fell below evals/thresholds.toml; see the printed table"
+    assert code == 0, f"a metric fell below evals/{thresholds}; see the printed table"
     assert list((tmp_path / "reports").glob("*/report.md"))

@@ -158,7 +158,9 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
         line_end=chunk.line_end if chunk else None))
     # Every sentence of the rule's conclusion carries the rule's citation.
     marked = " ".join(f"{s} [{n}]" for s in split_sentences(result.conclusion))
-    answer.text = f"{marked}\n\n{answer.text}"
+    # A correction stands apart from the text it corrects; an agreeing rule leads it.
+    gap = " " if result.rule_check.status == "verified" else "\n\n"
+    answer.text = f"{marked}{gap}{answer.text}"
     return answer
 
 
