@@ -222,7 +222,8 @@ _CLAUSE_BREAK = re.compile(r"[,?;–]| och (hur|vem|vilk|vad|när|var|har|är|fi
 
 
 def _same_clause(text: str, a: int, b: int) -> bool:
-    return not _CLAUSE_BREAK.search(text, a, b)
+    # The break may reach into the second cue (" och hur …" ends in "hur").
+    return not _CLAUSE_BREAK.search(text, a, b + 6)
 
 
 def _focus(stripped: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:

@@ -19,7 +19,7 @@ from assistant.values import Answer
 
 DATA = yaml.safe_load((Path(__file__).parent / "data" / "paraphrases.yaml").read_text("utf-8"))
 ITEMS = [item for item in DATA if "original" in item]
-KNOWN_GAPS = {(g["id"], g["paraphrase"]): g["reason"]
+KNOWN_GAPS = {(item["id"], g["paraphrase"]): g["reason"]
               for item in DATA for g in item.get("known_gaps", [])}
 CASES = [(item["id"], n, item["original"], text)
          for item in ITEMS for n, text in enumerate(item["paraphrases"], start=1)]

@@ -1,0 +1,109 @@
+"""The question frame and the answerability gate, by kind of question (own wordings).
+
+Each kind has two questions written for this test, not taken from any gold set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer import REFUSAL
+from assistant.frame import Intent, Vocabulary, read_frame
+from assistant.pipeline import Assistant
+from assistant.units import UnitKind, units_of
+from ingest.chunk import chunk_lines
+from ingest.clean import Line
+
+VOCAB = Vocabulary.from_texts(["Rollator för utomhusbruk förskrivs av vårdcentralen.",
+                               "Vaccin mot kikhosta. Egenavgift för hörapparat 800 kr.",
+                               "Rådet träffas fyra gånger per år."])
+
+
+@pytest.mark.parametrize(("question", "unknown"), [
+    ("Vad får patienten betala för en peruk?", ("peruk",)),
+    ("Får en distriktssköterska ordinera influensavaccin till en 70-åring?", ("influensavaccin",)),
+])
+def test_a_focus_the_corpus_never_uses_is_unknown(question: str, unknown: tuple) -> None:
+    assert read_frame(question, VOCAB).unknown == unknown
+
+
+@pytest.mark.parametrize("question", [
+    "Vem förskriver en rollator åt en 75-åring med MS-diagnos?",
+    "Jag är AT-läkare – vem förskriver en rollator för utomhusbruk?",
+])
+def test_case_conditions_and_the_asker_are_not_the_focus(question: str) -> None:
+    frame = read_frame(question, VOCAB)
+    assert frame.focus == ("rollator",) and frame.unknown == ()
+
+
+@pytest.mark.parametrize("question", ["Vem förskriver en rolator?",
+                                      "Vem förskriver en rollatorer?"])
+def test_a_misspelt_or_compound_focus_is_known(question: str) -> None:
+    assert read_frame(question, VOCAB).unknown == ()
+
+
+def test_parts_are_read_in_order_with_their_kind_and_counted_noun() -> None:
+    frame = read_frame("Hur ofta träffas rådet, vem leder det och hur många ledamöter har det?",
+                       VOCAB)
+    assert [a.intent for a in frame.asks] == [Intent.DURATION, Intent.WHO, Intent.COUNT]
+    assert frame.asks[2].counted == "ledamöter"
+
+
+def test_a_list_stays_with_the_sentence_that_introduces_it() -> None:
+    units = units_of("Stegen är:\n1. Bedöm behovet.\n2. Prova ut.\nSedan följs det upp.")
+    assert [u.kind for u in units] == [UnitKind.LIST, UnitKind.SENTENCE]
+    assert units[0].text == "Stegen är:\n1. Bedöm behovet.\n2. Prova ut."
+
+
+def test_the_chunker_never_ends_a_chunk_on_a_list_lead() -> None:
+    body = " ".join(["Text som fyller ett stycke."] * 25)
+    lines = [Line(body, 1, 1), Line("", 2, 2), Line("Tre typer omfattas:", 3, 3), Line("", 4, 4),
+             Line("- Första typen", 5, 5), Line("- Andra typen", 6, 6)]
+    chunks = chunk_lines(lines, doc="x.txt", target_chars=700)
+    lead = next(c for c in chunks if "Tre typer omfattas:" in c.text)
+    assert "- Första typen" in lead.text
+
+
+@pytest.fixture(scope="module")
+def assistant(bundled_index) -> Assistant:
+    settings, _ = bundled_index
+    return Assistant.from_settings(settings)
+
+
+@pytest.mark.parametrize("question", [
+    # a fee for an item the fee table does not hold
+    "Vad kostar en peruk för patienten i Region Kronoberg?",
+    pytest.param("Hur mycket betalar man för en gånghjälp-app i Kronoberg?",
+                 marks=pytest.mark.xfail(strict=True, reason="a known focus absent from every "
+                                         "passage still falls back to any amount")),
+    # a vaccine the nurses' rules never name
+    "Får jag som distriktssköterska ordinera influensavaccin?",
+    "Kan en skolsköterska ordinera vaccin mot bältros?",
+    # a count the documents do not give
+    "Hur många ledamöter sitter i Kronobergs hjälpmedelsråd?",
+    "Hur många dagar tar det att få en rollator levererad i Norrbotten?",
+    # off-topic
+    "Vad är huvudstaden i Frankrike?",
+    "Vilken färg har en giraff?",
+])
+def test_questions_the_documents_do_not_answer_are_refused(assistant: Assistant,
+                                                          question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused and answer.text.startswith(REFUSAL), answer.text
+    assert answer.warnings
+    for c in answer.citations:  # what the documents do say, cited
+        assert f"[{c.n}]" in answer.text
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Vem förskriver en rollator åt en 80-åring med MS-diagnos i Norrbotten?", "rollator"),
+    ("Hur ofta träffas hjälpmedelsrådet i Region Kronoberg?", "fyra gånger per år"),
+    ("Vilka tre typer av förbrukningsartiklar omfattas av läkemedelsförmånen?", "stomi"),
+    ("What is the patient's own fee for a hearing aid in Kronoberg?", "800 kr"),
+])
+def test_answerable_questions_are_answered_with_the_asked_fact(assistant: Assistant,
+                                                              question: str,
+                                                              expected: str) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused, answer.warnings
+    assert expected in answer.text.lower() or expected in answer.text, answer.text
