@@ -160,17 +160,22 @@ class ExtractiveAnswerer:
             chosen = self._one_per_region(query, ranked, best)
         # Every part of the question gets the best unit that gives its kind of answer; the
         # first part's answer leads.
+        several = len(frame.asks) >= 2
         for ask in frame.asks:
-            if answer_kind(ask.intent) is None or ask.intent in verdict.open_parts:
+            kind = answer_kind(ask.intent)
+            if ask.intent in verdict.open_parts or (kind is None and not several):
                 continue
-            pattern = answers(ask)
+            pattern = answers(ask) if kind else None
             # The part's own words ("hur ofta har gruppen möten") pick among the units that
             # give its kind of answer; a unit already chosen for another part is not reused.
             clause = {t for t in self.analyzer.terms(ask.clause) if t in terms}
+            if kind is None and not clause:
+                continue
             fitting = [c for c in ranked if c.score >= 0.2 * best and c.unit and c not in chosen
-                       and pattern.search(c.unit.with_heading.lower())]
+                       and (pattern is None or pattern.search(c.unit.with_heading.lower()))
+                       and (kind or clause & self._terms(c))]
             if fitting:
-                chosen.append(max(fitting, key=lambda c: c.score * (1 + sum(
+                chosen.append(max(fitting, key=lambda c: c.score * (1 + 2 * sum(
                     terms[t] for t in clause & self._terms(c)) / (1 + sum(terms.values())))))
         comparison = len(query.regions) >= 2 or frame.intent is Intent.COMPARISON
         lead = chosen[0] if chosen and frame.asks and not comparison else None

@@ -93,7 +93,10 @@ class AnswerabilityGate:
         focus = frame.phrase or frame.focus
         for size in range(1, 5):
             for i in range(len(focus) - size + 1):
-                corpus = names.get(" ".join(focus[i:i + size]))
+                gram = focus[i:i + size]
+                if all(self.vocabulary.knows(w) for w in gram):
+                    continue  # the corpus's own words need no glossary
+                corpus = names.get(" ".join(gram))
                 if corpus:
                     terms.update(t for t in self.analyzer.terms(corpus)
                                  if t in self.retriever.doc_freq)
@@ -189,7 +192,8 @@ class AnswerabilityGate:
     def anchor(self, focus: frozenset[str]) -> str | None:
         """The focus's most specific term: a passage that lacks it is not about the focus."""
         known = [t for t in focus if t in self.retriever.doc_freq]
-        return max(known, key=self.retriever.idf) if known else None
+        # Ties broken by the term itself: set order changes between processes.
+        return max(known, key=lambda t: (self.retriever.idf(t), len(t), t)) if known else None
 
     def holding(self, passages: list[Passage], anchor: str | None) -> list[Evidence]:
         """Units of the passages that hold the anchor term (every unit when there is none)."""

@@ -207,6 +207,12 @@ def _asks(lowered: str) -> tuple[Ask, ...]:
                 out[-1] = Ask(ask.intent, out[-1].start, ask.cue)
             continue
         out.append(ask)
+    # A coordinated yes/no clause ("… och har rådet en egen budget?") is a part of its own.
+    for m in _YES_NO_PART.finditer(lowered):
+        if out and m.start() > out[0].start and not any(
+                m.start() <= a.start < m.start() + 12 for a in out):
+            out.append(Ask(Intent.OTHER, m.start() + 1, m.group(0).strip()))
+    out.sort(key=lambda a: a.start)
     parts: list[Ask] = []
     for i, ask in enumerate(out):
         end = out[i + 1].start if i + 1 < len(out) else len(lowered)
@@ -217,6 +223,8 @@ def _asks(lowered: str) -> tuple[Ask, ...]:
     return tuple(parts)
 
 
+_YES_NO_PART = re.compile(r" (?:och|samt|and) (?:har|är|finns|kan|får|ska|gäller|behöver|does|is|"
+                          r"can|do|has|are)\b")
 _CLAUSE_BREAK = re.compile(r"[,?;–]| och (hur|vem|vilk|vad|när|var|har|är|finns|kan|får|ska)\b"
                            r"| and (how|who|which|what|when|where|does|is|can)\b")
 
