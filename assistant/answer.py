@@ -33,7 +33,7 @@ from assistant.frame import (
 from assistant.query import Query
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
-from assistant.text import find_phrase, lexicon, words
+from assistant.text import GENERIC, find_phrase, lexicon, words
 from assistant.units import Unit, UnitKind, units_of
 from assistant.values import Answer, Citation, Passage
 
@@ -83,6 +83,8 @@ class ExtractiveAnswerer:
                    frame: QuestionFrame, verdict: Verdict) -> list[Candidate]:
         expansion = set(self.analyzer.terms(query.text)) - set(terms)
         kinds = [k for k in (answer_kind(a.intent) for a in frame.asks) if k]
+        asked = {t for w in frame.asked for t in self.analyzer.word_terms(w)[:1]
+                 if t in self.retriever.doc_freq} - GENERIC
         out: list[Candidate] = []
         for p in passages:
             prior = 1.0 / (1 + 0.35 * (p.rank - 1))
@@ -93,6 +95,8 @@ class ExtractiveAnswerer:
                 score += 0.3 * sum(self.retriever.idf(t) for t in expansion & unit_terms)
                 if verdict.focus_terms & unit_terms:
                     score *= 1.3
+                if asked & unit_terms:
+                    score *= 1.5  # it names what the question word asks for
                 text = unit.with_heading.lower()
                 if any(answer_pattern(k).search(text) for k in kinds):
                     score *= 1.6

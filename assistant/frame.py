@@ -74,6 +74,7 @@ class QuestionFrame:
     unknown: tuple[str, ...]  # focus words the corpus (and glossary) never use
     focus_from_cue: bool  # read after an asking word (reliable) or guessed from content words
     phrase: tuple[str, ...] = ()  # the focus phrase as written, fillers included ("hearing aid")
+    asked: tuple[str, ...] = ()  # what the question words ask for: "vilka risker" → risker
 
     @property
     def intent(self) -> Intent:
@@ -187,8 +188,15 @@ def read_frame(question: str, vocabulary: Vocabulary) -> QuestionFrame:
     stripped = _pattern("conditions").sub(" ", lowered)
     focus, phrase, from_cue = _focus(stripped)
     unknown = tuple(w for w in focus if not _known(w, vocabulary)) if from_cue else ()
+    asked = tuple(dict.fromkeys(m.group(1) for m in _ASKED.finditer(lowered)
+                                if m.group(1) not in STOPWORDS))
     return QuestionFrame(question=question, asks=asks, focus=focus, unknown=unknown,
-                         focus_from_cue=from_cue, phrase=phrase)
+                         focus_from_cue=from_cue, phrase=phrase, asked=asked)
+
+
+# The noun a question word asks for: "vilka risker", "vilken avgift", "vem är ordförande".
+_ASKED = re.compile(r"(?<!\w)(?:vilka|vilken|vilket|vilkas|vem är|vad är|which|what)\s+"
+                    r"(?:(?:typer|slags|sorters?) av\s+|av de\s+|de\s+)?([\wåäöé-]{4,})")
 
 
 def _asks(lowered: str) -> tuple[Ask, ...]:

@@ -64,6 +64,11 @@ def is_list_item(text: str) -> bool:
     return bool(_LIST_ITEM.match(text))
 
 
+def _runs_on(item: str) -> bool:
+    text = item.rstrip()
+    return text.endswith((",", ";")) or bool(re.search(r"\b(samt|och|eller)$", text))
+
+
 def introduces_list(sentence: str) -> bool:
     return sentence.rstrip().endswith(":")
 
@@ -90,12 +95,18 @@ def units_of(text: str, section: str = "") -> list[Unit]:
             units.append(Unit(UnitKind.ROW, piece, heading=heading, position=len(units)))
             i += 1
             continue
-        if introduces_list(piece):
+        nxt = pieces[i + 1][0] if i + 1 < len(pieces) else ""
+        open_lead = not piece.rstrip().endswith((".", "!", "?", ":", ")")) and is_list_item(nxt)
+        if introduces_list(piece) or open_lead:
             items: list[str] = []
             j = i + 1
             while j < len(pieces) and len(items) < MAX_LIST_ITEMS and is_list_item(pieces[j][0]):
                 items.append(pieces[j][0])
                 j += 1
+                # A lead without a colon ("Av dokumentationen ska framgå") runs as one sentence
+                # through its items ("…, …, samt …"); the item that ends it ends the list.
+                if open_lead and not _runs_on(items[-1]):
+                    break
             if items:
                 units.append(Unit(UnitKind.LIST, piece, tuple(items), position=len(units),
                                   span=_span(text, piece, items[-1])))
