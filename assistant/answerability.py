@@ -152,8 +152,10 @@ class AnswerabilityGate:
             return Verdict(False, "Frågan gäller inget som dokumenten tar upp.")
         coverage = self.coverage(terms, passages)
         if unscoped is not None and query.region:
-            # The answer exists, but for another region: say so rather than borrow it.
-            elsewhere = self.coverage(terms, unscoped)
+            # The answer exists, but for another region: say so rather than borrow it. Only
+            # passages whose regions were declared count: an untagged one never vetoes.
+            declared = [p for p in unscoped if p.chunk.regions and not p.chunk.regions_inferred]
+            elsewhere = self.coverage(terms, declared) if declared else 0.0
             if elsewhere - coverage >= self.settings.region_gap:
                 return Verdict(False, f"Dokumenten från Region {query.region} tar inte upp "
                                       "detta (det som finns gäller andra regioner).",

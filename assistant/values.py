@@ -36,6 +36,7 @@ class Chunk:
     line_start: int | None = None  # 1-based, in the source file (text) or page (PDF)
     line_end: int | None = None
     kind: str = "text"  # text | table_row | heading_only
+    regions_inferred: bool = False  # regions read from the text, not declared (ingest.infer)
 
     def metadata(self) -> dict[str, Any]:
         """Flat metadata for a vector store (scalars only; regions joined by '|')."""
@@ -54,6 +55,8 @@ class Chunk:
             value = getattr(self, key)
             if value is not None:
                 meta[key] = value
+        if self.regions_inferred:  # only then, so declared chunks keep their stored metadata
+            meta["regions_inferred"] = True
         return meta
 
     @classmethod
@@ -74,6 +77,7 @@ class Chunk:
             line_start=_opt_int(meta.get("line_start")),
             line_end=_opt_int(meta.get("line_end")),
             kind=str(meta.get("kind", "text")),
+            regions_inferred=bool(meta.get("regions_inferred", False)),
         )
 
     @property

@@ -279,4 +279,7 @@ def _to_chunk(draft: _Draft, doc: str, meta: DocMeta) -> Chunk:
         line_start=min(b.start for b in draft.blocks),
         line_end=max(b.end for b in draft.blocks),
         kind="table_row" if "row" in kinds and "body" not in kinds else "text",
+        # A survey respondent's own region is read from the text too, but its document's
+        # regions were declared.
+        regions_inferred="regions" in meta.inferred and not draft.region,
     )

@@ -52,6 +52,7 @@ class DocMeta:
     date: str | None = None
     doc_type: str = ""
     language: str = "sv"
+    inferred: tuple[str, ...] = ()  # fields read from the text, not declared (ingest.infer)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from ingest.index import (
     end_run,
     start_run,
 )
+from ingest.infer import infer_meta
 from ingest.load import (
     SUPPORTED_SUFFIXES,
     DocMeta,
@@ -103,6 +104,8 @@ def chunk_document(path: Path, meta: DocMeta, settings: Settings,
                            max_pages=settings.max_pdf_pages,
                            max_seconds=settings.max_seconds_per_file)
     lines, dropped = drop_instructions(neutralise_markers(clean_pages(loaded.pages)))
+    if "title" in meta.inferred:
+        meta = infer_meta("\n".join(line.text for line in lines), meta)
     if dropped and notices is not None:
         first = dropped[0].text if len(dropped[0].text) <= 80 else dropped[0].text[:79] + "…"
         notices.append(f"{path.name}: {len(dropped)} rad(er) som ger instruktioner till en "
@@ -149,7 +152,10 @@ def _pieces(text: str, size: int) -> list[str]:
 
 
 def resolve_meta(path: Path, manifest: dict[str, DocMeta]) -> DocMeta:
-    return manifest.get(path.name) or sidecar_meta(path) or DocMeta(title=path.stem)
+    """Declared metadata; without any, the file name as title and the rest read from the text
+    when the file is chunked (`ingest.infer`)."""
+    return manifest.get(path.name) or sidecar_meta(path) or DocMeta(title=path.stem,
+                                                                  inferred=("title",))
 
 
 def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bool = True,
