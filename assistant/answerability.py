@@ -26,12 +26,11 @@ from assistant.frame import (
     answer_kind,
     answer_pattern,
     config,
-    glossary_names,
 )
 from assistant.query import Query
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
-from assistant.text import GENERIC, STOPWORDS, is_english, stem, words
+from assistant.text import GENERIC, STOPWORDS, glossary_names, is_english, stem, words
 from assistant.units import Unit, units_of
 from assistant.values import Passage
 

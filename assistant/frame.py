@@ -34,10 +34,9 @@ from typing import Any, Iterable
 
 import yaml
 
-from assistant.text import STOPWORDS, lexicon, stem, words
+from assistant.text import STOPWORDS, glossary_words, lexicon, stem, words
 
 FRAME_PATH = Path(__file__).with_name("data") / "frame.yaml"
-GLOSSARY_PATH = Path(__file__).with_name("data") / "glossary.yaml"
 
 
 class Intent(Enum):
@@ -88,28 +87,6 @@ class QuestionFrame:
 def config() -> dict[str, Any]:
     with FRAME_PATH.open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)
-
-
-@lru_cache(maxsize=1)
-def glossary() -> dict[str, Any]:
-    if not GLOSSARY_PATH.exists():
-        return {"products": [], "terms": []}
-    with GLOSSARY_PATH.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {"products": [], "terms": []}
-
-
-@lru_cache(maxsize=1)
-def glossary_names() -> dict[str, str]:
-    """Every English or everyday Swedish name of the glossary → the corpus's word for it."""
-    names: dict[str, str] = {}
-    data = glossary()
-    for entry in [*data.get("products", []), *data.get("terms", [])]:
-        corpus = str(entry.get("corpus", "")).lower()
-        for name in [*entry.get("en", []), *entry.get("sv", [])]:
-            names.setdefault(str(name).lower(), corpus)
-    for key, value in lexicon().get("synonyms", {}).items():
-        names.setdefault(str(key).lower(), value if isinstance(value, str) else value[0])
-    return names
 
 
 @cache
@@ -277,8 +254,3 @@ def _known(word: str, vocabulary: Vocabulary) -> bool:
     # A word of an English or everyday name ("orthopaedic shoes", "rullator") is one the
     # documents speak of in their own words.
     return word in glossary_words()
-
-
-@lru_cache(maxsize=1)
-def glossary_words() -> frozenset[str]:
-    return frozenset(w for name in glossary_names() for w in words(name))

@@ -52,6 +52,45 @@ def lexicon() -> dict:
         return yaml.safe_load(fh)
 
 
+GLOSSARY_PATH = Path(__file__).with_name("data") / "glossary.yaml"
+
+
+@lru_cache(maxsize=1)
+def glossary_names() -> dict[str, str]:
+    """English and everyday Swedish names → the corpus's own word for the thing
+    (`data/glossary.yaml`, made from the corpus's product rows, fee items and key terms;
+    the lexicon's synonyms too)."""
+    names: dict[str, str] = {}
+    data: dict = {}
+    if GLOSSARY_PATH.exists():
+        with GLOSSARY_PATH.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    for entry in [*data.get("products", []), *data.get("terms", [])]:
+        corpus = str(entry.get("corpus", "")).lower()
+        for name in [*entry.get("en", []), *entry.get("sv", [])]:
+            names.setdefault(str(name).lower(), corpus)
+    for key, value in lexicon().get("synonyms", {}).items():
+        names.setdefault(str(key).lower(), value if isinstance(value, str) else value[0])
+    return names
+
+
+@lru_cache(maxsize=1)
+def glossary_words() -> frozenset[str]:
+    return frozenset(w for name in glossary_names() for w in words(name))
+
+
+def glossary_expansion(tokens: list[str], max_words: int = 4) -> list[str]:
+    """The corpus words for every glossary name among the tokens (n-grams up to 4 words)."""
+    names = glossary_names()
+    out: list[str] = []
+    for size in range(1, max_words + 1):
+        for i in range(len(tokens) - size + 1):
+            corpus = names.get(" ".join(tokens[i:i + size]))
+            if corpus:
+                out.append(corpus)
+    return out
+
+
 _local = threading.local()
 
 
@@ -131,12 +170,16 @@ def find_phrase(lowered: str, phrase: str) -> re.Match[str] | None:
 
 
 def expand_query(text: str) -> str:
-    """Append the lexicon's corpus words for synonyms and English terms found in the question."""
+    """Append the corpus words for synonyms and English terms found in the question (the
+    lexicon's synonyms and the glossary's names)."""
     lowered = f" {text.lower()} "
     extra: list[str] = []
     for key, value in lexicon().get("synonyms", {}).items():
         if find_phrase(lowered, key):
             extra.extend(value if isinstance(value, list) else [value])
+    if is_english(text):
+        # English names of products and terms; Swedish text already uses the corpus's words.
+        extra.extend(glossary_expansion(WORD.findall(text.lower())))
     return text if not extra else f"{text} {' '.join(dict.fromkeys(extra))}"
 
 
