@@ -30,6 +30,7 @@ from assistant.frame import (
     answer_pattern,
     read_frame,
 )
+from assistant.labels import TableLabels
 from assistant.query import Query
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
@@ -66,6 +67,7 @@ class ExtractiveAnswerer:
         for c in retriever.chunks:
             regions.setdefault(c.doc, set()).update(c.regions)
         self.multi_region_docs = {d for d, r in regions.items() if len(r) > 1}
+        self.labels = TableLabels.from_chunks(retriever.chunks)
 
     def frame_for(self, query: Query) -> QuestionFrame:
         """The question's frame; an elliptic follow-up keeps the earlier question's parts and
@@ -120,7 +122,7 @@ class ExtractiveAnswerer:
         if not verdict.answerable:
             return self.refusal(query, passages, verdict)
         terms = self.gate.key_terms(query)
-        chosen = self.select(query, passages, terms, frame, verdict)
+        chosen = self.with_definitions(self.select(query, passages, terms, frame, verdict))
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
         parts: list[str] = []
@@ -198,6 +200,25 @@ class ExtractiveAnswerer:
         # Read in document order within a passage, passages in rank order; the lead first.
         rest.sort(key=lambda c: (c.passage.rank, c.unit.position if c.unit else 0))
         return ([lead] if lead in chosen else []) + rest
+
+    def with_definitions(self, chosen: list[Candidate]) -> list[Candidate]:
+        """A quoted row whose label the document defines ("Hembesök krävs") is followed by
+        the document's sentence that says what the label means (who is responsible)."""
+        out: list[Candidate] = []
+        seen = {c.sentence for c in chosen}
+        for cand in chosen:
+            out.append(cand)
+            if cand.unit is None or cand.unit.kind is not UnitKind.ROW:
+                continue
+            doc = cand.passage.chunk.doc
+            label = self.labels.label_of(doc, cand.unit.lead)
+            definition = self.labels.definition(doc, label) if label else None
+            if definition is None or definition.unit.text in seen:
+                continue
+            seen.add(definition.unit.text)
+            passage = Passage(chunk=definition.chunk, rank=cand.passage.rank)
+            out.append(Candidate(definition.unit.text, passage, 0.0, definition.unit))
+        return out
 
     def _speaker(self, cand: Candidate) -> str:
         """"Gävleborg: " before a survey answer that does not name its region itself."""

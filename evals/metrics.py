@@ -224,9 +224,18 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+RULE_LEAD = "Enligt regelkontrollen"
+
+
 def marked_sentences(text: str) -> tuple[int, int]:
-    """(number of sentences, number carrying a [n] marker)."""
+    """(number of sentences, number carrying a [n] marker) of the quoted evidence. A rule's
+    conclusion paragraph ("Enligt regelkontrollen: …") is the rule base's wording, not a quote,
+    and is left out (its first sentence points to the rule's source)."""
     sentences = split_sentences(text)
+    if text.startswith(RULE_LEAD):
+        # A correction is its own paragraph; an agreeing rule's conclusion is one sentence.
+        head, sep, rest = text.partition("\n\n")
+        sentences = split_sentences(rest) if sep else sentences[1:]
     return len(sentences), sum(bool(MARKER_RE.search(s)) for s in sentences)
 
 

@@ -268,6 +268,14 @@ def test_sentence_markers() -> None:
     assert m.marked_sentences("") == (0, 0)
 
 
+def test_a_rule_conclusion_is_not_counted_as_quoted_evidence() -> None:
+    agreeing = "Enligt regelkontrollen: Kommunens ansvar (regelns källa: [1]). Citat ur källan. [2]"
+    assert m.marked_sentences(agreeing) == (1, 1)
+    correcting = ("Enligt regelkontrollen: Nej (regelns källa: [1]). Regelns förklaring.\n\n"
+                  "Citat. [2] Ett till citat.")
+    assert m.marked_sentences(correcting) == (2, 1)
+
+
 # --- retrieval -----------------------------------------------------------------------------
 
 def test_retrieval_scores_rank_of_first_relevant_passage() -> None:

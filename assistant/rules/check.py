@@ -119,12 +119,14 @@ def decisive(verdict: str) -> str:
     return head.strip().lower()
 
 
-def conclusion_for(rule: Rule) -> str:
+def conclusion_for(rule: Rule, explained: bool = True) -> str:
+    """The rule's conclusion in its own words; `explained` adds the rule's answer text (what a
+    correction needs, since the evidence did not say it)."""
     text = rule.then.strip()
     text = text[0].upper() + text[1:]
     if not text.endswith((".", "!", "?")):
         text += "."
-    if rule.answer and rule.answer.strip() not in text:
+    if explained and rule.answer and rule.answer.strip() not in text:
         text = f"{text} {rule.answer.strip()}"
     return f"Enligt regelkontrollen: {text}"
 
@@ -142,7 +144,7 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
     if result.rule_check.status == "verified":
         # The evidence agrees with the rule; the rule's conclusion says it in one line
         # ("hembesök krävs" → kommunens ansvar), so it leads.
-        result = replace(result, conclusion=conclusion_for(result.rule))
+        result = replace(result, conclusion=conclusion_for(result.rule, explained=False))
     source = result.rule.source
     # The rule leads the answer, so its source becomes [1] and the others move one down.
     n = 1
@@ -156,8 +158,10 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
         publisher=chunk.publisher if chunk else "", page=chunk.page if chunk else None,
         line_start=chunk.line_start if chunk else None,
         line_end=chunk.line_end if chunk else None))
-    # Every sentence of the rule's conclusion carries the rule's citation.
-    marked = " ".join(f"{s} [{n}]" for s in split_sentences(result.conclusion))
+    # The conclusion is the rule base's wording, not a quote: it points to the rule's source
+    # instead of standing under the source's number as if quoted from it.
+    first, *rest = split_sentences(result.conclusion)
+    marked = " ".join([f"{first.rstrip('.')} (regelns källa: [{n}]).", *rest])
     # A correction stands apart from the text it corrects; an agreeing rule leads it.
     gap = " " if result.rule_check.status == "verified" else "\n\n"
     answer.text = f"{marked}{gap}{answer.text}"
