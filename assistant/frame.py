@@ -158,13 +158,14 @@ class Vocabulary:
         return False
 
 
-def read_frame(question: str, vocabulary: Vocabulary) -> QuestionFrame:
-    """Read what the question asks and about what."""
+def read_frame(question: str, vocabulary: Vocabulary | None = None) -> QuestionFrame:
+    """Read what the question asks and about what (`unknown` needs the corpus's vocabulary)."""
     lowered = " ".join(question.lower().split())
     asks = _asks(lowered)
     stripped = _pattern("conditions").sub(" ", lowered)
     focus, phrase, from_cue = _focus(stripped)
-    unknown = tuple(w for w in focus if not _known(w, vocabulary)) if from_cue else ()
+    unknown = tuple(w for w in focus if not _known(w, vocabulary)) if (
+        from_cue and vocabulary is not None) else ()
     asked = tuple(dict.fromkeys(m.group(1) for m in _ASKED.finditer(lowered)
                                 if m.group(1) not in STOPWORDS))
     return QuestionFrame(question=question, asks=asks, focus=focus, unknown=unknown,

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from assistant.text import ISO_CODE, expand_query, find_phrase, is_english, lexicon, stem
-from assistant.text import words as words_of
+from assistant.frame import read_frame
+from assistant.text import ISO_CODE, expand_query, find_phrase, is_english, lexicon
 from assistant.values import Turn
 
 _FOLLOWUP_START = re.compile(
@@ -56,25 +56,38 @@ def detect_regions(text: str) -> list[str]:
 
 
 def looks_like_followup(question: str, history: Sequence[Turn]) -> bool:
+    """A follow-up by its form, whatever its length: it opens or ends like one ("Och …",
+    "What if …", "… då?"), leans on a pronoun without naming a focus of its own, names the
+    earlier focus in definite form ("rollatorn" after "en rollator"), or is a fragment with
+    neither a question word nor a verb ("Inomhusrollator?"). A question with its own focus
+    and none of these starts a new conversation topic."""
     if not history:
         return False
-    words = question.split()
-    pronoun = bool(_PRONOUN.search(question))
-    # A short question is a follow-up only when it leans on the earlier one: a pronoun, too few
-    # words to stand alone, or the same subject ("förskrivaren" after "förskrivare"). "Får jag
-    # ordinera HPV-vaccin till en 20-åring?" after a Norrbotten rollator question shares nothing
-    # with it and must not inherit Norrbotten.
-    return bool(_FOLLOWUP_START.match(question) or _FOLLOWUP_END.search(question)) or (
-        len(words) <= 3) or (
-        len(words) <= 8 and (pronoun or _shares_subject(question, history[-1].question))) or (
-        pronoun and not detect_regions(question) and len(words) <= 14)
+    if _FOLLOWUP_START.match(question) or _FOLLOWUP_END.search(question):
+        return True
+    frame = read_frame(question)
+    earlier = read_frame(history[-1].question)
+    if _PRONOUN.search(question) and not frame.focus_from_cue:
+        return True
+    if frame.focus_from_cue and earlier.focus and _refers_back(frame.focus, earlier.focus):
+        return True
+    return not _QUESTION_FORM.search(question)
 
 
-def _shares_subject(question: str, previous: str) -> bool:
-    def subjects(text: str) -> set[str]:
-        return {stem(w) for w in words_of(text) if len(w) >= 5 and not w.isdigit()}
+def _refers_back(focus: tuple[str, ...], earlier: tuple[str, ...]) -> bool:
+    """'rollatorn' names the earlier 'rollator' again (Swedish definite form)."""
+    return any(w != e and w.startswith(e) and w[len(e):] in _DEFINITE
+               for w in focus for e in earlier)
 
-    return bool(subjects(question) & subjects(previous))
+
+_DEFINITE = ("n", "en", "t", "et", "na", "arna", "erna", "orna", "ena")
+
+
+# A question word or a verb anywhere: the words of a full question, not of a fragment.
+_QUESTION_FORM = re.compile(
+    r"\b(vem|vad|hur|när|var|vart|varför|vilk\w*|who|what|how|when|where|which|why|"
+    r"är|har|får|kan|ska|skall|måste|bör|behöver|gäller|finns|förskriv\w*|ordinera\w*|kostar|"
+    r"ansvarar|is|are|has|have|can|may|must|does|do|should|needs?)\b", re.IGNORECASE)
 
 
 def understand(question: str, history: Sequence[Turn] = (), region: str | None = None,

@@ -107,3 +107,30 @@ def test_answerable_questions_are_answered_with_the_asked_fact(assistant: Assist
     answer = assistant.ask(question)
     assert not answer.refused, answer.warnings
     assert expected in answer.text.lower() or expected in answer.text, answer.text
+
+
+PREVIOUS = "Vem förskriver en rollator för utomhusbruk till en 80-åring i Luleå?"
+
+
+@pytest.mark.parametrize(("question", "followup"), [
+    # follow-ups, short to long
+    ("Inomhusrollator?", True),
+    ("Och om hon är 17?", True),
+    ("What if she lives in a nursing home?", True),
+    ("Gäller samma sak om hon har hemsjukvård?", True),
+    ("Men om hon i stället bor på ett särskilt boende och har fått hemsjukvård sedan i våras, "
+     "vem förskriver den då?", True),
+    ("Vem ska prova ut rollatorn åt henne?", True),
+    # new questions, short to long
+    ("Vad kostar en hörapparat?", False),
+    ("Får jag ordinera HPV-vaccin?", False),
+    ("Who may prescribe a wheelchair in Stockholm?", False),
+    ("Min patient är 45 år, bor i Växjö och behöver en elrullstol för att klara vardagen – "
+     "är det regionen eller kommunen som har ansvaret för den?", False),
+])
+def test_a_followup_is_told_by_its_form_not_its_length(question: str, followup: bool) -> None:
+    from assistant.query import understand
+    from assistant.values import Turn
+
+    query = understand(question, [Turn(PREVIOUS)], known_regions=("Norrbotten", "Kronoberg"))
+    assert query.is_followup is followup
