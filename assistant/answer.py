@@ -35,7 +35,7 @@ from assistant.query import Query
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
 from assistant.text import GENERIC, find_phrase, lexicon, words
-from assistant.units import Unit, UnitKind, units_of
+from assistant.units import Unit, UnitKind, is_fragment, units_of
 from assistant.values import Answer, Citation, Passage
 
 REFUSAL = "Det framgår inte av dokumenten."
@@ -91,7 +91,7 @@ class ExtractiveAnswerer:
         for p in passages:
             prior = 1.0 / (1 + 0.35 * (p.rank - 1))
             for unit, unit_terms in self.gate.units(p):
-                if not unit_terms or (_is_fragment(unit.lead) and unit.kind is UnitKind.SENTENCE):
+                if not unit_terms or (is_fragment(unit.lead) and unit.kind is UnitKind.SENTENCE):
                     continue
                 score = sum(w for t, w in terms.items() if t in unit_terms)
                 score += 0.3 * sum(self.retriever.idf(t) for t in expansion & unit_terms)
@@ -269,16 +269,6 @@ def row_heading(text: str, section: str, row: str) -> str:
         if unit.kind is UnitKind.ROW and unit.lead == row:
             return unit.heading
     return section.split(" > ")[-1].strip()
-
-
-_URL = re.compile(r"(https?://|www\.)\S+")
-
-
-def _is_fragment(sentence: str) -> bool:
-    """Headings, links and stray table cells read as answers but say nothing on their own."""
-    sentence = _URL.sub("", sentence).strip()
-    has_verb_length = len(sentence) >= 45 or re.search(r"\d", sentence)
-    return not has_verb_length or sentence.count(" ") < 4
 
 
 def citation_for(n: int, cand: Candidate) -> Citation:

@@ -31,7 +31,7 @@ from assistant.query import Query
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
 from assistant.text import GENERIC, STOPWORDS, glossary_names, is_english, stem, words
-from assistant.units import Unit, units_of
+from assistant.units import Unit, UnitKind, is_fragment, units_of
 from assistant.values import Passage
 
 
@@ -158,10 +158,11 @@ class AnswerabilityGate:
             if elsewhere - coverage >= self.settings.region_gap:
                 return Verdict(False, f"Dokumenten från Region {query.region} tar inte upp "
                                       "detta (det som finns gäller andra regioner).",
-                               focus_terms=focus)
+                               covered=self.best_unit(passages, set(terms)), focus_terms=focus)
         if coverage < self.settings.min_term_coverage:
             return Verdict(False, f"Frågans nyckelord täcks bara till {coverage:.0%} av de "
-                                  "bästa textstyckena.", focus_terms=focus)
+                                  "bästa textstyckena.",
+                           covered=self.best_unit(passages, set(terms)), focus_terms=focus)
         # The asked kind of answer is looked for where the passages speak of the focus; a
         # focus they never name may still fall under a general rule, so then anywhere.
         anchor = self.anchor(focus) if frame.focus_from_cue else None
@@ -212,11 +213,12 @@ class AnswerabilityGate:
         best: tuple[float, Evidence] | None = None
         for p in passages[:3]:
             for unit, unit_terms in self.units(p):
-                if len(unit.text) < 40:
+                if len(unit.text) < 40 or (unit.kind is UnitKind.SENTENCE
+                                           and is_fragment(unit.lead)):
                     continue
                 score = sum(self.retriever.idf(t) for t in terms & unit_terms)
                 score /= (1 + p.rank * 0.3)
-                if best is None or score > best[0]:
+                if score > 0 and (best is None or score > best[0]):
                     best = (score, Evidence(unit, p))
         return best[1] if best else None
 

@@ -126,3 +126,13 @@ def _span(text: str, first: str, last: str) -> str:
     start = text.find(first)
     end = text.find(last, start + len(first)) if start >= 0 else -1
     return text[start:end + len(last)] if end >= 0 else ""
+
+
+_URL = re.compile(r"(https?://|www\.)\S+")
+
+
+def is_fragment(sentence: str) -> bool:
+    """Headings, links and stray table cells read as answers but say nothing on their own."""
+    sentence = _URL.sub("", sentence).strip()
+    has_verb_length = len(sentence) >= 45 or re.search(r"\d", sentence)
+    return not has_verb_length or sentence.count(" ") < 4
