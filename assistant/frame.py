@@ -111,6 +111,12 @@ def answer_pattern(kind: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in config()["answer_kinds"][kind]))
 
 
+def rule_topics(intent: Intent) -> frozenset[str] | None:
+    """The rule topics that may decide a question of this kind; None: any."""
+    topics = config().get("rule_topics", {}).get(intent.value)
+    return None if topics is None else frozenset(topics)
+
+
 def answer_kind(intent: Intent) -> str | None:
     return config()["intents"].get(intent.value, {}).get("answer")
 

@@ -24,6 +24,7 @@ from typing import Any, Iterator, Sequence
 
 from assistant.answer import ExtractiveAnswerer
 from assistant.embeddings import make_embeddings
+from assistant.frame import rule_topics
 from assistant.generate.local_server import BackendUnavailable
 from assistant.privacy import mask_identifiers, masked_notice
 from assistant.query import understand
@@ -210,7 +211,11 @@ class Assistant:
         timings.update(answer.timings_ms)
         if self.checker is not None and not answer.refused:
             earlier = [t.question for t in history] if query.is_followup else []
-            result = self.checker.check(question, answer.text, earlier, query.region, as_of)
+            # A rule speaks only to the kind of question it decides: a survey question is not
+            # "corrected" by a prescribing-rights rule, a definition by none.
+            allowed = rule_topics(self.answerer.frame_for(query).intent)
+            result = self.checker.check(question, answer.text, earlier, query.region, as_of,
+                                        allowed_topics=allowed)
             apply_to_answer(answer, result, self.retriever.chunks)
             timings["rules"] = (time.perf_counter() - t2) * 1000
         answer.timings_ms = timings

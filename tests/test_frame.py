@@ -134,3 +134,23 @@ def test_a_followup_is_told_by_its_form_not_its_length(question: str, followup: 
 
     query = understand(question, [Turn(PREVIOUS)], known_regions=("Norrbotten", "Kronoberg"))
     assert query.is_followup is followup
+
+
+@pytest.mark.parametrize("question", [
+    # Dalarna's prescribing-rights rule ("nej") corrected this survey question before.
+    "Vad svarar Dalarna i enkäten om att utse en undersköterska utan legitimation till "
+    "förskrivare?",
+    "Vad svarade Region Stockholm i enkäten om att låta personal utan legitimation förskriva?",
+])
+def test_a_survey_question_is_decided_by_survey_rules_only(assistant: Assistant,
+                                                           question: str) -> None:
+    check = assistant.ask(question).rule_check
+    assert check.status == "not_checkable" or (check.rule_id or "").startswith("survey"), check
+
+
+@pytest.mark.parametrize("question", [
+    "Vad betyder egenansvar när det gäller hjälpmedel?",
+    "Räknas en rollator på en vårdavdelning som ett personligt förskrivet hjälpmedel?",
+])
+def test_a_definition_is_never_decided_by_a_rule(assistant: Assistant, question: str) -> None:
+    assert assistant.ask(question).rule_check.status == "not_checkable"

@@ -53,10 +53,19 @@ class RuleChecker:
         self.rulebase = rulebase
 
     def check(self, question: str, answer_text: str, history: Sequence[str] = (),
-              region: str | None = None, as_of: date | None = None) -> CheckResult:
+              region: str | None = None, as_of: date | None = None,
+              allowed_topics: frozenset[str] | None = None) -> CheckResult:
+        """`allowed_topics` (from the question's kind) limits which rules may decide it."""
         facts = extract_facts(question, history, region, as_of, self.rulebase)
+        topics = frozenset(facts.topics)
+        if allowed_topics is not None:
+            topics = (topics & allowed_topics) if topics else allowed_topics
+            if not topics:
+                check = RuleCheck(status="not_checkable",
+                                  explanation="Ingen beslutsregel avgör den här sortens fråga.")
+                return CheckResult(check, None, facts, Decision(None, None))
         decision = self.rulebase.decide(facts.facts, date_explicit=facts.date_explicit,
-                                        topics=facts.topics)
+                                        topics=topics)
         return self.judge(answer_text, facts, decision)
 
     def judge(self, answer_text: str, facts: ExtractedFacts, decision: Decision) -> CheckResult:
