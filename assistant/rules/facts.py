@@ -225,7 +225,9 @@ def _vaccination(low: str, facts: dict[str, Any]) -> None:
         facts["sex"] = "flicka" if facts.get("age", 99) < 18 else "kvinna"
     elif re.search(r"\b(pojke|kille|son|boy|honom)\b", low):
         facts["sex"] = "pojke"
-    born = re.search(r"(?:född|födda|born)(?: år| in)?\s+(\d{4})", low)
+    # "född 2008", "född år 2008", "född i januari 2008", "born in March 2013"
+    born = re.search(r"(?:född|födda|born)(?: år| i| in| on)?(?:\s+(?:den\s+)?\d{1,2})?"
+                     r"(?:\s+[a-zåäö]+)?\s+((?:19|20)\d\d)\b", low)
     if born:
         facts["birth_year"] = int(born.group(1))
     school = re.search(r"\b(?:årskurs|åk|year|grade)\s*(\d{1,2})\b", low)
@@ -345,7 +347,10 @@ def _date(low: str) -> date | None:
     m = re.search(r"(\d{4})-(\d{2})-(\d{2})", low)
     if m:
         return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    m = re.search(rf"(?:(\d{{1,2}})\s+)?({names})\w*\.?\s+(\d{{4}})", low)
+    # A date that describes the case ("född i januari 2008", "diabetes sedan 2020") is not the
+    # date the rules are applied on; the first date bound to the act asked about is.
+    m = next((m for m in re.finditer(rf"(?:(\d{{1,2}})\s+)?({names})\w*\.?\s+(\d{{4}})", low)
+              if not _describes_case(low, m.start())), None)
     if m:
         year, month = int(m.group(3)), months[m.group(2)]
         window = low[max(0, m.start() - 20):m.start()]
@@ -361,10 +366,19 @@ def _date(low: str) -> date | None:
         if before:
             return first - timedelta(days=1)
         return date(year, month, 15)
-    m = re.search(r"(?<!född )(?<!födda )(?<!born in )\b(20\d\d)\b", low)
+    m = next((m for m in re.finditer(r"\b(20\d\d)\b", low)
+              if not _describes_case(low, m.start())), None)
     if m:
         return date(int(m.group(1)), 7, 1)
     return None
+
+
+_CASE_DATE = re.compile(r"(född|födda|föddes|born|sedan|since|haft|had|diagnos\w*|"
+                        r"diagnosed)\s+(i\s+|in\s+|år\s+|den\s+|the\s+)?$")
+
+
+def _describes_case(low: str, start: int) -> bool:
+    return bool(_CASE_DATE.search(low[max(0, start - 25):start]))
 
 
 def _number(token: str) -> int | None:

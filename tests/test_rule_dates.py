@@ -1,0 +1,43 @@
+"""Dates as the law reads them: a date that describes the case is not the date of application.
+
+Own wordings (not from any gold set), through the real fact extractor and rule base.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.rules.engine import RuleBase
+from assistant.rules.facts import extract_facts
+
+TODAY = date(2026, 3, 2)
+
+
+@pytest.fixture(scope="module")
+def rulebase() -> RuleBase:
+    return RuleBase.load()
+
+
+@pytest.mark.parametrize("question", [
+    "Min patient har haft diabetes sedan 2020. Får jag som distriktssköterska ordinera "
+    "HPV-vaccin till henne? Hon är 22.",
+    "Hon fick sin diagnos 2019 och är nu 24 år – får jag som distriktssköterska ordinera "
+    "HPV-vaccin?",
+])
+def test_a_year_that_describes_the_case_is_not_the_date_of_application(rulebase, question):
+    facts = extract_facts(question, as_of=TODAY, rulebase=rulebase)
+    assert facts.facts["date"] == TODAY.isoformat()
+    assert not facts.date_explicit
+
+
+@pytest.mark.parametrize(("question", "born", "asked"), [
+    ("En pojke född i januari 2008 kommer i oktober 2025 och vill ha HPV-vaccin. Får jag som "
+     "distriktssköterska ordinera det?", 2008, "2025-10-15"),
+    ("Flickan är född den 3 maj 2012 och kommer till mottagningen den 4 december 2025. Får jag "
+     "som distriktssköterska ordinera HPV-vaccin?", 2012, "2025-12-04"),
+])
+def test_birth_date_and_visit_date_are_told_apart(rulebase, question, born, asked):
+    facts = extract_facts(question, as_of=TODAY, rulebase=rulebase).facts
+    assert facts["birth_year"] == born and facts["date"] == asked
