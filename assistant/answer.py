@@ -122,7 +122,8 @@ class ExtractiveAnswerer:
         if not verdict.answerable:
             return self.refusal(query, passages, verdict)
         terms = self.gate.key_terms(query)
-        chosen = self.with_definitions(self.select(query, passages, terms, frame, verdict))
+        chosen = self.with_definitions(self.select(query, passages, terms, frame, verdict,
+                                                   pool))
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
         parts: list[str] = []
@@ -155,11 +156,15 @@ class ExtractiveAnswerer:
                       query=query.text, region=query.region)
 
     def select(self, query: Query, passages: list[Passage], terms: dict[str, float],
-               frame: QuestionFrame, verdict: Verdict) -> list[Candidate]:
+               frame: QuestionFrame, verdict: Verdict,
+               pool: list[Passage] | None = None) -> list[Candidate]:
         ranked = self.candidates(query, passages, terms, frame, verdict)
         if not ranked:
             return []
         best = ranked[0].score
+        # A part's answer may stand in any passage retrieved for the scope, not only the best.
+        wider = self.candidates(query, pool, terms, frame, verdict) if pool and len(pool) > len(
+            passages) else ranked
         chosen: list[Candidate] = []
         if len(query.regions) >= 2 or frame.intent is Intent.COMPARISON:
             # A comparison needs each region's own statement, not the three best of one.
@@ -177,12 +182,21 @@ class ExtractiveAnswerer:
             clause = {t for t in self.analyzer.terms(ask.clause) if t in terms}
             if kind is None and not clause:
                 continue
-            fitting = [c for c in ranked if c.score >= 0.2 * best and c.unit and c not in chosen
+            taken = {c.sentence for c in chosen}
+            fitting = [c for c in wider if c.score >= 0.2 * best and c.unit
+                       and c.sentence not in taken
                        and (pattern is None or pattern.search(c.unit.with_heading.lower()))
                        and (kind or clause & self._terms(c))]
-            if fitting:
-                chosen.append(max(fitting, key=lambda c: c.score * (1 + 2 * sum(
-                    terms[t] for t in clause & self._terms(c)) / (1 + sum(terms.values())))))
+            if not fitting:
+                continue
+
+            total = 1 + sum(terms.values())
+            said = {id(c): sum(terms[t] for t in clause & self._terms(c)) / total
+                    for c in fitting}
+            if kind is None:  # a yes/no part: the unit that says most of the part's own words
+                chosen.append(max(fitting, key=lambda c: (said[id(c)], c.score)))
+            else:
+                chosen.append(max(fitting, key=lambda c: c.score * (1 + 2 * said[id(c)])))
         comparison = len(query.regions) >= 2 or frame.intent is Intent.COMPARISON
         lead = chosen[0] if chosen and frame.asks and not comparison else None
         # A comparison says one thing per region it compares.
@@ -199,6 +213,7 @@ class ExtractiveAnswerer:
         rest = [c for c in chosen if c is not lead]
         # Read in document order within a passage, passages in rank order; the lead first.
         rest.sort(key=lambda c: (c.passage.rank, c.unit.position if c.unit else 0))
+        rest = list({c.sentence: c for c in rest}.values())
         return ([lead] if lead in chosen else []) + rest
 
     def with_definitions(self, chosen: list[Candidate]) -> list[Candidate]:
