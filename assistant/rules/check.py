@@ -155,11 +155,17 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
         # ("hembesök krävs" → kommunens ansvar), so it leads.
         result = replace(result, conclusion=conclusion_for(result.rule, explained=False))
     source = result.rule.source
+    chunk = _chunk_with(source.doc, source.quote, chunks)
+    verified = result.rule_check.status == "verified"
+    same = next((c for c in answer.citations if verified and chunk is not None
+                 and c.doc == source.doc and c.text == chunk.text), None)
+    if same is not None:
+        # The rule rests on a passage the answer already cites: one source, one number.
+        return _lead_with(answer, result.conclusion, same.n, result.rule_check.status)
     # The rule leads the answer, so its source becomes [1] and the others move one down.
     n = 1
     answer.citations = [replace(c, n=c.n + 1) for c in answer.citations]
     answer.text = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + 1}]", answer.text)
-    chunk = _chunk_with(source.doc, source.quote, chunks)
     answer.citations.insert(0, Citation(
         n=n, doc=source.doc, title=chunk.title if chunk else "", section=source.section,
         location=chunk.location if chunk else "", quote=source.quote,
@@ -169,10 +175,14 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
         line_end=chunk.line_end if chunk else None))
     # The conclusion is the rule base's wording, not a quote: it points to the rule's source
     # instead of standing under the source's number as if quoted from it.
-    first, *rest = split_sentences(result.conclusion)
+    return _lead_with(answer, result.conclusion, n, result.rule_check.status)
+
+
+def _lead_with(answer: Answer, conclusion: str, n: int, status: str) -> Answer:
+    first, *rest = split_sentences(conclusion)
     marked = " ".join([f"{first.rstrip('.')} (regelns källa: [{n}]).", *rest])
     # A correction stands apart from the text it corrects; an agreeing rule leads it.
-    gap = " " if result.rule_check.status == "verified" else "\n\n"
+    gap = " " if status == "verified" else "\n\n"
     answer.text = f"{marked}{gap}{answer.text}"
     return answer
 
