@@ -90,9 +90,11 @@ class ExtractiveAnswerer:
         out: list[Candidate] = []
         for p in passages:
             prior = 1.0 / (1 + 0.35 * (p.rank - 1))
+            headings = {_plain(h) for h in (*p.chunk.section.split(" > "), p.chunk.title)}
             for unit, unit_terms in self.gate.units(p):
-                if not unit_terms or (is_fragment(unit.lead) and unit.kind is UnitKind.SENTENCE):
-                    continue
+                if not unit_terms or (unit.kind is UnitKind.SENTENCE and (
+                        is_fragment(unit.lead) or _plain(unit.lead) in headings)):
+                    continue  # a heading names a topic, it does not answer
                 score = sum(w for t, w in terms.items() if t in unit_terms)
                 score += 0.3 * sum(self.retriever.idf(t) for t in expansion & unit_terms)
                 if verdict.focus_terms & unit_terms:
@@ -263,6 +265,10 @@ class ExtractiveAnswerer:
                     picked.append(cand)
                     break
         return picked
+
+
+def _plain(text: str) -> str:
+    return " ".join(words(text))
 
 
 def _trim(chosen: list[Candidate], budget: int) -> list[Candidate]:

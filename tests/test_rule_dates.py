@@ -41,3 +41,14 @@ def test_a_year_that_describes_the_case_is_not_the_date_of_application(rulebase,
 def test_birth_date_and_visit_date_are_told_apart(rulebase, question, born, asked):
     facts = extract_facts(question, as_of=TODAY, rulebase=rulebase).facts
     assert facts["birth_year"] == born and facts["date"] == asked
+
+
+@pytest.mark.parametrize(("earlier", "followup", "asked"), [
+    ("Får jag som distriktssköterska ordinera kikhostevaccin till en gravid 17-åring i "
+     "september 2025?", "Och om hon kommer den 3 november?", "2025-11-03"),
+    ("I'm a district nurse. May I order HPV vaccine for a 15-year-old boy in October 2025?",
+     "What about on 12 November?", "2025-11-12"),
+])
+def test_a_day_without_a_year_takes_the_conversations_year(rulebase, earlier, followup, asked):
+    facts = extract_facts(followup, [earlier], as_of=TODAY, rulebase=rulebase)
+    assert facts.facts["date"] == asked and facts.date_explicit

@@ -67,7 +67,10 @@ def extract_facts(question: str, history: Sequence[str] = (), region: str | None
     """Facts of a question; a follow-up inherits the earlier questions' facts and topics."""
     merged = ExtractedFacts()
     for text in [*history, question]:
-        current = _extract_one(text, rulebase)
+        # "den 20 november" in a follow-up is in the year the conversation speaks of.
+        known = merged.facts.get("date")
+        year = int(known[:4]) if known else (as_of or date.today()).year
+        current = _extract_one(text, rulebase, year)
         merged.facts.update(current.facts)
         merged.topics = current.topics or merged.topics
         merged.date_explicit = merged.date_explicit or current.date_explicit
@@ -79,13 +82,14 @@ def extract_facts(question: str, history: Sequence[str] = (), region: str | None
     return merged
 
 
-def _extract_one(text: str, rulebase: RuleBase | None) -> ExtractedFacts:
+def _extract_one(text: str, rulebase: RuleBase | None,
+                 default_year: int | None = None) -> ExtractedFacts:
     low = f" {text.lower()} "
     facts: dict[str, Any] = {}
     regions = detect_regions(text)
     if len(regions) == 1:
         facts["region"] = regions[0]
-    found_date = _date(low)
+    found_date = _date(low, default_year)
     if found_date is not None:
         facts["date"] = found_date.isoformat()
     age = _age(low)
@@ -341,9 +345,13 @@ def _age(low: str) -> int | None:
     return None
 
 
-def _date(low: str) -> date | None:
+def _date(low: str, default_year: int | None = None) -> date | None:
     months = vocabulary()["months"]
     names = "|".join(sorted(months, key=len, reverse=True))
+    if default_year is not None:
+        # A day and a month without a year ("den 20 november") take the given year.
+        low = re.sub(rf"\b(\d{{1,2}})\s+({names})\b(?!\w*\.?\s+\d{{4}})",
+                     lambda m: f"{m.group(1)} {m.group(2)} {default_year}", low)
     m = re.search(r"(\d{4})-(\d{2})-(\d{2})", low)
     if m:
         return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
