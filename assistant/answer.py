@@ -168,7 +168,11 @@ class ExtractiveAnswerer:
         wider = self.candidates(query, pool, terms, frame, verdict) if pool and len(pool) > len(
             passages) else ranked
         chosen: list[Candidate] = []
-        if len(query.regions) >= 2 or frame.intent is Intent.COMPARISON:
+        survey = self._respondents(query, ranked, terms, frame, verdict)
+        if survey:
+            # "Vilka regioner i enkäten …": every region the document speaks for answers.
+            chosen = survey
+        elif len(query.regions) >= 2 or frame.intent is Intent.COMPARISON:
             # A comparison needs each region's own statement, not the three best of one.
             chosen = self._one_per_region(query, ranked, best)
         # Every part of the question gets the best unit that gives its kind of answer; the
@@ -247,6 +251,26 @@ class ExtractiveAnswerer:
 
     def _terms(self, cand: Candidate) -> frozenset[str]:
         return next((t for u, t in self.gate.units(cand.passage) if u == cand.unit), frozenset())
+
+    def _respondents(self, query: Query, ranked: list[Candidate], terms: dict[str, float],
+                     frame: QuestionFrame, verdict: Verdict) -> list[Candidate]:
+        """For a comparison that names no region, asked of a document that speaks for several
+        (a survey): each region's best unit from all of that document's passages."""
+        if frame.intent is not Intent.COMPARISON or query.regions or not ranked:
+            return []
+        doc = ranked[0].passage.chunk.doc
+        if doc not in self.multi_region_docs:
+            return []
+        own = [Passage(chunk=c, rank=1) for c in self.retriever.chunks
+               if c.doc == doc and len(c.regions) == 1]
+        pool = self.candidates(query, own, terms, frame, verdict)
+        picked: list[Candidate] = []
+        for region in dict.fromkeys(p.chunk.regions[0] for p in own):
+            best = next((c for c in pool if c.passage.chunk.regions == (region,)
+                         and c.score > 0), None)
+            if best is not None:
+                picked.append(best)
+        return picked
 
     def _one_per_region(self, query: Query, ranked: list[Candidate],
                         best: float) -> list[Candidate]:

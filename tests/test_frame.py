@@ -154,3 +154,17 @@ def test_a_survey_question_is_decided_by_survey_rules_only(assistant: Assistant,
 ])
 def test_a_definition_is_never_decided_by_a_rule(assistant: Assistant, question: str) -> None:
     assert assistant.ask(question).rule_check.status == "not_checkable"
+
+
+@pytest.mark.parametrize("question", [
+    "Vilka av de svarande regionerna i enkäten låter redan i dag annan personal än legitimerad "
+    "förskriva?",
+    "Which regions in the survey have discussed letting unlicensed staff prescribe, and how?",
+])
+def test_a_survey_comparison_hears_every_region_the_survey_speaks_for(assistant: Assistant,
+                                                                    question: str) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused
+    named = {r for r in ("Örebro", "Blekinge", "Gävleborg", "Skåne", "Östergötland", "Dalarna",
+                         "Stockholm") if r in answer.text}
+    assert len(named) >= 5, answer.text
