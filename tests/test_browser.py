@@ -189,9 +189,11 @@ def test_source_opens_document_page_and_every_page_renders(server, browser, shot
     page = context.new_page()
     page.goto(url)
     _ask(page, QUESTION, 0)
+    _settle(page)  # the streamed draft is replaced by the final answer: click that one
     reply = page.get_by_test_id("stChatMessage").nth(1)
-    reply.get_by_test_id("stExpander").first.locator("summary").click()
-    link = reply.get_by_text("Öppna hela dokumentet vid avsnittet")
+    source = reply.get_by_test_id("stExpander").first
+    source.locator("summary").click()
+    link = source.get_by_text("Öppna hela dokumentet vid avsnittet")
     if (ROOT / "views" / "documents.py").is_file():
         link.first.click()
         page.wait_for_url("**/documents?**doc=*")
