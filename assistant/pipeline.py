@@ -216,7 +216,7 @@ class Assistant:
             allowed = rule_topics(self.answerer.frame_for(query).intent)
             result = self.checker.check(question, answer.text, earlier, query.region, as_of,
                                         allowed_topics=allowed)
-            apply_to_answer(answer, result, self.retriever.chunks)
+            apply_to_answer(answer, result, self.retriever.chunks, english=query.english)
             timings["rules"] = (time.perf_counter() - t2) * 1000
         answer.timings_ms = timings
         answer.warnings = warnings + answer.warnings

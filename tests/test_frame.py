@@ -168,3 +168,16 @@ def test_a_survey_comparison_hears_every_region_the_survey_speaks_for(assistant:
     named = {r for r in ("Örebro", "Blekinge", "Gävleborg", "Skåne", "Östergötland", "Dalarna",
                          "Stockholm") if r in answer.text}
     assert len(named) >= 5, answer.text
+
+
+@pytest.mark.parametrize(("question", "lead"), [
+    ("What does a patient pay for a hearing aid in Kronoberg?",
+     "According to the rule check: The fee is 800 kr"),
+    ("Can a physiotherapist write a delegation decision for prescribing that is valid for two "
+     "years?", "According to the rule check: No"),
+])
+def test_an_english_question_gets_its_conclusion_in_english(assistant: Assistant, question: str,
+                                                           lead: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.text.startswith(lead), answer.text
+    assert "(rule source: [" in answer.text  # pointed to, not quoted

@@ -20,7 +20,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 from typing import Sequence
+
+import yaml
 
 from assistant.rules.engine import Decision, Rule, RuleBase, ask_for
 from assistant.rules.facts import ExtractedFacts, extract_facts
@@ -128,6 +132,28 @@ def decisive(verdict: str) -> str:
     return head.strip().lower()
 
 
+PHRASINGS_PATH = Path(__file__).resolve().parent.parent / "data" / "phrasings.yaml"
+
+
+@lru_cache(maxsize=1)
+def _english() -> list[tuple[re.Pattern[str], str]]:
+    with PHRASINGS_PATH.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    return [(re.compile(e["pattern"]), e["text"]) for e in data["english_conclusions"]]
+
+
+def english_conclusion(rule: Rule) -> str:
+    """The rule's conclusion for an English question: an English sentence, then the rule's
+    own Swedish wording ("Yes (ja – …)")."""
+    key = decisive(rule.then)
+    for pattern, text in _english():
+        m = pattern.search(key)
+        if m:
+            said = text.format(*(g.strip() for g in m.groups()))
+            return f"According to the rule check: {said} ({rule.then.strip()})."
+    return f"According to the rule check: {rule.then.strip()}."
+
+
 def conclusion_for(rule: Rule, explained: bool = True) -> str:
     """The rule's conclusion in its own words; `explained` adds the rule's answer text (what a
     correction needs, since the evidence did not say it)."""
@@ -144,13 +170,17 @@ def _citation(rule: Rule) -> dict[str, str]:
     return {**rule.source.to_json(), "valid": rule.validity, "rule_file": rule.file}
 
 
-def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]) -> Answer:
-    """Put the checker's verdict on the answer; a correction leads with the rule and cites it."""
+def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk],
+                    english: bool = False) -> Answer:
+    """Put the checker's verdict on the answer; a correction leads with the rule and cites it.
+    An English question gets the conclusion in English (`english`)."""
     answer.rule_check = result.rule_check
     answer.warnings = list(dict.fromkeys([*answer.warnings, *result.rule_check.warnings]))
     if result.rule_check.status not in ("corrected", "verified") or result.rule is None:
         return answer
-    if result.rule_check.status == "verified":
+    if english:
+        result = replace(result, conclusion=english_conclusion(result.rule))
+    elif result.rule_check.status == "verified":
         # The evidence agrees with the rule; the rule's conclusion says it in one line
         # ("hembesök krävs" → kommunens ansvar), so it leads.
         result = replace(result, conclusion=conclusion_for(result.rule, explained=False))
@@ -180,7 +210,8 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
 
 def _lead_with(answer: Answer, conclusion: str, n: int, status: str) -> Answer:
     first, *rest = split_sentences(conclusion)
-    marked = " ".join([f"{first.rstrip('.')} (regelns källa: [{n}]).", *rest])
+    source = "rule source" if conclusion.startswith("According to") else "regelns källa"
+    marked = " ".join([f"{first.rstrip('.')} ({source}: [{n}]).", *rest])
     # A correction stands apart from the text it corrects; an agreeing rule leads it.
     gap = " " if status == "verified" else "\n\n"
     answer.text = f"{marked}{gap}{answer.text}"
