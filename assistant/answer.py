@@ -35,7 +35,7 @@ from assistant.query import Query
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
 from assistant.text import GENERIC, find_phrase, lexicon, words
-from assistant.units import Unit, UnitKind, is_fragment, units_of
+from assistant.units import Unit, UnitKind, is_fragment
 from assistant.values import Answer, Citation, Passage
 
 REFUSAL = "Det framgår inte av dokumenten."
@@ -306,14 +306,6 @@ def _trim(chosen: list[Candidate], budget: int) -> list[Candidate]:
         out.append(cand)
         total += size
     return out
-
-
-def row_heading(text: str, section: str, row: str) -> str:
-    """The header of the table a row of the chunk `text` sits under."""
-    for unit in units_of(text, section):
-        if unit.kind is UnitKind.ROW and unit.lead == row:
-            return unit.heading
-    return section.split(" > ")[-1].strip()
 
 
 def citation_for(n: int, cand: Candidate) -> Citation:

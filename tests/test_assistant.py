@@ -272,7 +272,11 @@ def test_cli_ask_json_output_parses(bundled_index) -> None:
 
 
 def test_a_table_row_is_read_under_the_nearest_header_above_it() -> None:
-    from assistant.answer import row_heading
+    from assistant.units import UnitKind, units_of
+
+    def row_heading(text: str, section: str, row: str) -> str:
+        return next(u.heading for u in units_of(text, section)
+                    if u.kind is UnitKind.ROW and u.lead == row)
 
     text = ("Läkarbesök (även vid hembesök) Patientavgift Uteblivandeavgift\n"
             "Utprovning av hjälpmedel av läkare primärvård 200 kr 400 kr\n"
