@@ -80,6 +80,7 @@ class DocumentEntry:
     chunks: int
     indexed_at: str | None  # ISO timestamp (UTC) of the last ingest that touched it
     origin: str  # BUNDLED | UPLOADED | MISSING
+    regions_inferred: bool = False  # read from the document's text, no metadata was given
 
     @property
     def deletable(self) -> bool:
@@ -213,7 +214,8 @@ def document_entries(chunks: Iterable[Chunk], indexed_at: dict[str, str],
         entries.append(DocumentEntry(
             doc=doc, title=first.title or doc, publisher=first.publisher, regions=regions,
             date=first.date, doc_type=first.doc_type, chunks=len(mine),
-            indexed_at=indexed_at.get(doc), origin=origin(doc, settings)))
+            indexed_at=indexed_at.get(doc), origin=origin(doc, settings),
+            regions_inferred=any(c.regions_inferred for c in mine)))
     return sorted(entries, key=lambda e: e.title.casefold())
 
 

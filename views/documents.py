@@ -58,7 +58,7 @@ def table_rows(entries: list[DocumentEntry]) -> list[dict[str, Any]]:
     # The brief columns first in the order a reader scans them; long publisher names last.
     return [{
         "Titel": e.title,
-        "Regioner": ", ".join(e.regions),
+        "Regioner": ", ".join(e.regions) + (" (lästa ur texten)" if e.regions_inferred else ""),
         "Datum": format_date(e.date),
         "Typ": DOC_TYPES.get(e.doc_type, e.doc_type or "–"),
         "Textavsnitt": e.chunks,
