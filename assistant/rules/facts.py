@@ -27,7 +27,7 @@ import yaml
 
 from assistant.query import detect_regions
 from assistant.rules.engine import RuleBase
-from assistant.text import ISO_CODE, stem
+from assistant.text import ISO_CODE, WORD, glossary_expansion, is_english, stem
 
 VOCABULARY_PATH = Path(__file__).resolve().parent.parent / "data" / "facts.yaml"
 
@@ -85,6 +85,10 @@ def extract_facts(question: str, history: Sequence[str] = (), region: str | None
 def _extract_one(text: str, rulebase: RuleBase | None,
                  default_year: int | None = None) -> ExtractedFacts:
     low = f" {text.lower()} "
+    if is_english(text):
+        # English names of products and terms read as the corpus's words ("insulin pump" →
+        # insulinpump), so the Swedish vocabulary below decides them too.
+        low = f"{low}{' '.join(glossary_expansion(WORD.findall(text.lower())))} "
     facts: dict[str, Any] = {}
     regions = detect_regions(text)
     if len(regions) == 1:

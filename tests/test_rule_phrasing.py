@@ -1,4 +1,5 @@
-"""Dates as the law reads them: a date that describes the case is not the date of application.
+"""Facts as the rules need them, from questions in other words: dates as the law reads them
+(a date that describes the case is not the date of application) and products named in English.
 
 Own wordings (not from any gold set), through the real fact extractor and rule base.
 """
@@ -52,3 +53,13 @@ def test_birth_date_and_visit_date_are_told_apart(rulebase, question, born, aske
 def test_a_day_without_a_year_takes_the_conversations_year(rulebase, earlier, followup, asked):
     facts = extract_facts(followup, [earlier], as_of=TODAY, rulebase=rulebase)
     assert facts.facts["date"] == asked and facts.date_explicit
+
+
+@pytest.mark.parametrize(("question", "fact", "value"), [
+    ("A 50-year-old man in Växjö needs an insulin pump – region or municipality?",
+     "product_area", "insulinpump"),
+    ("Who pays for a powered wheelchair for a 30-year-old in Kronoberg?",
+     "product_area", "elrullstol"),
+])
+def test_english_product_names_read_as_the_corpus_words(rulebase, question, fact, value):
+    assert extract_facts(question, rulebase=rulebase).facts.get(fact) == value
