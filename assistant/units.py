@@ -19,9 +19,8 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from ingest.chunk import AMOUNT_ROW, ISO_ROW, split_sentences
+from ingest.chunk import AMOUNT_ROW, ISO_ROW, LIST_ITEM, split_sentences
 
-_LIST_ITEM = re.compile(r"^\s*(?:[•\-–*]\s+|\d{1,2}[.)]\s+|[a-h][.)]\s+)")
 MAX_LIST_ITEMS = 12
 
 
@@ -61,7 +60,7 @@ def is_row(text: str) -> bool:
 
 
 def is_list_item(text: str) -> bool:
-    return bool(_LIST_ITEM.match(text))
+    return bool(LIST_ITEM.match(text))
 
 
 def _runs_on(item: str) -> bool:
@@ -83,8 +82,10 @@ def units_of(text: str, section: str = "") -> list[Unit]:
             continue
         if is_row(block):
             pieces.append((block, True))
-        elif re.match(r"\d{1,2}[.)]\s", block):
-            pieces.append((block, False))  # "1. Hjälpmedel …" is one item, not "1." + a sentence
+        elif is_list_item(block):
+            # An item is one piece however many sentences it has ("1. Hjälpmedel …", "• A. B.");
+            # only a bullet inside the line starts the next one.
+            pieces.extend((item, False) for item in re.split(r"\s+(?=• )", block) if item)
         else:
             pieces.extend((s, False) for s in split_sentences(block))
     units: list[Unit] = []

@@ -26,6 +26,8 @@ from ingest.load import DocMeta
 ISO_CODE_PATTERN = r"(?:04|05|06|09|12|15|18|22|24|27|28|30)\d{2}(?:\d{2})?"
 ISO_ROW = re.compile(rf"^{ISO_CODE_PATTERN}\s+[^\W\d]")
 AMOUNT_ROW = re.compile(r"\d[\d ]*\s?(?:kr|kronor|%)(?!\w)", re.IGNORECASE)
+# A list item: a bullet, a dash, "1." or "a)" at the start of a line.
+LIST_ITEM = re.compile(r"^\s*(?:[•\-–*]\s+|\d{1,2}[.)]\s+|[a-h][.)]\s+)")
 _TERMINAL = (".", ":", ";", ",", "!", "?", "”", '"', ")")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:t\.ex|bl\.a|d\.v\.s|s\.k|m\.m|t\.o\.m|fr\.o\.m|o\.s\.v|p\.g\.a|ca|jfr|enl|resp|kap|nr"
@@ -217,6 +219,9 @@ def chunk_lines(lines: list[Line], doc: str, meta: DocMeta | None = None,
         # A sentence that introduces a list ("… är:") stays with the list it introduces.
         opens_list = (draft.blocks[-1].text.rstrip().endswith(":") and not
                       draft.blocks[-1].kind.endswith("heading")) if draft.blocks else False
+        # …and a list runs on to its last item.
+        opens_list = opens_list or bool(draft.blocks and LIST_ITEM.match(draft.blocks[-1].text)
+                                        and LIST_ITEM.match(block.text))
         if draft.body_size and (draft.size + len(block.text) > limit
                                 or (block.kind == "row") != (last_kind == "row")) and not (
                 opens_list and draft.size + len(block.text) <= max_chars):

@@ -55,6 +55,19 @@ def test_a_list_stays_with_the_sentence_that_introduces_it() -> None:
     assert units[0].text == "Stegen är:\n1. Bedöm behovet.\n2. Prova ut."
 
 
+def test_an_item_of_several_sentences_is_one_item() -> None:
+    units = units_of("Principerna är:\n• Den första. Den förklaras här.\n• Den andra.")
+    assert len(units) == 1 and units[0].items == ("• Den första. Den förklaras här.",
+                                                  "• Den andra.")
+
+
+def test_the_chunker_keeps_a_list_to_its_last_item() -> None:
+    item = "• " + " ".join(["Ett långt listelement som fortsätter."] * 6)
+    lines = [Line("Tre principer gäller:", 1, 1), *(Line(item, n, n) for n in range(2, 6))]
+    chunks = chunk_lines(lines, doc="x.txt", target_chars=500, max_chars=1200)
+    assert "Tre principer gäller:" in chunks[0].text and chunks[0].text.count("• ") == 4
+
+
 def test_the_chunker_never_ends_a_chunk_on_a_list_lead() -> None:
     body = " ".join(["Text som fyller ett stycke."] * 25)
     lines = [Line(body, 1, 1), Line("", 2, 2), Line("Tre typer omfattas:", 3, 3), Line("", 4, 4),
