@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
+from assistant.abbreviations import Abbreviations
 from assistant.answerability import AnswerabilityGate, Verdict, answers
 from assistant.frame import (
     Intent,
@@ -68,6 +69,7 @@ class ExtractiveAnswerer:
             regions.setdefault(c.doc, set()).update(c.regions)
         self.multi_region_docs = {d for d, r in regions.items() if len(r) > 1}
         self.labels = TableLabels.from_chunks(retriever.chunks)
+        self.abbreviations = Abbreviations.from_texts(c.text for c in retriever.chunks)
 
     def frame_for(self, query: Query) -> QuestionFrame:
         """The question's frame; an elliptic follow-up keeps the earlier question's parts and
@@ -185,7 +187,9 @@ class ExtractiveAnswerer:
             pattern = answers(ask) if kind else None
             # The part's own words ("hur ofta har gruppen möten") pick among the units that
             # give its kind of answer; a unit already chosen for another part is not reused.
-            clause = {t for t in self.analyzer.terms(ask.clause) if t in terms}
+            # "… respektive en MAS …": the part's abbreviation reads as its long form too.
+            own = f"{ask.clause} {self.abbreviations.expand(ask.clause.upper())}"
+            clause = {t for t in self.analyzer.terms(own) if t in terms}
             if kind is None and not clause:
                 continue
             taken = {c.sentence for c in chosen}

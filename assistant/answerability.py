@@ -105,7 +105,8 @@ class AnswerabilityGate:
         """Question terms worth checking, weighted by IDF; generic domain words are left out."""
         terms: dict[str, float] = {}
         # An English question's meaning is in its Swedish translations (the lexicon expansion).
-        source = query.text if query.english else f"{query.question} {query.context}"
+        source = query.text if query.english else (
+            f"{query.question} {query.context} {query.expansions}")
         for word in words(source):
             if word in STOPWORDS or len(word) < 3 or word in GENERIC:
                 continue

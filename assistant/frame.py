@@ -215,8 +215,10 @@ def _asks(lowered: str) -> tuple[Ask, ...]:
     return tuple(parts)
 
 
-_YES_NO_PART = re.compile(r" (?:och|samt|and) (?:har|är|finns|kan|får|ska|gäller|behöver|does|is|"
-                          r"can|do|has|are)\b")
+# A coordinated clause ("… och har rådet en budget?") or a "respektive" pair ("vad ska en
+# verksamhetschef respektive en MAS säkerställa") asks a part of its own.
+_YES_NO_PART = re.compile(r" (?:(?:och|samt|and) (?:har|är|finns|kan|får|ska|gäller|behöver|does|"
+                          r"is|can|do|has|are)\b|respektive\b|respectively\b)")
 _CLAUSE_BREAK = re.compile(r"[,?;–]| och (hur|vem|vilk|vad|när|var|har|är|finns|kan|får|ska)\b"
                            r"| and (how|who|which|what|when|where|does|is|can)\b")
 

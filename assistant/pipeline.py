@@ -188,7 +188,8 @@ class Assistant:
                                 "utdrag ur källorna.")
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        query = understand(question, history, region, self.known_regions)
+        query = understand(question, history, region, self.known_regions,
+                           self.answerer.abbreviations)
         # Retrieve more than the answer uses: region scoping filters, and evals rank @10.
         passages = self.retriever.retrieve(query, k=max(10, 2 * self.settings.top_k), mode=mode)
         t1 = time.perf_counter()

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from assistant.abbreviations import Abbreviations
 from assistant.frame import read_frame
 from assistant.text import ISO_CODE, expand_query, find_phrase, is_english, lexicon
 from assistant.values import Turn
@@ -40,6 +41,7 @@ class Query:
     iso_codes: tuple[str, ...]
     is_followup: bool
     context: str = ""  # the earlier question a follow-up builds on
+    expansions: str = ""  # long forms of abbreviations the question uses (the corpus's own)
 
 
 def detect_regions(text: str) -> list[str]:
@@ -91,8 +93,10 @@ _QUESTION_FORM = re.compile(
 
 
 def understand(question: str, history: Sequence[Turn] = (), region: str | None = None,
-               known_regions: Iterable[str] = ()) -> Query:
-    """Build the retrieval query; a UI-chosen `region` wins over one named in the text."""
+               known_regions: Iterable[str] = (),
+               abbreviations: Abbreviations | None = None) -> Query:
+    """Build the retrieval query; a UI-chosen `region` wins over one named in the text.
+    `abbreviations` (the corpus's own) add the long form of a short one the question uses."""
     known = set(known_regions)
     named = detect_regions(question)
     followup = looks_like_followup(question, history)
@@ -103,7 +107,8 @@ def understand(question: str, history: Sequence[Turn] = (), region: str | None =
         if not named:
             named = detect_regions(previous)
     chosen = region or (named[0] if len(named) == 1 else None)
-    text = expand_query(f"{question} {context}".strip())
+    expansions = abbreviations.expand(f"{question} {context}") if abbreviations else ""
+    text = expand_query(f"{question} {context} {expansions}".strip())
     return Query(
         question=question,
         text=text,
@@ -114,4 +119,5 @@ def understand(question: str, history: Sequence[Turn] = (), region: str | None =
         iso_codes=tuple(dict.fromkeys(ISO_CODE.findall(f"{question} {context}"))),
         is_followup=followup,
         context=context,
+        expansions=expansions,
     )

@@ -194,3 +194,26 @@ def test_an_english_question_gets_its_conclusion_in_english(assistant: Assistant
     answer = assistant.ask(question)
     assert answer.text.startswith(lead), answer.text
     assert "(rule source: [" in answer.text  # pointed to, not quoted
+
+
+def test_an_abbreviation_the_corpus_defines_reads_as_its_long_form() -> None:
+    from assistant.abbreviations import Abbreviations
+
+    abbr = Abbreviations.from_texts(["Ersättning enligt lagen om läkarvårdsersättning (LOL).",
+                                     "Alla Ord Utan Definition, XYZ."])
+    assert abbr.expand("Gäller det vårdgivare enligt LOL?") == "lagen om läkarvårdsersättning"
+    assert abbr.expand("Vad betyder XYZ?") == ""  # initials do not spell it: not a definition
+
+
+def test_the_examples_in_the_answer_stage_docstrings_run() -> None:
+    import doctest
+
+    import assistant.abbreviations
+    import assistant.frame
+    import assistant.labels
+    import assistant.units
+    import ingest.infer
+
+    for module in (assistant.abbreviations, assistant.frame, assistant.labels, assistant.units,
+                   ingest.infer):
+        assert doctest.testmod(module).failed == 0, module.__name__
