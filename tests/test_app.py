@@ -343,6 +343,14 @@ def test_refused_answer_is_plain_without_sources():
     assert len(test.expander) == 0
 
 
+def test_a_refusal_shows_the_source_of_what_the_documents_do_say():
+    answer = Answer(question="?", refused=True, citations=[_citation()],
+                    text="Det framgår inte av dokumenten. Det som står närmast frågan: Svar. [1]")
+    test = _render(answer)
+    assert len(test.expander) == 1  # [1] leads to its source
+    assert not any("badge[" in v for v in _markdown_values(test))  # nothing was decided
+
+
 def test_rule_status_labels_and_warnings():
     answer = Answer(
         question="?", text="Svar [1].", citations=[_citation()],

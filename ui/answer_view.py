@@ -48,9 +48,12 @@ RULE_BADGES: dict[str, tuple[str, str, str]] = {
 def render_answer(answer: Answer) -> None:
     """One reply: text, rule badge, warnings and the numbered sources behind the [n] markers."""
     if answer.refused:
-        # Plainly: no badge and no sources, since nothing in the documents was relied on.
+        # No badge: nothing was decided. A refusal may cite what the documents say nearest the
+        # question; that source is shown so its [n] leads somewhere.
         st.markdown(escape_markdown(answer.text or REFUSAL))
         render_warnings(answer.warnings)
+        if answer.citations:
+            render_sources(answer.citations, answer)
         return
     st.markdown(escape_markdown(answer.text))
     # Warnings about the sources and the question first; the rule checker's own notes sit
