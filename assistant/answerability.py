@@ -34,6 +34,11 @@ from assistant.text import GENERIC, STOPWORDS, glossary_names, is_english, stem,
 from assistant.units import Unit, UnitKind, is_fragment, units_of
 from assistant.values import Passage
 
+# Parts a general rule can answer for a focus it does not name ("kommunerna ansvarar för …");
+# a fee, a duration, a date or a count is answered only where the focus itself is named.
+GENERAL = frozenset({Intent.WHO, Intent.MAY, Intent.PROFESSION, Intent.LIST, Intent.DEFINITION,
+                     Intent.COMPARISON, Intent.SURVEY, Intent.OTHER})
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -83,7 +88,8 @@ class AnswerabilityGate:
         """Index terms of the focus: its own words the corpus knows, and the corpus words of
         glossary names in it ("hearing aid" → hörapparat)."""
         terms: set[str] = set()
-        for word in frame.focus:
+        # A hyphenated focus ("TENS-apparat", "gånghjälp-app") is read by its parts too.
+        for word in {p for w in frame.focus for p in (w, *w.split("-")) if p}:
             if word in STOPWORDS or word in GENERIC:
                 continue
             known = [t for t in self.analyzer.word_terms(word) if t in self.retriever.doc_freq]
@@ -145,7 +151,8 @@ class AnswerabilityGate:
         if frame.unknown and not query.english:
             named = ", ".join(f"'{w}'" for w in frame.unknown)
             return Verdict(False, f"Dokumenten nämner inte {named}.",
-                           covered=self.best_unit(passages, focus), focus_terms=focus)
+                           covered=self.best_unit(passages, focus or set(self.key_terms(query))),
+                           focus_terms=focus)
         terms = self.key_terms(query)
         if not terms and not focus:
             # Not one word of the question is one the documents use: off-topic.
@@ -160,15 +167,19 @@ class AnswerabilityGate:
                 return Verdict(False, f"Dokumenten från Region {query.region} tar inte upp "
                                       "detta (det som finns gäller andra regioner).",
                                covered=self.best_unit(passages, set(terms)), focus_terms=focus)
-        if coverage < self.settings.min_term_coverage:
-            return Verdict(False, f"Frågans nyckelord täcks bara till {coverage:.0%} av de "
-                                  "bästa textstyckena.",
-                           covered=self.best_unit(passages, set(terms)), focus_terms=focus)
         # The asked kind of answer is looked for where the passages speak of the focus; a
         # focus they never name may still fall under a general rule, so then anywhere.
         anchor = self.anchor(focus) if frame.focus_from_cue else None
         wide = pool or passages
-        scope = self.holding(wide, anchor) or self.holding(wide, None)
+        scope = self.holding(wide, anchor)
+        # Key-word coverage of the best passages judges a question without a named focus; one
+        # whose focus a retrieved passage names is judged by what that passage says.
+        if coverage < self.settings.min_term_coverage and not (anchor and scope):
+            return Verdict(False, f"Frågans nyckelord täcks bara till {coverage:.0%} av de "
+                                  "bästa textstyckena.",
+                           covered=self.best_unit(passages, set(terms)), focus_terms=focus)
+        if not scope and (anchor is None or frame.intent in GENERAL):
+            scope = self.holding(wide, None)
         open_parts: list[Intent] = []
         years = set(re.findall(r"\b20\d\d\b", query.question))
         for i, ask in enumerate(frame.asks):
