@@ -213,10 +213,10 @@ class AnswerabilityGate:
         """Units of the passages that hold the anchor term (every unit when there is none)."""
         out: list[Evidence] = []
         for p in passages:
-            if anchor is not None and anchor not in self.retriever.chunk_terms[p.chunk.id]:
+            if anchor is not None and not holds(self.retriever.chunk_terms[p.chunk.id], anchor):
                 continue
             for unit, terms in self.units(p):
-                if anchor is None or anchor in terms:
+                if anchor is None or holds(terms, anchor):
                     out.append(Evidence(unit, p))
         return out
 
@@ -233,6 +233,18 @@ class AnswerabilityGate:
                 if score > 0 and (best is None or score > best[0]):
                     best = (score, Evidence(unit, p))
         return best[1] if best else None
+
+
+def holds(terms: frozenset[str], anchor: str) -> bool:
+    """The terms hold the anchor, also in another inflection: Snowball stems "apparat" to
+    "appar" but "apparater" to "apparat", so a stem that begins the other and is at most two
+    letters longer counts too ("form" does not hold "formgjut")."""
+    if anchor in terms:
+        return True
+    return len(anchor) >= 4 and any(
+        len(t) >= 4 and abs(len(t) - len(anchor)) <= 2 and (t.startswith(anchor)
+                                                            or anchor.startswith(t))
+        for t in terms)
 
 
 def answers(ask: Ask) -> re.Pattern[str]:
