@@ -165,6 +165,7 @@ def test_ask_see_sources_open_one_give_feedback_and_export(server, browser, shot
     page.get_by_test_id("stChatMessage").nth(1).get_by_test_id("stFeedback") \
         .locator("button").first.click()
     sync_api.expect(page.get_by_text("Tack! Återkopplingen är sparad.").first).to_be_visible()
+    _settle(page)  # the export is rebuilt by that rerun: a download during it is cancelled
 
     # The conversation downloads as Markdown with its sources.
     with page.expect_download() as download_info:
