@@ -167,8 +167,9 @@ class AnswerabilityGate:
                 return Verdict(False, f"Dokumenten från Region {query.region} tar inte upp "
                                       "detta (det som finns gäller andra regioner).",
                                covered=self.best_unit(passages, set(terms)), focus_terms=focus)
-        # The asked kind of answer is looked for where the passages speak of the focus; a
-        # focus they never name may still fall under a general rule, so then anywhere.
+        # The asked kind of answer is looked for where the passages speak of the focus. A
+        # focus they never name may still fall under a general rule: a who/may/list question
+        # is then looked up anywhere (below), a fee, duration, date or count is not.
         anchor = self.anchor(focus) if frame.focus_from_cue else None
         wide = pool or passages
         scope = self.holding(wide, anchor)
