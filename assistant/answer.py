@@ -172,7 +172,7 @@ class ExtractiveAnswerer:
         chosen: list[Candidate] = []
         survey = self._respondents(query, ranked, terms, frame, verdict)
         if survey:
-            # "Vilka regioner i enkäten …": every region the document speaks for answers.
+            # A survey compared without naming regions: every region it speaks for answers.
             chosen = survey
         elif len(query.regions) >= 2 or frame.intent is Intent.COMPARISON:
             # A comparison needs each region's own statement, not the three best of one.
@@ -185,9 +185,9 @@ class ExtractiveAnswerer:
             if ask.intent in verdict.open_parts or (kind is None and not several):
                 continue
             pattern = answers(ask) if kind else None
-            # The part's own words ("hur ofta har gruppen möten") pick among the units that
+            # The part's own words ("hur länge gäller beslutet") pick among the units that
             # give its kind of answer; a unit already chosen for another part is not reused.
-            # "… respektive en MAS …": the part's abbreviation reads as its long form too.
+            # A part's abbreviation ("… respektive LOL-vårdgivare") reads as its long form too.
             own = f"{ask.clause} {self.abbreviations.expand(ask.clause.upper())}"
             clause = {t for t in self.analyzer.terms(own) if t in terms}
             if kind is None and not clause:

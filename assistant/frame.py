@@ -5,8 +5,8 @@ answerer share. The phrasings are data (`assistant/data/frame.yaml`); the vocabu
 decides whether the documents know the focus is the corpus's own (plus the glossary's English
 and everyday Swedish names, `assistant/data/glossary.yaml`).
 
-- `asks`: the parts of the question in the order asked, each an `Intent` ("hur ofta träffas
-  rådet och vem är ordförande?" → duration, who);
+- `asks`: the parts of the question in the order asked, each an `Intent` ("hur länge gäller
+  beslutet och vem fattar det?" → duration, who);
 - `focus`: the thing asked about, read after the word that asks ("vad kostar en peruk" →
   "peruk"); case conditions (ages, dates, diagnoses) are removed first, so "en 80-åring med
   MS-diagnos" is never the focus;
@@ -18,7 +18,7 @@ Example:
     >>> f = read_frame("Vad kostar en peruk för patienten?", vocab)
     >>> f.intent.value, f.focus, f.unknown
     ('cost', ('peruk',), ('peruk',))
-    >>> read_frame("Vem förskriver en rollator till en 80-åring med MS-diagnos?", vocab).unknown
+    >>> read_frame("Vem förskriver rollatorer åt 75-åringar med MS-diagnos?", vocab).unknown
     ()
 """
 
@@ -215,8 +215,8 @@ def _asks(lowered: str) -> tuple[Ask, ...]:
     return tuple(parts)
 
 
-# A coordinated clause ("… och har rådet en budget?") or a "respektive" pair ("vad ska en
-# verksamhetschef respektive en MAS säkerställa") asks a part of its own.
+# A coordinated clause ("… och finns det en blankett?") or a "respektive" pair ("vad gör
+# förskrivaren respektive beställaren") asks a part of its own.
 _YES_NO_PART = re.compile(r" (?:(?:och|samt|and) (?:har|är|finns|kan|får|ska|gäller|behöver|does|"
                           r"is|can|do|has|are)\b|respektive\b|respectively\b)")
 _CLAUSE_BREAK = re.compile(r"[,?;–]| och (hur|vem|vilk|vad|när|var|har|är|finns|kan|får|ska)\b"

@@ -20,7 +20,7 @@ VOCAB = Vocabulary.from_texts(["Rollator för utomhusbruk förskrivs av vårdcen
 
 
 @pytest.mark.parametrize(("question", "unknown"), [
-    ("Vad får patienten betala för en peruk?", ("peruk",)),
+    ("Hur stor blir avgiften för peruker?", ("peruker",)),
     ("Får en distriktssköterska ordinera influensavaccin till en 70-åring?", ("influensavaccin",)),
 ])
 def test_a_focus_the_corpus_never_uses_is_unknown(question: str, unknown: tuple) -> None:
@@ -29,7 +29,7 @@ def test_a_focus_the_corpus_never_uses_is_unknown(question: str, unknown: tuple)
 
 @pytest.mark.parametrize("question", [
     "Vem förskriver en rollator åt en 75-åring med MS-diagnos?",
-    "Jag är AT-läkare – vem förskriver en rollator för utomhusbruk?",
+    "Jag är AT-läkare. Vem förskriver en rollator som ska användas ute?",
 ])
 def test_case_conditions_and_the_asker_are_not_the_focus(question: str) -> None:
     frame = read_frame(question, VOCAB)
@@ -43,7 +43,7 @@ def test_a_misspelt_or_compound_focus_is_known(question: str) -> None:
 
 
 def test_parts_are_read_in_order_with_their_kind_and_counted_noun() -> None:
-    frame = read_frame("Hur ofta träffas rådet, vem leder det och hur många ledamöter har det?",
+    frame = read_frame("Hur ofta möts nämnden, vem leder den och hur många ledamöter sitter i den?",
                        VOCAB)
     assert [a.intent for a in frame.asks] == [Intent.DURATION, Intent.WHO, Intent.COUNT]
     assert frame.asks[2].counted == "ledamöter"
@@ -90,7 +90,7 @@ def assistant(bundled_index) -> Assistant:
                  marks=pytest.mark.xfail(strict=True, reason="a known focus absent from every "
                                          "passage still falls back to any amount")),
     # a vaccine the nurses' rules never name
-    "Får jag som distriktssköterska ordinera influensavaccin?",
+    "Kan en distriktssköterska ordinera influensavaccin till en äldre patient?",
     "Kan en skolsköterska ordinera vaccin mot bältros?",
     # a count the documents do not give
     "Hur många ledamöter sitter i Kronobergs hjälpmedelsråd?",
@@ -110,9 +110,10 @@ def test_questions_the_documents_do_not_answer_are_refused(assistant: Assistant,
 
 @pytest.mark.parametrize(("question", "expected"), [
     ("Vem förskriver en rollator åt en 80-åring med MS-diagnos i Norrbotten?", "rollator"),
-    ("Hur ofta träffas hjälpmedelsrådet i Region Kronoberg?", "fyra gånger per år"),
-    ("Vilka tre typer av förbrukningsartiklar omfattas av läkemedelsförmånen?", "stomi"),
-    ("What is the patient's own fee for a hearing aid in Kronoberg?", "800 kr"),
+    ("Hur många gånger om året möts Kronobergs hjälpmedelsråd?", "fyra gånger per år"),
+    ("Vilka förbrukningsartiklar ingår i läkemedelsförmånen enligt lagen om läkemedelsförmåner?",
+     "stomi"),
+    ("In Kronoberg, how much must patients pay themselves for hearing aids?", "800 kr"),
     # "TENS-apparat" meets "TENS-apparater" though Snowball stems them apart
     ("Vad kostar en TENS-apparat i Kronoberg?", "200 kr"),
 ])
@@ -124,7 +125,7 @@ def test_answerable_questions_are_answered_with_the_asked_fact(assistant: Assist
     assert expected in answer.text.lower() or expected in answer.text, answer.text
 
 
-PREVIOUS = "Vem förskriver en rollator för utomhusbruk till en 80-åring i Luleå?"
+PREVIOUS = "Min mamma i Piteå är 83 och behöver en rollator att gå ute med – vem förskriver den?"
 
 
 @pytest.mark.parametrize(("question", "followup"), [
@@ -133,15 +134,15 @@ PREVIOUS = "Vem förskriver en rollator för utomhusbruk till en 80-åring i Lul
     ("Och om hon är 17?", True),
     ("What if she lives in a nursing home?", True),
     ("Gäller samma sak om hon har hemsjukvård?", True),
-    ("Men om hon i stället bor på ett särskilt boende och har fått hemsjukvård sedan i våras, "
+    ("Men tänk om hon flyttar till ett särskilt boende och sedan i våras får hemsjukvård – "
      "vem förskriver den då?", True),
     ("Vem ska prova ut rollatorn åt henne?", True),
     # new questions, short to long
     ("Vad kostar en hörapparat?", False),
-    ("Får jag ordinera HPV-vaccin?", False),
+    ("Får jag ge en tonåring HPV-vaccin?", False),
     ("Who may prescribe a wheelchair in Stockholm?", False),
-    ("Min patient är 45 år, bor i Växjö och behöver en elrullstol för att klara vardagen – "
-     "är det regionen eller kommunen som har ansvaret för den?", False),
+    ("En 45-årig man i Växjö behöver en elrullstol för att klara vardagen – ligger ansvaret för "
+     "den hos regionen eller hos kommunen?", False),
 ])
 def test_a_followup_is_told_by_its_form_not_its_length(question: str, followup: bool) -> None:
     from assistant.query import understand
@@ -153,8 +154,8 @@ def test_a_followup_is_told_by_its_form_not_its_length(question: str, followup: 
 
 @pytest.mark.parametrize("question", [
     # Dalarna's prescribing-rights rule ("nej") corrected this survey question before.
-    "Vad svarar Dalarna i enkäten om att utse en undersköterska utan legitimation till "
-    "förskrivare?",
+    "Hur ställer sig Dalarna i enkätsvaret till att en undersköterska som saknar legitimation "
+    "blir förskrivare?",
     "Vad svarade Region Stockholm i enkäten om att låta personal utan legitimation förskriva?",
 ])
 def test_a_survey_question_is_decided_by_survey_rules_only(assistant: Assistant,
@@ -186,7 +187,7 @@ def test_a_survey_comparison_hears_every_region_the_survey_speaks_for(assistant:
 
 
 @pytest.mark.parametrize(("question", "lead"), [
-    ("What does a patient pay for a hearing aid in Kronoberg?",
+    ("In Kronoberg, what do patients pay themselves for hearing aids?",
      "According to the rule check: The fee is 800 kr"),
     ("Can a physiotherapist write a delegation decision for prescribing that is valid for two "
      "years?", "According to the rule check: No"),

@@ -17,7 +17,7 @@ from ingest.infer import infer_meta
 from ingest.load import DocMeta
 from ingest.pipeline import ingest
 
-QUESTION = "Vem förskriver en rollator för utomhusbruk i Norrbotten?"
+QUESTION = "Vem ska förskriva rollatorer för utomhusanvändning i Norrbotten?"
 UNTAGGED = """Allmänna råd om rollatorer
 
 En rollator är ett gånghjälpmedel med hjul. Rollatorn ska provas ut så att handtagen har rätt

@@ -22,10 +22,10 @@ def rulebase() -> RuleBase:
 
 
 @pytest.mark.parametrize("question", [
-    "Min patient har haft diabetes sedan 2020. Får jag som distriktssköterska ordinera "
-    "HPV-vaccin till henne? Hon är 22.",
-    "Hon fick sin diagnos 2019 och är nu 24 år – får jag som distriktssköterska ordinera "
-    "HPV-vaccin?",
+    "Min patient har haft diabetes sedan 2020 och är 22 år. Kan hon få HPV-vaccin ordinerat av "
+    "mig som distriktssköterska?",
+    "Hon fick sin diagnos 2019 och är nu 24 år – är jag som distriktssköterska behörig att "
+    "ordinera HPV-vaccin till henne?",
 ])
 def test_a_year_that_describes_the_case_is_not_the_date_of_application(rulebase, question):
     facts = extract_facts(question, as_of=TODAY, rulebase=rulebase)
@@ -34,10 +34,10 @@ def test_a_year_that_describes_the_case_is_not_the_date_of_application(rulebase,
 
 
 @pytest.mark.parametrize(("question", "born", "asked"), [
-    ("En pojke född i januari 2008 kommer i oktober 2025 och vill ha HPV-vaccin. Får jag som "
-     "distriktssköterska ordinera det?", 2008, "2025-10-15"),
-    ("Flickan är född den 3 maj 2012 och kommer till mottagningen den 4 december 2025. Får jag "
-     "som distriktssköterska ordinera HPV-vaccin?", 2012, "2025-12-04"),
+    ("En pojke född i mars 2009 kommer på besök i september 2025 för att vaccineras mot HPV. "
+     "Är jag som distriktssköterska behörig?", 2009, "2025-09-15"),
+    ("Flickan är född den 3 maj 2012 och kommer till mottagningen den 4 december 2025. Kan jag "
+     "som distriktssköterska ge henne HPV-vaccin?", 2012, "2025-12-04"),
 ])
 def test_birth_date_and_visit_date_are_told_apart(rulebase, question, born, asked):
     facts = extract_facts(question, as_of=TODAY, rulebase=rulebase).facts
@@ -45,9 +45,10 @@ def test_birth_date_and_visit_date_are_told_apart(rulebase, question, born, aske
 
 
 @pytest.mark.parametrize(("earlier", "followup", "asked"), [
-    ("Får jag som distriktssköterska ordinera kikhostevaccin till en gravid 17-åring i "
-     "september 2025?", "Och om hon kommer den 3 november?", "2025-11-03"),
-    ("I'm a district nurse. May I order HPV vaccine for a 15-year-old boy in October 2025?",
+    ("Kan en distriktssköterska i september 2025 ordinera vaccin mot kikhosta åt en 17-årig "
+     "gravid?", "Och om hon kommer den 3 november?", "2025-11-03"),
+    ("Could I, working as a district nurse, give a 15-year-old boy the HPV vaccine this "
+     "October 2025?",
      "What about on 12 November?", "2025-11-12"),
 ])
 def test_a_day_without_a_year_takes_the_conversations_year(rulebase, earlier, followup, asked):
@@ -56,7 +57,7 @@ def test_a_day_without_a_year_takes_the_conversations_year(rulebase, earlier, fo
 
 
 @pytest.mark.parametrize(("question", "fact", "value"), [
-    ("A 50-year-old man in Växjö needs an insulin pump – region or municipality?",
+    ("Is an insulin pump for a 50-year-old in Växjö paid by the region or the municipality?",
      "product_area", "insulinpump"),
     ("Who pays for a powered wheelchair for a 30-year-old in Kronoberg?",
      "product_area", "elrullstol"),

@@ -233,7 +233,7 @@ def _vaccination(low: str, facts: dict[str, Any]) -> None:
         facts["sex"] = "flicka" if facts.get("age", 99) < 18 else "kvinna"
     elif re.search(r"\b(pojke|kille|son|boy|honom)\b", low):
         facts["sex"] = "pojke"
-    # "född 2008", "född år 2008", "född i januari 2008", "born in March 2013"
+    # "född 2011", "född år 2011", "född i mars 2011", "born in March 2013"
     born = re.search(r"(?:född|födda|born)(?: år| i| in| on)?(?:\s+(?:den\s+)?\d{1,2})?"
                      r"(?:\s+[a-zåäö]+)?\s+((?:19|20)\d\d)\b", low)
     if born:
@@ -359,7 +359,7 @@ def _date(low: str, default_year: int | None = None) -> date | None:
     m = re.search(r"(\d{4})-(\d{2})-(\d{2})", low)
     if m:
         return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    # A date that describes the case ("född i januari 2008", "diabetes sedan 2020") is not the
+    # A date that describes the case ("född i mars 2011", "diabetes sedan 2020") is not the
     # date the rules are applied on; the first date bound to the act asked about is.
     m = next((m for m in re.finditer(rf"(?:(\d{{1,2}})\s+)?({names})\w*\.?\s+(\d{{4}})", low)
               if not _describes_case(low, m.start())), None)
