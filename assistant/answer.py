@@ -50,6 +50,7 @@ class Candidate:
     passage: Passage
     score: float
     unit: Unit | None = None
+    terms: frozenset[str] = frozenset()  # the unit's index terms (with a row's header)
 
 
 class ExtractiveAnswerer:
@@ -109,7 +110,7 @@ class ExtractiveAnswerer:
                 # A long sentence is hard to read aloud to a patient; a list is as long as it is.
                 length = len(unit.lead) if unit.kind is UnitKind.LIST else len(unit.text)
                 score = score * prior / (1 + max(0, length - 300) / 300)
-                out.append(Candidate(unit.text, p, score, unit))
+                out.append(Candidate(unit.text, p, score, unit, unit_terms))
         return sorted(out, key=lambda c: -c.score)
 
     def run(self, query: Query, passages: list[Passage]) -> Answer:
@@ -162,13 +163,15 @@ class ExtractiveAnswerer:
     def select(self, query: Query, passages: list[Passage], terms: dict[str, float],
                frame: QuestionFrame, verdict: Verdict,
                pool: list[Passage] | None = None) -> list[Candidate]:
-        ranked = self.candidates(query, passages, terms, frame, verdict)
+        # A part's answer may stand in any passage retrieved for the scope, not only the best;
+        # the rest of the answer comes from the best. Scored once: a unit's score does not
+        # depend on which list its passage is in.
+        wider = self.candidates(query, pool or passages, terms, frame, verdict)
+        best_ids = {p.chunk.id for p in passages}
+        ranked = [c for c in wider if c.passage.chunk.id in best_ids]
         if not ranked:
             return []
         best = ranked[0].score
-        # A part's answer may stand in any passage retrieved for the scope, not only the best.
-        wider = self.candidates(query, pool, terms, frame, verdict) if pool and len(pool) > len(
-            passages) else ranked
         chosen: list[Candidate] = []
         survey = self._respondents(query, ranked, terms, frame, verdict)
         if survey:
@@ -196,12 +199,12 @@ class ExtractiveAnswerer:
             fitting = [c for c in wider if c.score >= 0.2 * best and c.unit
                        and c.sentence not in taken
                        and (pattern is None or pattern.search(c.unit.with_heading.lower()))
-                       and (kind or clause & self._terms(c))]
+                       and (kind or clause & c.terms)]
             if not fitting:
                 continue
 
             total = 1 + sum(terms.values())
-            said = {id(c): sum(terms[t] for t in clause & self._terms(c)) / total
+            said = {id(c): sum(terms[t] for t in clause & c.terms) / total
                     for c in fitting}
             if kind is None:  # a yes/no part: the unit that says most of the part's own words
                 chosen.append(max(fitting, key=lambda c: (said[id(c)], c.score)))
@@ -252,9 +255,6 @@ class ExtractiveAnswerer:
             return ""
         region = chunk.regions[0]
         return "" if region.lower() in cand.sentence.lower() else f"{region}: "
-
-    def _terms(self, cand: Candidate) -> frozenset[str]:
-        return next((t for u, t in self.gate.units(cand.passage) if u == cand.unit), frozenset())
 
     def _respondents(self, query: Query, ranked: list[Candidate], terms: dict[str, float],
                      frame: QuestionFrame, verdict: Verdict) -> list[Candidate]:
