@@ -164,6 +164,7 @@ class Vocabulary:
         return False
 
 
+@lru_cache(maxsize=512)  # the query, the answerer and the rule check each read the question
 def read_frame(question: str, vocabulary: Vocabulary | None = None) -> QuestionFrame:
     """Read what the question asks and about what (`unknown` needs the corpus's vocabulary)."""
     lowered = " ".join(question.lower().split())

@@ -18,7 +18,7 @@ import dataclasses
 import re
 from collections import Counter
 
-from assistant.text import find_phrase, lexicon
+from assistant.text import lexicon
 from ingest.load import DocMeta
 
 MIN_MENTIONS = 3  # a region named fewer times is mentioned, not spoken for
@@ -34,10 +34,9 @@ def region_mentions(text: str) -> Counter[str]:
     lowered = text.lower()
     counts: Counter[str] = Counter()
     for region, names in lexicon().get("regions", {}).items():
-        for name in names:
-            pattern = rf"(?<!\w){re.escape(name)}(?!\w)"
-            if find_phrase(lowered, name):
-                counts[region] += len(re.findall(pattern, lowered))
+        found = sum(len(re.findall(rf"(?<!\w){re.escape(name)}(?!\w)", lowered)) for name in names)
+        if found:
+            counts[region] = found
     return counts
 
 

@@ -191,7 +191,7 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
                  and c.doc == source.doc and c.text == chunk.text), None)
     if same is not None:
         # The rule rests on a passage the answer already cites: one source, one number.
-        return _lead_with(answer, result.conclusion, same.n, result.rule_check.status)
+        return _lead_with(answer, result.conclusion, same.n, result.rule_check.status, english)
     # The rule leads the answer, so its source becomes [1] and the others move one down.
     n = 1
     answer.citations = [replace(c, n=c.n + 1) for c in answer.citations]
@@ -205,12 +205,12 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
         line_end=chunk.line_end if chunk else None))
     # The conclusion is the rule base's wording, not a quote: it points to the rule's source
     # instead of standing under the source's number as if quoted from it.
-    return _lead_with(answer, result.conclusion, n, result.rule_check.status)
+    return _lead_with(answer, result.conclusion, n, result.rule_check.status, english)
 
 
-def _lead_with(answer: Answer, conclusion: str, n: int, status: str) -> Answer:
+def _lead_with(answer: Answer, conclusion: str, n: int, status: str, english: bool) -> Answer:
     first, *rest = split_sentences(conclusion)
-    source = "rule source" if conclusion.startswith("According to") else "regelns källa"
+    source = "rule source" if english else "regelns källa"
     marked = " ".join([f"{first.rstrip('.')} ({source}: [{n}]).", *rest])
     # A correction stands apart from the text it corrects; an agreeing rule leads it.
     gap = " " if status == "verified" else "\n\n"
