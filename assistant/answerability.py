@@ -30,7 +30,7 @@ from assistant.frame import (
 from assistant.query import Query
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
-from assistant.text import GENERIC, STOPWORDS, glossary_names, is_english, stem, words
+from assistant.text import GENERIC, STOPWORDS, glossary_expansion, is_english, stem, words
 from assistant.units import Unit, UnitKind, is_fragment, units_of
 from assistant.values import Passage
 
@@ -94,17 +94,10 @@ class AnswerabilityGate:
                 continue
             known = [t for t in self.analyzer.word_terms(word) if t in self.retriever.doc_freq]
             terms.update(known[:1] if known else ())
-        names = glossary_names()
-        focus = frame.phrase or frame.focus
-        for size in range(1, 5):
-            for i in range(len(focus) - size + 1):
-                gram = focus[i:i + size]
-                if all(self.vocabulary.knows(w) for w in gram):
-                    continue  # the corpus's own words need no glossary
-                corpus = names.get(" ".join(gram))
-                if corpus:
-                    terms.update(t for t in self.analyzer.terms(corpus)
-                                 if t in self.retriever.doc_freq)
+        # The corpus's own words need no glossary.
+        for corpus in glossary_expansion(list(frame.phrase or frame.focus),
+                                         skip=self.vocabulary.knows):
+            terms.update(t for t in self.analyzer.terms(corpus) if t in self.retriever.doc_freq)
         return frozenset(t for t in terms if t not in GENERIC)
 
     def key_terms(self, query: Query) -> dict[str, float]:

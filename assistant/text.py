@@ -15,7 +15,7 @@ import re
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import snowballstemmer
 import yaml
@@ -79,13 +79,18 @@ def glossary_words() -> frozenset[str]:
     return frozenset(w for name in glossary_names() for w in words(name))
 
 
-def glossary_expansion(tokens: list[str], max_words: int = 4) -> list[str]:
-    """The corpus words for every glossary name among the tokens (n-grams up to 4 words)."""
+def glossary_expansion(tokens: list[str], max_words: int = 4,
+                       skip: Callable[[str], bool] | None = None) -> list[str]:
+    """The corpus words for every glossary name among the tokens (n-grams up to 4 words);
+    `skip` leaves out n-grams all of whose words it accepts."""
     names = glossary_names()
     out: list[str] = []
     for size in range(1, max_words + 1):
         for i in range(len(tokens) - size + 1):
-            corpus = names.get(" ".join(tokens[i:i + size]))
+            gram = tokens[i:i + size]
+            if skip is not None and all(skip(w) for w in gram):
+                continue
+            corpus = names.get(" ".join(gram))
             if corpus:
                 out.append(corpus)
     return out
