@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 def _rules(args: argparse.Namespace) -> int:
     """Rules need no model or index: list, show, check facts and run the YAML cases."""
     from assistant.rules.cases import run_cases
-    from assistant.rules.engine import ASK_FOR, RuleBase
+    from assistant.rules.engine import RuleBase, ask_for
     from assistant.rules.facts import extract_facts, infer_topics, normalize_facts
 
     rulebase = RuleBase.load()
@@ -104,7 +104,7 @@ def _rules(args: argparse.Namespace) -> int:
         print(json.dumps({"facts": facts, "topics": list(topics), "verdict": decision.verdict,
                           "rule": decision.rule.id if decision.rule else None,
                           "conflict": decision.conflict,
-                          "missing_facts": [ASK_FOR.get(m, m) for m in decision.missing],
+                          "missing_facts": [ask_for(m) for m in decision.missing],
                           "warnings": list(decision.warnings), "trace": list(decision.trace)},
                          ensure_ascii=False, indent=2))
         return 0

@@ -91,7 +91,7 @@ class RuleChecker:
             return CheckResult(check, None, facts, decision)
         agrees, contradicts = compare(decision.verdict, answer_text)
         warnings = tuple(dict.fromkeys((*decision.warnings, *([rule.notes] if rule.notes else []))))
-        trace = " → ".join(decision.trace)
+        trace = " → ".join((*facts.notes, *decision.trace))
         if agrees and not contradicts:
             check = RuleCheck(status="verified", verdict=decision.verdict, rule_id=rule.id,
                               citation=_citation(rule),

@@ -23,53 +23,18 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from assistant.rules.catalogue import Catalogue, CatalogueError, phrasing
+
 RULES_DIR = Path(__file__).resolve().parent
-_OPERATORS = {"in", "not", "lt", "lte", "gt", "gte"}
 
 
 class RuleFileError(ValueError):
     """A rule file that cannot be used; the message names the file and the rule."""
 
 
-# What to ask the prescriber for, per missing fact.
-ASK_FOR = {
-    "age": "ange patientens ålder",
-    "use": "ange om hjälpmedlet ska användas inomhus eller utomhus",
-    "home_care": "ange om patienten har hemsjukvård",
-    "housing": "ange boendeform (ordinärt eller särskilt boende)",
-    "can_reach_vardcentral": "ange om patienten kan ta sig till vårdcentralen",
-    "region": "ange region",
-    "iso_code": "ange hjälpmedlet eller dess ISO-kod",
-    "product": "ange vilket hjälpmedel det gäller",
-    "product_area": "ange vilket hjälpmedel det gäller",
-    "licensed": "ange om personen är legitimerad",
-    "profession": "ange yrke",
-    "orderer": "ange din utbildning (specialistsjuksköterska, 3 hp vaccinationskunskap …)",
-    "vaccine": "ange vaccin",
-    "sex": "ange patientens kön",
-    "birth_year": "ange patientens födelseår",
-    "school_year": "ange patientens årskurs",
-    "pregnant": "ange om patienten är gravid",
-    "date": "ange datum",
-    "fee_item": "ange vilket hjälpmedel avgiften gäller",
-    "fee_type": "ange vilken avgift som avses",
-    "staff": "ange vem som gör utprovningen (läkare eller annan vårdpersonal)",
-    "setting": "ange primärvård eller sjukhusvård",
-    "delegation_months": "ange hur länge delegeringen ska gälla",
-    "receiver_licensed": "ange om mottagaren är legitimerad",
-    "receiver_has_task_competence": "ange om mottagaren har kompetens för uppgiften",
-    "care_agreement": "ange om vårdgivaren har vårdavtal",
-    "employer": "ange arbetsgivare",
-    "training_completed": "ange om förskrivarutbildningen är genomgången",
-    "request": "ange vad frågan gäller (förskrivningsrätt, användarkonto …)",
-    "appointed_by_manager": "ange om verksamhetschefen har utsett personen",
-    "amount_kr": "ange hjälpmedlets värde i kronor",
-}
-
-
 def ask_for(fact: str) -> str:
     """What to ask the prescriber for a missing fact, in Swedish ("ange patientens ålder")."""
-    return ASK_FOR.get(fact, f"ange {fact}")
+    return Catalogue.load().ask(fact)
 
 
 @dataclass(frozen=True)
@@ -143,7 +108,7 @@ class RuleBase:
     def load(cls, folder: Path = RULES_DIR) -> RuleBase:
         rules: list[Rule] = []
         for path in sorted(folder.rglob("*.yaml")):
-            if "tests" in path.relative_to(folder).parts:
+            if {"tests", "catalogue"} & set(path.relative_to(folder).parts):
                 continue
             rules.extend(load_rules(path))
         seen: set[str] = set()
@@ -151,6 +116,7 @@ class RuleBase:
             if rule.id in seen:
                 raise RuleFileError(f"{rule.file}: regel-id {rule.id!r} förekommer två gånger.")
             seen.add(rule.id)
+        _check_products(rules)
         return cls(rules)
 
     def get(self, rule_id: str) -> Rule | None:
@@ -166,6 +132,7 @@ class RuleBase:
         that does is used, with a warning.
         """
         day = day or _as_date(facts.get("date")) or date.today()
+        facts = Catalogue.load().canonical_facts(facts)
         topics = frozenset(topics)
         decision = self._decide(facts, day, topics)
         if decision.verdict is None and not decision.conflict and not date_explicit:
@@ -214,7 +181,8 @@ class RuleBase:
         warnings = [w.warning for w in winners if w.warning]
         # Exceptions that might apply if we knew more: say so instead of false certainty.
         for rule, result in open_rules:
-            if rule.overrides_rule(chosen):
+            # Only an exception of which more than the region is known is worth a warning.
+            if rule.overrides_rule(chosen) and result.satisfied - ("region" in rule.when) >= 1:
                 warnings.append(f"Undantag ({rule.then}) kan gälla: "
                                 f"{'; '.join(ask_for(m) for m in result.missing)}.")
                 trace.append(f"undantaget {rule.id} är okänt: saknar {', '.join(result.missing)}")
@@ -225,6 +193,36 @@ class RuleBase:
                             tuple(dict.fromkeys(warnings)), conflict=True)
         return Decision(chosen.then, chosen, tuple(applicable), (), tuple(trace),
                         tuple(dict.fromkeys(warnings)))
+
+
+def _check_products(rules: list[Rule]) -> None:
+    # A product in `when:` must be one a question can name: a product some rule lists or a
+    # product word of the phrasing (the words the fact reader looks for).
+    named = {p for r in rules for p in r.products} | {
+        str(w).lower() for words in phrasing()["product_areas"].values() for w in words}
+    for rule in rules:
+        for value in _values_of(rule.when, "product"):
+            if str(value).lower() not in named:
+                raise RuleFileError(f"{rule.file}: regel {rule.id!r}: produkten {value!r} står "
+                                    "inte i någon regels 'products' och kan aldrig läsas ur en "
+                                    "fråga.")
+
+
+def _values_of(when: Mapping[str, Any], fact: str) -> list[Any]:
+    """Every value a `when:` compares `fact` with (through all/any and in/not)."""
+    found: list[Any] = []
+    for key, cond in when.items():
+        if key in ("all", "any"):
+            for sub in cond:
+                found.extend(_values_of(sub, fact))
+        elif key == fact:
+            if isinstance(cond, Mapping):
+                for op, arg in cond.items():
+                    if op in ("in", "not"):
+                        found.extend(arg if isinstance(arg, list) else [arg])
+            else:
+                found.append(cond)
+    return found
 
 
 def _ordered_missing(open_rules: list[tuple[Rule, Evaluation]]) -> tuple[str, ...]:
@@ -332,12 +330,15 @@ def _rule(entry: Mapping[str, Any], path: Path) -> Rule:
     src = entry["source"] or {}
     if not all(src.get(k) for k in ("doc", "quote")):
         raise RuleFileError(f"{name}: regel {rid!r} saknar source.doc eller source.quote.")
-    _check_operators(entry["when"], name, rid)
+    try:
+        when = Catalogue.load().canonical_when(entry["when"], f"{name}: regel {rid!r}")
+    except CatalogueError as exc:
+        raise RuleFileError(str(exc)) from exc
     return Rule(
         id=str(entry["id"]),
         region=str(entry["region"]),
         topic=str(entry["topic"]),
-        when=entry["when"],
+        when=when,
         then=str(entry["then"]),
         source=Source(str(src["doc"]), str(src.get("section", "")), str(src["quote"])),
         answer=str(entry.get("answer") or ""),
@@ -350,19 +351,6 @@ def _rule(entry: Mapping[str, Any], path: Path) -> Rule:
         category=str(entry.get("category") or ""),
         file=name,
     )
-
-
-def _check_operators(when: Any, name: str, rid: str) -> None:
-    if not isinstance(when, Mapping):
-        raise RuleFileError(f"{name}: regel {rid!r}: 'when' ska vara en mappning.")
-    for key, cond in when.items():
-        if key in ("all", "any"):
-            for sub in cond:
-                _check_operators(sub, name, rid)
-        elif isinstance(cond, Mapping):
-            unknown = set(cond) - _OPERATORS
-            if unknown:
-                raise RuleFileError(f"{name}: regel {rid!r}: okänd operator {sorted(unknown)}.")
 
 
 def _as_date(value: Any) -> date | None:

@@ -1,11 +1,13 @@
 """Facts: deterministic extraction of the rule checker's canonical facts from a question.
 
 Reads the question (and, for a follow-up, the earlier questions of the conversation) in Swedish
-or English: region, product and ISO code, indoor/outdoor use, age, housing, home care,
-profession and licence, delegation, vaccine and who orders it, target group, date, fee item,
-amount. Vocabulary lives in `assistant/data/facts.yaml`; the product names of the ISO list come
-from the rules themselves. `normalize_facts` maps facts written in other words (e.g. the gold
-set's `patient_age`, `nurse_category`) onto the canonical names of `rules/README.md`.
+or English. The facts are those of the catalogue (`rules/catalogue/facts.yaml`); most are read by
+a small engine over `rules/catalogue/phrasing.yaml` (a value per phrase, numbers by pattern). In
+code stay only the readers that need position or arithmetic: region (the lexicon), dates, the
+ISO code, professions (earliest mention), the delegation's receiver and duration, products (the
+product names of the ISO list come from the rules themselves) and facts derived from others.
+`normalize_facts` maps facts written in other words (e.g. the gold set's `patient_age`,
+`nurse_category`) onto the catalogue's names.
 
 Example:
     >>> f = extract_facts("Vem förskriver en rollator för utomhusbruk till en 80-årig kvinna "
@@ -20,33 +22,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-import yaml
-
 from assistant.query import detect_regions
+from assistant.rules.catalogue import Catalogue, CatalogueError, FactType, phrasing
 from assistant.rules.engine import RuleBase
 from assistant.text import ISO_CODE, WORD, glossary_expansion, is_english, stem
-
-VOCABULARY_PATH = Path(__file__).resolve().parent.parent / "data" / "facts.yaml"
-
-TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
-    "fees": re.compile(r"kostar|kosta\b|avgift|betala|\bpris|\bfee|\bcost|charge|\bpay|uteblir",
-                       re.I),
-    "vaccination": re.compile(r"vaccin|ordinera|\border", re.I),
-    "delegation": re.compile(r"delegera|delegering|delegat", re.I),
-    "boundary": re.compile(
-        r"ansvar|vem (ska )?förskriv|vem står för|regionen eller|eller kommunen|kommunen eller"
-        r"|vårdcentralen eller|responsible|who prescribes|gränsdragning|förskriver i det fallet"
-        r"|vem som förskriver", re.I),
-    "prescribing_rights": re.compile(
-        r"förskrivningsrätt|förskrivare|behörighet|användarkonto|anställningskrav|kombikakod"
-        r"|may prescribe|allowed to prescribe|får .{0,30}förskriva", re.I),
-    "process": re.compile(r"följ\w* upp|uppföljning|särskild förskrivning|hur går|grundutrustning"
-                          r"|utrustning (på|i) en", re.I),
-    "survey": re.compile(r"enkät|survey", re.I),
-}
 
 
 @dataclass
@@ -54,12 +35,98 @@ class ExtractedFacts:
     facts: dict[str, Any] = field(default_factory=dict)
     topics: tuple[str, ...] = ()  # what the question asks about; empty = anything
     date_explicit: bool = False
+    notes: tuple[str, ...] = ()  # what was computed from the facts (a delegation's end date)
+
+
+def vocabulary() -> dict[str, Any]:
+    return phrasing()
+
+
+Phrase = str | list[str]
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """One fact's phrases (compiled): values in order, gates and number patterns."""
+
+    fact: str
+    values: tuple[tuple[Any, tuple[tuple[re.Pattern[str], ...], ...]], ...]
+    only_if: tuple[re.Pattern[str], ...] = ()
+    unless: tuple[re.Pattern[str], ...] = ()
+    default: Any = None
+    patterns: tuple[re.Pattern[str], ...] = ()
+
+    def read(self, low: str) -> Any:
+        if self.only_if and not any(p.search(low) for p in self.only_if):
+            return None
+        if any(p.search(low) for p in self.unless):
+            return None
+        for pattern in self.patterns:
+            m = pattern.search(low)
+            if m:
+                return int(re.sub(r"\s", "", m.group(1)))
+        for value, phrases in self.values:
+            if any(all(p.search(low) for p in phrase) for phrase in phrases):
+                return value
+        return self.default
+
+
+def _compile(phrase: str) -> list[re.Pattern[str]]:
+    """A phrase, with "@professions" and "@question_topics.<topic>" spelled out."""
+    data = phrasing()
+    if phrase.startswith("@question_topics."):
+        return [re.compile(p) for p in data["question_topics"][phrase.split(".", 1)[1]]]
+    words = sorted({w for ws in data["professions"].values() for w in ws}, key=len, reverse=True)
+    return [re.compile(phrase.replace("@professions", "|".join(map(re.escape, words))))]
+
+
+def _alternatives(phrases: Sequence[Phrase]) -> tuple[tuple[re.Pattern[str], ...], ...]:
+    out: list[tuple[re.Pattern[str], ...]] = []
+    for phrase in phrases:
+        if isinstance(phrase, list):
+            out.append(tuple(re.compile(p) for p in phrase))
+        else:
+            out.extend((p,) for p in _compile(phrase))
+    return tuple(out)
 
 
 @lru_cache(maxsize=1)
-def vocabulary() -> dict[str, Any]:
-    with VOCABULARY_PATH.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+def readings() -> tuple[_Reading, ...]:
+    """The phrase readers of `phrasing.yaml`, checked against the catalogue."""
+    catalogue = Catalogue.load()
+    out: list[_Reading] = []
+    for fact, entry in phrasing()["reading"].items():
+        spec = catalogue.spec(fact)
+        if spec is None:
+            raise CatalogueError(f"phrasing.yaml: {fact!r} finns inte i facts.yaml.")
+        raw = entry.get("values") or {}
+        pairs = ([next(iter(d.items())) for d in raw] if isinstance(raw, list)
+                 else list(raw.items()))
+        values = []
+        for value, phrases in pairs:
+            value = value.strip() if isinstance(value, str) else value
+            if spec.type is FactType.ENUM and spec.canonical(value) != value:
+                raise CatalogueError(f"phrasing.yaml: {value!r} är inget värde för {fact!r}.")
+            values.append((value, _alternatives(phrases)))
+        gate = [p for phrase in entry.get("only_if") or () for p in _compile(phrase)]
+        out.append(_Reading(fact, tuple(values), tuple(gate),
+                            tuple(p for phrase in entry.get("unless") or ()
+                                  for p in _compile(phrase)),
+                            entry.get("default"),
+                            tuple(re.compile(p) for p in entry.get("patterns") or ())))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _topic_patterns() -> dict[str, tuple[re.Pattern[str], ...]]:
+    return {topic: tuple(re.compile(p) for p in phrases)
+            for topic, phrases in phrasing()["question_topics"].items()}
+
+
+def question_topics(low: str) -> tuple[str, ...]:
+    """The rule topics a (lower-cased) question speaks of, in the phrasing's order."""
+    return tuple(t for t, patterns in _topic_patterns().items()
+                 if any(p.search(low) for p in patterns))
 
 
 def extract_facts(question: str, history: Sequence[str] = (), region: str | None = None,
@@ -78,8 +145,52 @@ def extract_facts(question: str, history: Sequence[str] = (), region: str | None
         merged.facts["region"] = region
     if "date" not in merged.facts:
         merged.facts["date"] = (as_of or date.today()).isoformat()
+    _providers([*history, question], merged.facts)
+    merged.notes = _delegation_period(merged.facts)
     _derive(merged.facts, rulebase)
     return merged
+
+
+def _providers(texts: Sequence[str], facts: dict[str, Any]) -> None:
+    """Which provider already prescribes, and whether the one asked about is the same
+    profession at the other provider (the conversation's first and last mention)."""
+    table = phrasing()["provider_mentions"]
+    mentions: list[tuple[str, str]] = []
+    for text in texts:
+        low = text.lower()
+        found: list[tuple[int, str, str]] = []
+        for profession, words in phrasing()["professions"].items():
+            alternation = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+            for provider, patterns in table.items():
+                for pattern in patterns:
+                    for m in re.finditer(pattern.replace("{p}", f"(?:{alternation})"), low):
+                        found.append((m.start(), provider, profession))
+        mentions.extend((provider, profession) for _, provider, profession in sorted(set(found)))
+    if len(mentions) < 2 or mentions[0][0] == mentions[-1][0]:
+        return
+    facts["existing_provider"] = mentions[0][0]
+    facts["same_profession_at_both"] = mentions[0][1] == mentions[-1][1]
+
+
+def _delegation_period(facts: dict[str, Any]) -> tuple[str, ...]:
+    """Whether a delegation issued on one day for some months still holds on the day asked
+    about; the dates go into the explanation."""
+    issued, months = facts.get("delegation_issued"), facts.get("delegation_months")
+    if not issued or not months:
+        return ()
+    start = date.fromisoformat(issued)
+    end = _add_months(start, int(months)) - timedelta(days=1)
+    day = date.fromisoformat(facts["date"])
+    facts["delegation_expired"] = day > end
+    state = "hade giltighetstiden gått ut" if day > end else "gällde beslutet fortfarande"
+    return (f"Beslutet utfärdades {start.isoformat()} för {months} månader och gäller till och "
+            f"med {end.isoformat()}; den {day.isoformat()} {state}.",)
+
+
+def _add_months(day: date, months: int) -> date:
+    year, month = divmod(day.month - 1 + months, 12)
+    last = [31, 29 if (day.year + year) % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return date(day.year + year, month + 1, min(day.day, last[month]))
 
 
 def _extract_one(text: str, rulebase: RuleBase | None,
@@ -96,54 +207,30 @@ def _extract_one(text: str, rulebase: RuleBase | None,
     found_date = _date(low, default_year)
     if found_date is not None:
         facts["date"] = found_date.isoformat()
-    age = _age(low)
-    if age is not None:
-        facts["age"] = age
     codes = ISO_CODE.findall(text)
     if codes:
         facts["iso_code"] = codes[0]
-    if re.search(r"inomhus|indoor", low):
-        facts["use"] = "inomhus"
-    elif re.search(r"utomhus|outdoor", low):
-        facts["use"] = "utomhus"
-    if re.search(r"särskil\w* boende|särskild boendeform|säbo\b|nursing home|care home", low):
-        facts["housing"] = "särskilt boende"
-    elif re.search(r"ordinärt boende|egen lägenhet|eget boende|egen bostad|eget hem|bor hemma"
-                   r"|own home|at home|lives in (her|his) own|i sitt hem|i hemmet", low):
-        facts["housing"] = "ordinärt boende"
-    if re.search(r"(ingen|inte|utan|ej)\s+(\w+\s+)?hemsjukvård|no home care|without home care",
-                 low):
-        facts["home_care"] = False
-    elif re.search(r"hemsjukvård|home care|home health", low):
-        facts["home_care"] = True
-    if re.search(r"(kan inte|kan ej|inte kan) ta sig|cannot get to|can't get to", low):
-        facts["can_reach_vardcentral"] = False
-    elif re.search(r"tar sig (själv )?till vårdcentral|kan ta sig till vårdcentral"
-                   r"|gets? to the health", low):
-        facts["can_reach_vardcentral"] = True
+    for reading in readings():
+        value = reading.read(low)
+        if value is not None:
+            facts[reading.fact] = value
     _people(low, facts)
-    _vaccination(low, facts)
     _fees(low, facts)
-    amount = re.search(r"(\d[\d\s]{0,8}\d|\d)\s*(?:kr|kronor|sek)\b", low)
-    if amount:
-        facts["amount_kr"] = int(re.sub(r"\s", "", amount.group(1)))
-    _topic(low, facts)
     _products(low, facts, rulebase)
-    topics = tuple(t for t, pattern in TOPIC_PATTERNS.items() if pattern.search(low))
-    return ExtractedFacts(facts, topics, found_date is not None)
+    return ExtractedFacts(facts, question_topics(low), found_date is not None)
 
 
 def _people(low: str, facts: dict[str, Any]) -> None:
+    """Who does what: the profession asked about, or a delegation's receiver and duration."""
     vocab = vocabulary()
-    delegation = re.search(r"delegera|delegering|delegat", low)
-    found = _professions(low)
-    if delegation:
+    if re.search(r"delegera|delegering|delegat", low):
         months = re.search(r"(\d+|\w+)\s+(år|years?|månader|months?)\b", low)
         if months:
             n = _number(months.group(1))
             if n is not None:
                 facts["delegation_months"] = n * (12 if months.group(2).startswith(("år", "y"))
                                                   else 1)
+        _delegation_dates(low, facts)
         receiver = re.search(r"\btill (?:en |ett |vår |min )?([\wåäö ]+?)(?: utan| som|\?|,|$)",
                              low)
         receiver_text = low[receiver.start():] if receiver else ""
@@ -152,39 +239,39 @@ def _people(low: str, facts: dict[str, Any]) -> None:
             rec = _professions(receiver_text)
             if rec and rec[0] in vocab["unlicensed_professions"]:
                 facts["receiver_licensed"] = False
-        if re.search(r"(har|med|som har) (\w+ ){0,2}kompetens|competen", low):
-            facts["receiver_has_task_competence"] = True
         return
+    found = _professions(low)
     if found:
         facts["profession"] = found[0]
-    if _unlicensed(low) or (found and found[0] in vocab["unlicensed_professions"]):
-        facts["licensed"] = False
-    elif re.search(r"\blegitimerad\b|\blicensed\b", low):
-        facts["licensed"] = True
-    if re.search(r"utökad behörighet|behörighet att förskriva fler|förskriva fler", low):
-        facts["request"] = "utökad behörighet"
-    elif re.search(r"användarkonto|user account|konto i", low):
-        facts["request"] = "användarkonto"
-    elif "kombikakod" in low:
-        facts["request"] = "kombikakod"
-    elif re.search(r"förskrivningsrätt|till förskrivare|bli förskrivare|som förskrivare"
-                   r"|prescribing right|få förskriva|may prescribe", low):
-        facts["request"] = "förskrivningsrätt"
-    if re.search(r"privat|private", low):
-        facts["employer"] = "privat vårdgivare"
-    elif re.search(r"anställd (av|i|hos) region", low):
-        facts["employer"] = "region"
-    elif re.search(r"anställd (av|i|hos) (en |ett )?kommun", low):
-        facts["employer"] = "kommun"
-    if re.search(r"utan vårdavtal|inget vårdavtal|no care agreement", low):
-        facts["care_agreement"] = False
-    elif re.search(r"vårdavtal|care agreement|ansluten|anslutna", low):
-        facts["care_agreement"] = True
-    if re.search(r"(innan|före|utan att ha|inte|ej) (jag |hen |hon |han )?(har )?(gått|genomgått)"
-                 r"|not (yet )?(completed|taken)", low):
-        facts["training_completed"] = False
-    elif re.search(r"(har|efter att ha) (gått|genomgått)|(have|has) completed", low):
-        facts["training_completed"] = True
+        if found[0] in vocab["unlicensed_professions"]:
+            facts["licensed"] = False
+
+
+def _delegation_dates(low: str, facts: dict[str, Any]) -> None:
+    """The date a delegation was issued (a date right after an issuing word) and, when another
+    date follows, the day the task is done on."""
+    issue_words = "|".join(phrasing()["delegation_issued"])
+    dates = _all_dates(low)
+    issued = next(((pos, d) for pos, d in dates
+                   if re.search(rf"(?:{issue_words})\s+(?:\w+\s+){{0,3}}(?:den\s+|the\s+|on\s+)?$",
+                                low[max(0, pos - 40):pos])), None)
+    if issued is None:
+        return
+    facts["delegation_issued"] = issued[1].isoformat()
+    later = [d for pos, d in dates if pos > issued[0]]
+    if later:
+        facts["date"] = later[0].isoformat()
+
+
+def _all_dates(low: str) -> list[tuple[int, date]]:
+    """Every full date in the text ("1 mars 2025", "2025-03-01"), with its position."""
+    months = vocabulary()["months"]
+    names = "|".join(sorted(months, key=len, reverse=True))
+    found = [(m.start(), date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
+             for m in re.finditer(r"(\d{4})-(\d{2})-(\d{2})", low)]
+    found += [(m.start(), date(int(m.group(3)), months[m.group(2)], int(m.group(1))))
+              for m in re.finditer(rf"(\d{{1,2}})\s+({names})\w*\.?\s+(\d{{4}})", low)]
+    return sorted(found)
 
 
 def _professions(text: str) -> list[str]:
@@ -205,82 +292,21 @@ def _professions(text: str) -> list[str]:
 
 
 def _unlicensed(text: str) -> bool:
-    return bool(re.search(r"utan legitimation|icke[- ]legitimerad|ej legitimerad|inte legitimerad"
-                          r"|olegitimerad|unlicensed|non-licensed|without (a )?licen", text))
-
-
-def _vaccination(low: str, facts: dict[str, Any]) -> None:
-    if "hpv" in low:
-        facts["vaccine"] = "hpv"
-    elif re.search(r"kikhost|pertussis|whooping", low):
-        facts["vaccine"] = "kikhosta"
-    if "vaccine" not in facts and not re.search(r"vaccin|ordinera", low):
-        return
-    if re.search(r"3 hp|3 högskolepoäng|tre högskolepoäng|3 credits", low) and re.search(
-            r"utan specialist|inte specialist|ingen specialist|without specialist", low):
-        facts["orderer"] = "sjuksköterska 3 hp"
-    elif re.search(r"(?<!utan )(distriktssköterska|specialistsjuksköterska|specialistutbildad"
-                   r"|barnsjuksköterska|specialist nurse|district nurse|paediatric|pediatric)",
-                   low):
-        facts["orderer"] = "specialistsjuksköterska"
-    elif re.search(r"3 hp|3 högskolepoäng|vaccinationskunskap", low):
-        facts["orderer"] = "sjuksköterska 3 hp"
-    elif re.search(r"jag är läkare|som läkare|as a doctor|i'm a doctor|i am a doctor", low):
-        facts["orderer"] = "läkare"
-    elif re.search(r"sjuksköterska|nurse", low):
-        facts["orderer"] = "sjuksköterska"
-    if re.search(r"\b(kvinna|flicka|tjej|dotter|woman|girl|henne)\b", low):
-        facts["sex"] = "flicka" if facts.get("age", 99) < 18 else "kvinna"
-    elif re.search(r"\b(pojke|kille|son|boy|honom)\b", low):
-        facts["sex"] = "pojke"
-    # "född 2011", "född år 2011", "född i mars 2011", "born in March 2013"
-    born = re.search(r"(?:född|födda|born)(?: år| i| in| on)?(?:\s+(?:den\s+)?\d{1,2})?"
-                     r"(?:\s+[a-zåäö]+)?\s+((?:19|20)\d\d)\b", low)
-    if born:
-        facts["birth_year"] = int(born.group(1))
-    school = re.search(r"\b(?:årskurs|åk|year|grade)\s*(\d{1,2})\b", low)
-    if school:
-        facts["school_year"] = int(school.group(1))
-    if re.search(r"gravid|pregnant", low):
-        facts["pregnant"] = True
+    reading = next(r for r in readings() if r.fact == "licensed")
+    phrases = dict(reading.values)[False]
+    return any(all(p.search(text) for p in phrase) for phrase in phrases)
 
 
 def _fees(low: str, facts: dict[str, Any]) -> None:
-    if not TOPIC_PATTERNS["fees"].search(low):
+    """The fee item: a fee table's item named in the question, by its catalogue spellings."""
+    if "fee_type" not in facts:
         return
-    for item, words in vocabulary()["fee_items"].items():
-        if any(re.search(rf"(?<!\w){re.escape(w)}(?:en|er|ar|na|n)?(?!\w)", low)
-               for w in words):
+    spec = Catalogue.load().facts["fee_item"]
+    for item in spec.values:
+        if any(re.search(rf"(?<!\w){re.escape(w.lower())}(?:en|er|ar|na|n)?(?!\w)", low)
+               for w in spec.spellings(item)):
             facts["fee_item"] = item
             break
-    if re.search(r"uteblir|uteblivande|no-show|miss", low):
-        facts["fee_type"] = "uteblivandeavgift"
-    elif "patientavgift" in low:
-        facts["fee_type"] = "patientavgift"
-    elif re.search(r"\bhyr|\blån|\brent", low):
-        facts["fee_type"] = "hyra"
-    else:
-        facts["fee_type"] = "egenavgift"
-    if re.search(r"läkare|doctor", low):
-        facts["staff"] = "läkare"
-    elif _professions(low):
-        facts["staff"] = "annan vårdpersonal"
-    if re.search(r"vårdcentral|primärvård|health cent", low):
-        facts["setting"] = "primärvård"
-    elif re.search(r"sjukhus|hospital", low):
-        facts["setting"] = "sjukhusvård"
-
-
-def _topic(low: str, facts: dict[str, Any]) -> None:
-    if re.search(r"(följ\w* upp|uppföljning)", low) and "uppdrag" in low:
-        facts["topic"] = "uppföljning av förskrivningsuppdrag"
-    elif "särskild förskrivning" in low:
-        facts["topic"] = "särskild förskrivning"
-    elif re.search(r"grundutrustning|utrustning (på|i) (en |ett )?(avdelning|verksamhet)", low):
-        facts["topic"] = "grundutrustning"
-    elif re.search(r"enkät|survey", low) and re.search(r"legitim|licen", low):
-        facts["topic"] = ("delegering till ej legitimerad personal" if "delegering" in low
-                          else "icke-legitimerad förskrivning")
 
 
 def _products(low: str, facts: dict[str, Any], rulebase: RuleBase | None) -> None:
@@ -313,6 +339,8 @@ def _mentions(low: str, phrase: str) -> bool:
 
 def _derive(facts: dict[str, Any], rulebase: RuleBase | None) -> None:
     """Facts that follow from others: an ISO code from a product, a product area, a fee item."""
+    if facts.get("sex") == "kvinna" and facts.get("age", 99) < 18:
+        facts["sex"] = "flicka"
     product = facts.get("product")
     if product:
         area = entry_for(product, "product_areas", loose=True)
@@ -332,6 +360,10 @@ def _derive(facts: dict[str, Any], rulebase: RuleBase | None) -> None:
 
 def entry_for(product: str, table: str, loose: bool = False) -> str | None:
     """The vocabulary entry (product area, fee item) a product word belongs to."""
+    if table == "fee_items":
+        spec = Catalogue.load().facts["fee_item"]
+        return next((item for item in spec.values
+                     if product.lower() in (w.lower() for w in spec.spellings(item))), None)
     for key, words in vocabulary()[table].items():
         if product == key or product in words or (
                 loose and any(_mentions(product, w) for w in words)):

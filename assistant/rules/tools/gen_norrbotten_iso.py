@@ -177,12 +177,15 @@ ROW_NOTES = {
     "0604": "Koden är en ISO-klass (fyra siffror) och omfattar underliggande sexsiffriga koder.",
     "0606": "Koden är en ISO-klass (fyra siffror) och omfattar underliggande sexsiffriga koder.",
 }
-for _code in ("0603", "0604", "0606", "061206", "061209"):
-    ROW_NOTES[_code] = (ROW_NOTES.get(_code, "") + " Ortoser står i översikten som vårdcentral "
-                        "i första hand, medan ortopedteknik enligt policyn förskrivs av "
-                        "landstingets specialistenheter och inte ingår i gränsdragningen; "
-                        "regeln norrbotten.boundary.specialistenheter går före när "
-                        "product_area är ortopedteknik.").strip()
+# Rows of the overview in an area the policy says only specialist units prescribe in (andning,
+# ortopedteknik): the overview names these products, so they are in the boundary after all and
+# the row decides ("hjälpmedel som enbart förskrivs av … specialistenheter" are the ones left out).
+SPECIALIST_AREA_ROWS = ("040327", "0603", "0604", "0606", "061206", "061209")
+for _code in SPECIALIST_AREA_ROWS:
+    ROW_NOTES[_code] = (ROW_NOTES.get(_code, "") + " Produkten hör till ett område som policyn "
+                        "annars låter landstingets specialistenheter förskriva, men översikten "
+                        "tar upp den, så raden går före norrbotten.boundary.specialistenheter.")\
+        .strip()
 
 
 def normalize(text: str) -> str:
@@ -245,6 +248,8 @@ def rule_yaml(rid: str, code: str, when_extra: dict[str, str], products: list[st
         f"  valid_from: {VALID_FROM}",
         "  valid_to: null",
     ]
+    if code in SPECIALIST_AREA_ROWS:
+        lines.append("  overrides: [norrbotten.boundary.specialistenheter]")
     if notes:
         lines.append(f"  notes: {q(notes)}")
     lines.append(f"  warning: {q(WARNING)}")
