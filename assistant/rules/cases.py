@@ -1,5 +1,9 @@
 """YAML test cases beside the rules (facts in, verdict out), run by pytest and the CLI.
 
+A case gives either `facts:` (canonical facts, or the gold set's names) or `question:` (with
+an optional `history:` of earlier questions): then the facts are read from the text as the
+checker reads them, so the case tests the phrasing as well as the rule.
+
 Example:
     >>> failures = [r for r in run_cases(RuleBase.load()) if not r.ok]
 """
@@ -7,13 +11,14 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from assistant.rules.engine import RULES_DIR, Decision, RuleBase
-from assistant.rules.facts import infer_topics, normalize_facts
+from assistant.rules.facts import extract_facts, infer_topics, normalize_facts
 
 CASES_DIR = RULES_DIR / "tests"
 
@@ -35,9 +40,17 @@ def load_cases(folder: Path = CASES_DIR) -> list[tuple[str, dict[str, Any]]]:
 
 
 def run_case(rulebase: RuleBase, name: str, case: dict[str, Any]) -> CaseResult:
-    facts = normalize_facts(case["facts"])
-    decision = rulebase.decide(facts, date_explicit="date" in case["facts"],
-                               topics=case.get("topics") or infer_topics(facts))
+    if "question" in case:
+        as_of = case.get("as_of")
+        read = extract_facts(case["question"], case.get("history") or (),
+                             as_of=date.fromisoformat(str(as_of)) if as_of else None,
+                             rulebase=rulebase)
+        decision = rulebase.decide(read.facts, date_explicit=read.date_explicit,
+                                   topics=case.get("topics") or read.topics)
+    else:
+        facts = normalize_facts(case["facts"])
+        decision = rulebase.decide(facts, date_explicit="date" in case["facts"],
+                                   topics=case.get("topics") or infer_topics(facts))
     problem = ""
     if "missing" in case and (decision.verdict is not None
                               or not set(case["missing"]) <= set(decision.missing)):

@@ -135,7 +135,10 @@ class RuleBase:
         facts = Catalogue.load().canonical_facts(facts)
         topics = frozenset(topics)
         decision = self._decide(facts, day, topics)
-        if decision.verdict is None and not decision.conflict and not date_explicit:
+        # An older version decides only when no rule valid today could (not when today's rules
+        # merely need a fact more: then the checker asks for it).
+        if (decision.verdict is None and not decision.conflict and not date_explicit
+                and not decision.missing):
             older = self._decide(facts, None, topics)
             if older.verdict is not None and older.rule is not None:
                 warning = (f"Regeln gäller {older.rule.validity}; nyare uppgifter finns inte i "
@@ -201,20 +204,20 @@ def _check_products(rules: list[Rule]) -> None:
     named = {p for r in rules for p in r.products} | {
         str(w).lower() for words in phrasing()["product_areas"].values() for w in words}
     for rule in rules:
-        for value in _values_of(rule.when, "product"):
+        for value in values_of(rule.when, "product"):
             if str(value).lower() not in named:
                 raise RuleFileError(f"{rule.file}: regel {rule.id!r}: produkten {value!r} står "
                                     "inte i någon regels 'products' och kan aldrig läsas ur en "
                                     "fråga.")
 
 
-def _values_of(when: Mapping[str, Any], fact: str) -> list[Any]:
+def values_of(when: Mapping[str, Any], fact: str) -> list[Any]:
     """Every value a `when:` compares `fact` with (through all/any and in/not)."""
     found: list[Any] = []
     for key, cond in when.items():
         if key in ("all", "any"):
             for sub in cond:
-                found.extend(_values_of(sub, fact))
+                found.extend(values_of(sub, fact))
         elif key == fact:
             if isinstance(cond, Mapping):
                 for op, arg in cond.items():

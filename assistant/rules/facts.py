@@ -26,8 +26,8 @@ from typing import Any, Mapping, Sequence
 
 from assistant.query import detect_regions
 from assistant.rules.catalogue import Catalogue, CatalogueError, FactType, phrasing
-from assistant.rules.engine import RuleBase
-from assistant.text import ISO_CODE, WORD, glossary_expansion, is_english, stem
+from assistant.rules.engine import RuleBase, values_of
+from assistant.text import ISO_CODE, WORD, glossary_expansion, is_english, lexicon, stem
 
 
 @dataclass
@@ -146,6 +146,11 @@ def extract_facts(question: str, history: Sequence[str] = (), region: str | None
     if "date" not in merged.facts:
         merged.facts["date"] = (as_of or date.today()).isoformat()
     _providers([*history, question], merged.facts)
+    if merged.topics and merged.facts.get("topic") and rulebase is not None:
+        # A process topic read from the text brings the rule topics that decide it.
+        named = {r.topic for r in rulebase.rules
+                 if merged.facts["topic"] in values_of(r.when, "topic")}
+        merged.topics = tuple(dict.fromkeys((*merged.topics, *sorted(named))))
     merged.notes = _delegation_period(merged.facts)
     _derive(merged.facts, rulebase)
     return merged
@@ -339,6 +344,9 @@ def _mentions(low: str, phrase: str) -> bool:
 
 def _derive(facts: dict[str, Any], rulebase: RuleBase | None) -> None:
     """Facts that follow from others: an ISO code from a product, a product area, a fee item."""
+    if "age" not in facts and "school_year" in facts:
+        # Swedish school year n is the year a child turns n + 6 (årskurs 6 → 12 år).
+        facts["age"] = int(facts["school_year"]) + 6
     if facts.get("sex") == "kvinna" and facts.get("age", 99) < 18:
         facts["sex"] = "flicka"
     product = facts.get("product")
@@ -495,3 +503,47 @@ def infer_topics(facts: Mapping[str, Any]) -> tuple[str, ...]:
     if "request" in facts or "licensed" in facts or "care_agreement" in facts:
         return ("prescribing_rights",)
     return ()
+
+
+# --- what the reader can produce -------------------------------------------------------------
+
+_COMPUTED = {"same_profession_at_both", "existing_provider", "delegation_expired",
+             "delegation_issued", "delegation_months", "receiver_licensed", "region", "date",
+             "iso_code", "profession", "product", "product_area", "fee_item", "licensed", "sex"}
+
+
+def reachable_values(fact: str) -> set[Any] | None:
+    """The values a question can give `fact`: a set for enum and boolean facts, None for a
+    number, date or code fact that has a reader, and an empty set when nothing reads it."""
+    catalogue = Catalogue.load()
+    spec = catalogue.spec(fact)
+    if spec is None:
+        return set()
+    found: set[Any] = set()
+    for reading in readings():
+        if reading.fact == fact:
+            if reading.patterns:
+                return None
+            found |= {value for value, _ in reading.values}
+            if reading.default is not None:
+                found.add(reading.default)
+    if fact in _COMPUTED:
+        if spec.type in (FactType.INTEGER, FactType.DATE, FactType.CODE, FactType.AMOUNT):
+            return None
+        data = phrasing()
+        found |= {
+            "region": set(spec.values) & {str(r) for r in _lexicon_regions()},
+            "profession": set(data["professions"]),
+            "product_area": set(data["product_areas"]),
+            "fee_item": set(spec.values),
+            "existing_provider": set(data["provider_mentions"]),
+            "sex": {"flicka"},
+            "licensed": {False},
+        }.get(fact, {True, False} if spec.type is FactType.BOOLEAN else set())
+    if spec.type is FactType.TEXT:
+        return None if fact in _COMPUTED else set()
+    return found
+
+
+def _lexicon_regions() -> list[str]:
+    return list(lexicon().get("regions", {}))
