@@ -19,6 +19,7 @@ def _write_rule(tmp_path: Path, when: str) -> Path:
     path.write_text(
         "- id: x.bad\n  region: Norrbotten\n  topic: boundary\n"
         f"  when: {when}\n  then: \"kommunens ansvar\"\n"
+        "  decision: {kind: ansvar, value: kommun}\n"
         "  source: {doc: d.txt, quote: \"q\"}\n", encoding="utf-8")
     return path
 

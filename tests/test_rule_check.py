@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from assistant.rules.check import RuleChecker, compare, decisive
-from assistant.rules.engine import Rule, RuleBase, Source
+from assistant.rules.check import RuleChecker, compare
+from assistant.rules.engine import DecisionKind, Rule, RuleBase, RuleDecision, Source
 from assistant.rules.facts import extract_facts, normalize_facts
 
 TODAY = date(2026, 11, 25)
@@ -66,25 +66,31 @@ def test_normalize_maps_other_names_onto_canonical_facts() -> None:
                      "vaccine": "hpv"}
 
 
-@pytest.mark.parametrize("verdict,answer,agrees,contradicts", [
-    ("kommunens ansvar (vuxen med hemsjukvård)", "… är kommunernas ansvar.", True, False),
-    ("kommunens ansvar", "… landstingets ansvar …", False, True),
-    ("ja – specialistsjuksköterskor får", "Ja, det får du.", True, False),
-    ("nej – högst ett år", "Ja.", False, True),
-    ("nej – högst ett år", "Ett delegeringsbeslut gäller högst ett år.", False, False),
-    ("800 kr per år", "Elrullstolar 800 kr per år", True, False),
-    ("300 kr", "Patientavgift 150 kr", False, True),
-    ("vårdcentral i första hand – landstingets ansvar",
+@pytest.mark.parametrize("kind,value,answer,agrees,contradicts", [
+    ("ansvar", "kommun", "… är kommunernas ansvar.", True, False),
+    ("ansvar", "kommun", "… landstingets ansvar …", False, True),
+    ("ja_nej", "ja", "Ja, det får du.", True, False),
+    ("ja_nej", "nej", "Ja.", False, True),
+    ("ja_nej", "nej", "Ett delegeringsbeslut gäller högst ett år.", False, False),
+    ("ja_nej", "nej", "No, a decision holds for one year at most.", True, False),
+    ("belopp", "800 kr per år", "Elrullstolar 800 kr per år", True, False),
+    ("belopp", "300 kr", "Patientavgift 150 kr", False, True),
+    ("belopp", "35% av kostnaden", "Patienten betalar 35% av kostnaden.", True, False),
+    ("kategori", "vårdcentral i första hand",
      "Vårdcentralen i första hand för rollator för utomhusanvändning.", True, False),
+    ("part", "Thord", "Ortopedtekniska hjälpmedel förskrivs i Thord.", True, False),
+    ("part", "Thord", "Förskriv i Beställningsportalen.", False, False),
 ])
-def test_compare_answer_with_verdict(verdict: str, answer: str, agrees: bool,
-                                     contradicts: bool) -> None:
-    assert compare(verdict, answer) == (agrees, contradicts)
+def test_compare_answer_with_decision(kind: str, value: str, answer: str, agrees: bool,
+                                      contradicts: bool) -> None:
+    assert compare(RuleDecision(DecisionKind(kind), value), answer) == (agrees, contradicts)
 
 
-def test_decisive_part_of_a_verdict() -> None:
-    assert decisive("kommunens ansvar (vuxen) – enligt avtalet") == "kommunens ansvar"
-    assert decisive("ja – om kompetens finns") == "ja"
+def test_every_rule_declares_a_typed_decision_its_conclusion_opens_with() -> None:
+    for rule in RuleBase.load().rules:
+        assert isinstance(rule.decision.kind, DecisionKind), rule.id
+        if rule.decision.kind is not DecisionKind.ANSVAR:
+            assert rule.then.lower().startswith(rule.decision.value.lower()), rule.id
 
 
 def _rulebase() -> RuleBase:
@@ -94,10 +100,12 @@ def _rulebase() -> RuleBase:
         Rule(id="t.row", region="Norrbotten", topic="boundary",
              when={"region": "Norrbotten", "iso_code": "120606", "use": "utomhus"},
              then="vårdcentral i första hand – landstingets ansvar", source=src,
+             decision=RuleDecision(DecisionKind.KATEGORI, "vårdcentral i första hand"),
              valid_from=date(2013, 2, 1), products=("rollator",)),
         Rule(id="t.home", region="Norrbotten", topic="boundary",
              when={"region": "Norrbotten", "age": {"gte": 18}, "home_care": True},
              then="kommunens ansvar (vuxen med hemsjukvård)", source=src,
+             decision=RuleDecision(DecisionKind.ANSVAR, "kommun"),
              valid_from=date(2013, 2, 1), overrides=("t.row",)),
     ])
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.rules.cases import load_cases, run_case
-from assistant.rules.engine import Rule, RuleBase, Source, evaluate
+from assistant.rules.engine import DecisionKind, Rule, RuleBase, RuleDecision, Source, evaluate
 from evals.textmatch import is_verbatim, normalize_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,8 +52,9 @@ def test_there_are_yaml_cases_for_every_rule_file() -> None:
 
 def _rule(rid: str, when: dict, then: str, **kw) -> Rule:
     return Rule(id=rid, region="X", topic="boundary", when=when, then=then,
-                source=Source("d.txt", "", "q"), valid_from=kw.pop("valid_from", date(2020, 1, 1)),
-                **kw)
+                source=Source("d.txt", "", "q"),
+                decision=RuleDecision(DecisionKind.PART, then.split(" – ")[0]),
+                valid_from=kw.pop("valid_from", date(2020, 1, 1)), **kw)
 
 
 def test_three_valued_conditions() -> None:

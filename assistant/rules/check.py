@@ -26,7 +26,7 @@ from typing import Sequence
 
 import yaml
 
-from assistant.rules.engine import Decision, Rule, RuleBase, ask_for
+from assistant.rules.engine import Decision, DecisionKind, Rule, RuleBase, RuleDecision, ask_for
 from assistant.rules.facts import ExtractedFacts, extract_facts
 from assistant.text import stem
 from assistant.values import Answer, Chunk, Citation, RuleCheck
@@ -37,8 +37,7 @@ from ingest.chunk import split_sentences
 _KOMMUN = re.compile(r"kommun\w*s ansvar|kommun\w* ansvarar|ansvarar kommun|kommun\w* förskriver")
 _REGION = re.compile(r"(region|landsting)\w*s ansvar|(regionen|landstinget) ansvarar"
                      r"|ansvarar (regionen|landstinget)|(regionen|landstinget) förskriver")
-_RESPONSIBLE = {"kommun": (_KOMMUN, _REGION), "landsting": (_REGION, _KOMMUN),
-                "region": (_REGION, _KOMMUN)}
+_RESPONSIBLE = {"kommun": (_KOMMUN, _REGION), "region": (_REGION, _KOMMUN)}
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class RuleChecker:
             check = RuleCheck(status="not_checkable", explanation=explanation,
                               missing_facts=missing)
             return CheckResult(check, None, facts, decision)
-        agrees, contradicts = compare(decision.verdict, answer_text)
+        agrees, contradicts = compare(rule.decision, answer_text)
         warnings = tuple(dict.fromkeys((*decision.warnings, *([rule.notes] if rule.notes else []))))
         trace = " → ".join((*facts.notes, *decision.trace))
         if agrees and not contradicts:
@@ -106,52 +105,46 @@ class RuleChecker:
         return CheckResult(check, rule, facts, decision, conclusion=conclusion_for(rule))
 
 
-def compare(verdict: str, answer: str) -> tuple[bool, bool]:
-    """(states the verdict's decisive part, states something that contradicts it)."""
-    key = decisive(verdict)
+def compare(decision: RuleDecision, answer: str) -> tuple[bool, bool]:
+    """(the answer states the rule's decision, it states something that contradicts it)."""
     text = answer.lower()
-    if key in ("ja", "nej"):
+    value = decision.value.lower()
+    if decision.kind is DecisionKind.JA_NEJ:
         first = re.match(r"\W*(ja|nej|yes|no)\b", text)
         said = {"yes": "ja", "no": "nej"}.get(first.group(1), first.group(1)) if first else None
-        return said == key, said is not None and said != key
-    amount = re.match(r"(\d[\d ]*)\s*kr", key)
-    if amount:
-        wanted = amount.group(1).replace(" ", "")
-        amounts = {a.replace(" ", "") for a in re.findall(r"(\d[\d ]*\d|\d)\s*kr", text)}
-        return wanted in amounts, bool(amounts - {wanted}) and wanted not in amounts
-    for core, (states, opposite) in _RESPONSIBLE.items():
-        if key.startswith(core):
-            return bool(states.search(text)), bool(opposite.search(text))
-    # Inflection aside ("vårdcentralen i första hand"), every word of the key must be there.
-    return all(stem(word) in text for word in key.split()), False
-
-
-def decisive(verdict: str) -> str:
-    """The verdict's decisive part: 'kommunens ansvar (…) – …' → 'kommunens ansvar'."""
-    head = re.split(r"\s+[–-]\s+|\s*\(", verdict.strip(), maxsplit=1)[0]
-    return head.strip().lower()
+        return said == value, said is not None and said != value
+    if decision.kind is DecisionKind.BELOPP:
+        amount = re.match(r"(\d[\d ]*)\s*(kr|%)", value)
+        if amount:
+            wanted = amount.group(1).replace(" ", "")
+            unit = amount.group(2)
+            amounts = {a.replace(" ", "")
+                       for a in re.findall(rf"(\d[\d ]*\d|\d)\s*{re.escape(unit)}", text)}
+            return wanted in amounts, bool(amounts - {wanted}) and wanted not in amounts
+    if decision.kind is DecisionKind.ANSVAR:
+        states, opposite = _RESPONSIBLE[value]
+        return bool(states.search(text)), bool(opposite.search(text))
+    # Inflection aside ("vårdcentralen i första hand"), every word of the decision must be there.
+    return all(stem(word) in text for word in value.split()), False
 
 
 PHRASINGS_PATH = Path(__file__).resolve().parent.parent / "data" / "phrasings.yaml"
 
 
 @lru_cache(maxsize=1)
-def _english() -> list[tuple[re.Pattern[str], str]]:
+def _english() -> list[dict[str, str]]:
     with PHRASINGS_PATH.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    return [(re.compile(e["pattern"]), e["text"]) for e in data["english_conclusions"]]
+        return yaml.safe_load(fh)["english_conclusions"]
 
 
 def english_conclusion(rule: Rule) -> str:
-    """The rule's conclusion for an English question: an English sentence, then the rule's
-    own Swedish wording ("Yes (ja – …)")."""
-    key = decisive(rule.then)
-    for pattern, text in _english():
-        m = pattern.search(key)
-        if m:
-            said = text.format(*(g.strip() for g in m.groups()))
-            return f"According to the rule check: {said} ({rule.then.strip()})."
-    return f"According to the rule check: {rule.then.strip()}."
+    """The rule's conclusion for an English question: an English sentence for its decision,
+    then the rule's own Swedish wording ("Yes (ja – …)")."""
+    decision = rule.decision
+    entry = next((e for e in _english() if e["kind"] == decision.kind.value
+                  and e.get("value", decision.value) == decision.value), None)
+    said = entry["text"].format(value=decision.value) if entry else decision.value
+    return f"According to the rule check: {said} ({rule.then.strip()})."
 
 
 def conclusion_for(rule: Rule, explained: bool = True) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -35,6 +36,22 @@ class RuleFileError(ValueError):
 def ask_for(fact: str) -> str:
     """What to ask the prescriber for a missing fact, in Swedish ("ange patientens ålder")."""
     return Catalogue.load().ask(fact)
+
+
+class DecisionKind(StrEnum):
+    """What a rule decides, so that the checker compares decisions instead of parsing text."""
+
+    JA_NEJ = "ja_nej"      # value: ja | nej
+    ANSVAR = "ansvar"      # value: kommun | region (whose responsibility)
+    KATEGORI = "kategori"  # value: an ISO row's category (hembesök krävs …)
+    BELOPP = "belopp"      # value: an amount as the fee table writes it ("200 kr")
+    PART = "part"          # value: a body, unit, system or person (Thord, verksamhetschefen …)
+
+
+@dataclass(frozen=True)
+class RuleDecision:
+    kind: DecisionKind
+    value: str  # the decisive words, as the conclusion's first words say them
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,7 @@ class Rule:
     when: Mapping[str, Any]
     then: str
     source: Source
+    decision: RuleDecision
     answer: str = ""
     valid_from: date | None = None
     valid_to: date | None = None
@@ -327,7 +345,7 @@ def load_rules(path: Path) -> list[Rule]:
 def _rule(entry: Mapping[str, Any], path: Path) -> Rule:
     name = f"{path.parent.name}/{path.name}"
     rid = entry.get("id", "?")
-    for required in ("id", "region", "topic", "when", "then", "source"):
+    for required in ("id", "region", "topic", "when", "then", "decision", "source"):
         if required not in entry:
             raise RuleFileError(f"{name}: regel {rid!r} saknar fältet {required!r}.")
     src = entry["source"] or {}
@@ -343,6 +361,7 @@ def _rule(entry: Mapping[str, Any], path: Path) -> Rule:
         topic=str(entry["topic"]),
         when=when,
         then=str(entry["then"]),
+        decision=_decision(entry["decision"], name, rid),
         source=Source(str(src["doc"]), str(src.get("section", "")), str(src["quote"])),
         answer=str(entry.get("answer") or ""),
         valid_from=_as_date(entry.get("valid_from")),
@@ -354,6 +373,25 @@ def _rule(entry: Mapping[str, Any], path: Path) -> Rule:
         category=str(entry.get("category") or ""),
         file=name,
     )
+
+
+def _decision(raw: Any, name: str, rid: str) -> RuleDecision:
+    kinds = ", ".join(k.value for k in DecisionKind)
+    if not isinstance(raw, Mapping) or not raw.get("value"):
+        raise RuleFileError(f"{name}: regel {rid!r}: 'decision' ska vara {{kind: …, value: …}} "
+                            f"(kind: {kinds}).")
+    try:
+        kind = DecisionKind(str(raw.get("kind")))
+    except ValueError:
+        raise RuleFileError(f"{name}: regel {rid!r}: okänd decision.kind {raw.get('kind')!r} "
+                            f"(tillåtna: {kinds}).") from None
+    value = str(raw["value"])
+    if kind is DecisionKind.JA_NEJ and value not in ("ja", "nej"):
+        raise RuleFileError(f"{name}: regel {rid!r}: ett ja/nej-beslut har value ja eller nej.")
+    if kind is DecisionKind.ANSVAR and value not in ("kommun", "region"):
+        raise RuleFileError(f"{name}: regel {rid!r}: ett ansvarsbeslut har value kommun eller "
+                            "region.")
+    return RuleDecision(kind, value)
 
 
 def _as_date(value: Any) -> date | None:

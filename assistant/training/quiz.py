@@ -35,10 +35,10 @@ def short_answer(verdict: str) -> str:
 
 
 def quiz_answer(rule: Rule) -> str:
-    """The answer a quiz expects: the decisive words, or for an ISO row category and owner."""
+    """The answer a quiz expects: the rule's decision, or for an ISO row category and owner."""
     if "iso_code" in rule.when:
         return drop_parenthetical(rule.then)
-    return short_answer(rule.then)
+    return rule.decision.value
 
 
 def quiz_question(rule: Rule, topic_key: str) -> str | None:

@@ -240,6 +240,7 @@ def rule_yaml(rid: str, code: str, when_extra: dict[str, str], products: list[st
         f"  products: [{', '.join(q(p) for p in products)}]",
         f"  category: {category}",
         f"  then: {q(THEN[category])}",
+        f"  decision: {{kind: kategori, value: {q(category)}}}",
         f"  answer: {q(answer)}",
         "  source:",
         f"    doc: {DOC_NAME}",
