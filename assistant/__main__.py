@@ -14,6 +14,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.rules.engine import RuleBase
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,12 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--mode", choices=["extractive", "generative"], default=None,
                        help="svarsläge (standard: settings.answer_mode, dvs. extractive); "
                             "generative kräver en språkmodell, se docs/generative.md")
-    p_rules = sub.add_parser("rules", help="regelbasen: list, show ID, check, test")
-    p_rules.add_argument("action", choices=["list", "show", "check", "test"])
+    p_rules = sub.add_parser("rules", help="regelbasen: list, show ID, check, test, coverage")
+    p_rules.add_argument("action", choices=["list", "show", "check", "test", "coverage"])
     p_rules.add_argument("rule_id", nargs="?", help="regelns id (för show)")
     p_rules.add_argument("--facts", default=None,
                          help='fakta som JSON, t.ex. \'{"region": "Norrbotten", "age": 80}\'')
     p_rules.add_argument("--question", default=None, help="läs fakta ur en fråga (för check)")
+    p_rules.add_argument("--json", action="store_true", help="skriv täckningen som JSON (coverage)")
+    p_rules.add_argument("--corpus", type=Path, default=None,
+                         help="dokumentmapp för coverage (standard: corpus/)")
     return parser
 
 
@@ -65,6 +72,28 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _coverage(rulebase: RuleBase, args: argparse.Namespace) -> int:
+    """Which decisive sentences of the corpus a rule quotes, which are explained, which are open."""
+    from assistant.rules.coverage import Coverage, corpus_sentences, measure
+
+    corpus = args.corpus or Path(__file__).resolve().parent.parent / "corpus"
+    report = measure(rulebase, corpus_sentences(corpus))
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    data = report.to_json()
+    for doc, row in sorted(data["per_doc"].items()):
+        print(f"{doc:55} regel {row['rule']:4}  förklarad {row['explained']:4}  "
+              f"öppen {row['open']:4}")
+    for item in report.items:
+        if item.status is Coverage.OPEN:
+            print(f"ÖPPEN  {item.sentence.doc} | {item.sentence.section} | "
+                  f"{' '.join(item.sentence.text.split())[:160]}")
+    print(f"{data['decisive']} avgörande meningar: {data['rule']} med regel, "
+          f"{data['explained']} förklarade, {data['open']} öppna; täckning {data['share']:.0%}")
+    return 0
+
+
 def _rules(args: argparse.Namespace) -> int:
     """Rules need no model or index: list, show, check facts and run the YAML cases."""
     from assistant.rules.cases import run_cases
@@ -72,6 +101,8 @@ def _rules(args: argparse.Namespace) -> int:
     from assistant.rules.facts import extract_facts, infer_topics, normalize_facts
 
     rulebase = RuleBase.load()
+    if args.action == "coverage":
+        return _coverage(rulebase, args)
     if args.action == "list":
         for rule in rulebase.rules:
             print(f"{rule.id:55} {rule.region:12} {rule.topic:18} {rule.then}")

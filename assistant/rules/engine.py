@@ -58,7 +58,8 @@ class RuleDecision:
 class Source:
     doc: str
     section: str
-    quote: str
+    quote: str  # the decisive sentence (or table row) the rule rests on
+    also: tuple[str, ...] = ()  # further sentences of the same document the rule encodes
 
     def to_json(self) -> dict[str, str]:
         return {"doc": self.doc, "section": self.section, "quote": self.quote}
@@ -362,7 +363,8 @@ def _rule(entry: Mapping[str, Any], path: Path) -> Rule:
         when=when,
         then=str(entry["then"]),
         decision=_decision(entry["decision"], name, rid),
-        source=Source(str(src["doc"]), str(src.get("section", "")), str(src["quote"])),
+        source=Source(str(src["doc"]), str(src.get("section", "")), str(src["quote"]),
+                      tuple(str(q) for q in src.get("also") or ())),
         answer=str(entry.get("answer") or ""),
         valid_from=_as_date(entry.get("valid_from")),
         valid_to=_as_date(entry.get("valid_to")),
