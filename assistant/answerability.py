@@ -33,6 +33,7 @@ from assistant.settings import Settings
 from assistant.text import GENERIC, STOPWORDS, glossary_expansion, is_english, stem, words
 from assistant.units import Unit, UnitKind, is_fragment, units_of
 from assistant.values import Passage
+from ingest.chunk import split_sentences
 
 # Parts a general rule can answer for a focus it does not name ("kommunerna ansvarar för …");
 # a fee, a duration, a date or a count is answered only where the focus itself is named.
@@ -56,6 +57,15 @@ class Verdict:
     open_parts: tuple[Intent, ...] = ()  # later parts of the question without evidence
     focus_terms: frozenset[str] = frozenset()
 
+
+
+def asking_sentences(question: str) -> str:
+    """The sentences that ask (end in "?"), without a case description's other sentences: the
+    words of "34-årig kvinna … Bor i egen lägenhet …" describe the case, and the documents
+    need not use them for the question to be answerable. A question without "?" is all asked."""
+    sentences = [s for s in split_sentences(question) if s.strip()]
+    asking = [s for s in sentences if s.rstrip().endswith("?")]
+    return " ".join(asking) if asking and len(asking) < len(sentences) else question
 
 class AnswerabilityGate:
     """Decides whether retrieved passages answer a framed question (one job: the gate)."""
@@ -100,12 +110,14 @@ class AnswerabilityGate:
             terms.update(t for t in self.analyzer.terms(corpus) if t in self.retriever.doc_freq)
         return frozenset(t for t in terms if t not in GENERIC)
 
-    def key_terms(self, query: Query) -> dict[str, float]:
-        """Question terms worth checking, weighted by IDF; generic domain words are left out."""
+    def key_terms(self, query: Query, asking_only: bool = False) -> dict[str, float]:
+        """Question terms worth checking, weighted by IDF; generic domain words are left out.
+        `asking_only`: the terms of the sentences that ask, without the case description."""
         terms: dict[str, float] = {}
+        question = asking_sentences(query.question) if asking_only else query.question
         # An English question's meaning is in its Swedish translations (the lexicon expansion).
         source = query.text if query.english else (
-            f"{query.question} {query.context} {query.expansions}")
+            f"{question} {query.context} {query.expansions}")
         for word in words(source):
             if word in STOPWORDS or len(word) < 3 or word in GENERIC:
                 continue
@@ -150,7 +162,10 @@ class AnswerabilityGate:
         if not terms and not focus:
             # Not one word of the question is one the documents use: off-topic.
             return Verdict(False, "Frågan gäller inget som dokumenten tar upp.")
-        coverage = self.coverage(terms, passages)
+        # A long case description ("34-årig kvinna … bor i egen lägenhet …") is judged by what
+        # it asks as well: its case words need not stand in the documents.
+        coverage = max(self.coverage(terms, passages),
+                       self.coverage(self.key_terms(query, asking_only=True), passages))
         if unscoped is not None and query.region:
             # The answer exists, but for another region: say so rather than borrow it. Only
             # passages whose regions were declared count: an untagged one never vetoes.

@@ -17,6 +17,7 @@ has the last word in both modes.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,7 +34,10 @@ from assistant.rules.check import RuleChecker, apply_to_answer
 from assistant.rules.engine import RuleBase
 from assistant.settings import Settings
 from assistant.store import chroma_client, open_store
+from assistant.text import spell_out
 from assistant.values import Answer, Turn
+
+log = logging.getLogger(__name__)
 
 ANSWER_MODES = ("extractive", "generative")
 
@@ -172,7 +176,9 @@ class Assistant:
         if masked.changed:
             question = masked.text
             warnings.append(masked_notice(masked.kinds))
-        history = [Turn(question=mask_identifiers(t.question).text, answer=t.answer)
+        # Chat shorthand ("pat", "vc", "kan ja") is read written out by every stage.
+        question = spell_out(question)
+        history = [Turn(question=spell_out(mask_identifiers(t.question).text), answer=t.answer)
                    for t in history]
         limit = self.settings.max_question_chars
         if len(question) > limit:
@@ -215,9 +221,15 @@ class Assistant:
             # A rule speaks only to the kind of question it decides: a survey question is not
             # "corrected" by a prescribing-rights rule, a definition by none.
             allowed = rule_topics(self.answerer.frame_for(query).intent)
-            result = self.checker.check(question, answer.text, earlier, query.region, as_of,
-                                        allowed_topics=allowed)
-            apply_to_answer(answer, result, self.retriever.chunks, english=query.english)
+            try:
+                result = self.checker.check(question, answer.text, earlier, query.region, as_of,
+                                            allowed_topics=allowed)
+            except Exception as exc:  # noqa: BLE001 - a rule fault must not cost the answer
+                log.exception("rule check failed")
+                answer.warnings.append(f"Regelkontrollen kunde inte köras ({type(exc).__name__}); "
+                                       "svaret är inte kontrollerat mot regelbasen.")
+            else:
+                apply_to_answer(answer, result, self.retriever.chunks, english=query.english)
             timings["rules"] = (time.perf_counter() - t2) * 1000
         answer.timings_ms = timings
         answer.warnings = warnings + answer.warnings

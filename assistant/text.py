@@ -174,6 +174,25 @@ def find_phrase(lowered: str, phrase: str) -> re.Match[str] | None:
     return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", lowered)
 
 
+def spell_out(text: str) -> str:
+    """The question with chat shorthand written out ("pat" → "patient", "vc" → "vårdcentralen",
+    "kan ja" → "kan jag"), from the lexicon; the user's casing elsewhere is kept."""
+    table = lexicon()
+    words_ = table.get("shorthand", {})
+    after = table.get("shorthand_after", {})
+    if not words_ and not after:
+        return text
+    pattern = "|".join(sorted(map(re.escape, words_), key=len, reverse=True))
+    text = re.sub(rf"(?<![\w:-])({pattern})(?![\w:-])", lambda m: words_[m.group(1).lower()],
+                  text, flags=re.IGNORECASE) if pattern else text
+    for word, rule in after.items():
+        before = "|".join(map(re.escape, rule["after"]))
+        text = re.sub(rf"(?<![\w-])({before}) {re.escape(word)}(?![\w-])",
+                      lambda m, means=rule["means"]: f"{m.group(1)} {means}", text,
+                      flags=re.IGNORECASE)
+    return text
+
+
 def expand_query(text: str) -> str:
     """Append the corpus words for synonyms and English terms found in the question (the
     lexicon's synonyms and the glossary's names)."""

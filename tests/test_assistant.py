@@ -360,3 +360,16 @@ def test_candidate_pool_grows_with_the_library(make_settings):
 
     assert library(5).pool(settings.dense_k) == settings.dense_k == 30
     assert library(50).pool(settings.dense_k) == 50 * settings.candidates_per_doc
+
+
+def test_a_fault_in_the_rule_check_keeps_the_answer_and_says_so(assistant: Assistant,
+                                                                monkeypatch) -> None:
+    def broken(*args, **kwargs):
+        raise KeyError("fact")
+
+    monkeypatch.setattr(assistant.checker, "check", broken)
+    answer = assistant.ask("Vem förskriver en utomhusrollator i Norrbotten till en 80-åring "
+                           "utan hemsjukvård?")
+    assert answer.text and answer.citations and not answer.refused
+    assert any("Regelkontrollen kunde inte köras" in w for w in answer.warnings)
+    assert answer.rule_check is None or answer.rule_check.status != "verified"

@@ -190,6 +190,13 @@ class RuleBase:
             if rule not in winners:
                 by = next(o for o in applicable if o is not rule and o.overrides_rule(rule))
                 trace.append(f"{rule.id} gäller men undantaget {by.id} går före")
+        # A rule on the process topic asked about (`topic` in its when) speaks more directly to
+        # the question than one that merely matches the product or the person.
+        on_topic = [r for r in winners if "topic" in r.when]
+        if on_topic and len(on_topic) < len(winners):
+            trace.extend(f"{r.id} gäller men {on_topic[0].id} gäller frågans ämne"
+                         for r in winners if r not in on_topic)
+            winners = on_topic
         if not winners:
             missing = _ordered_missing(open_rules)
             return Decision(None, None, (), missing, tuple(trace))

@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
+from assistant.frame import read_frame
 from assistant.query import detect_regions
 from assistant.rules.catalogue import Catalogue, CatalogueError, FactType, phrasing
 from assistant.rules.engine import RuleBase, values_of
@@ -64,7 +65,8 @@ class _Reading:
         for pattern in self.patterns:
             m = pattern.search(low)
             if m:
-                return int(re.sub(r"\s", "", m.group(1)))
+                value = re.sub(r"\s", "", m.group(1))
+                return int(value) if value.isdigit() else _number(value)
         for value, phrases in self.values:
             if any(all(p.search(low) for p in phrase) for phrase in phrases):
                 return value
@@ -138,6 +140,11 @@ def extract_facts(question: str, history: Sequence[str] = (), region: str | None
         known = merged.facts.get("date")
         year = int(known[:4]) if known else (as_of or date.today()).year
         current = _extract_one(text, rulebase, year)
+        if merged.facts.get("product") and "product" not in current.facts and _names_a_thing(text):
+            # A follow-up about another thing ("Och en duschpall?") does not inherit the
+            # earlier product, whose ISO row or area would then decide it.
+            for key in _PRODUCT_FACTS:
+                merged.facts.pop(key, None)
         merged.facts.update(current.facts)
         merged.topics = current.topics or merged.topics
         merged.date_explicit = merged.date_explicit or current.date_explicit
@@ -198,9 +205,23 @@ def _add_months(day: date, months: int) -> date:
     return date(day.year + year, month + 1, min(day.day, last[month]))
 
 
+_PRODUCT_FACTS = ("product", "product_area", "iso_code", "fee_item")
+
+
+def _names_a_thing(text: str) -> bool:
+    """The text asks about a thing of its own (its frame has a focus read after a cue)."""
+    frame = read_frame(text)
+    return frame.focus_from_cue and bool(frame.focus)
+
+
 def _extract_one(text: str, rulebase: RuleBase | None,
                  default_year: int | None = None) -> ExtractedFacts:
     low = f" {text.lower()} "
+    # A year the question names ("2025 års avgifter") is the year of a day named without one.
+    year = next((m for m in re.finditer(r"\b(20\d\d)\b", low)
+                 if not _describes_case(low, m.start())), None)
+    if year is not None:
+        default_year = int(year.group(1))
     if is_english(text):
         # English names of products and terms read as the corpus's words ("insulin pump" →
         # insulinpump), so the Swedish vocabulary below decides them too.
@@ -315,31 +336,41 @@ def _fees(low: str, facts: dict[str, Any]) -> None:
 
 
 def _products(low: str, facts: dict[str, Any], rulebase: RuleBase | None) -> None:
-    """The longest product phrase the question mentions, from the rules and the vocabulary."""
-    best: tuple[int, str] | None = None
+    """The product the question asks about: the longest product phrase it mentions, from the
+    rules and the vocabulary, leaving out one it says is not needed ("inte duschstolen utan en
+    stödkäpp" → stödkäpp)."""
     phrases: set[str] = set()
     if rulebase is not None:
         for rule in rulebase.rules:
             phrases.update(rule.products)
     for words in vocabulary()["product_areas"].values():
         phrases.update(words)
-    for phrase in phrases:
-        if _mentions(low, phrase) and (best is None or len(phrase) > best[0]):
-            best = (len(phrase), phrase)
+    found = [(phrase, at) for phrase in phrases if (at := _mentions(low, phrase)) is not None]
+    wanted = [(p, at) for p, at in found if not _NEGATED.search(low[max(0, at - 30):at])]
+    best = max(wanted or found, key=lambda item: len(item[0]), default=None)
     if best is not None:
-        facts.setdefault("product", best[1])
+        facts.setdefault("product", best[0])
 
 
-def _mentions(low: str, phrase: str) -> bool:
-    # Every word of the phrase, by its stem, inside the text ("utomhusrollator" → "rollator").
+# "inte behöver duschstolen", "ingen rollator", "not a walker": a product declined.
+_NEGATED = re.compile(r"\b(inte|ej|ingen|inget|inga|not|no)\b(\s+\w+){0,2}\s*$")
+
+
+def _mentions(low: str, phrase: str) -> int | None:
+    """Where the text mentions every word of the phrase by its stem ("utomhusrollator" →
+    "rollator", "stödkäpp" → "stödkäppar"), or None."""
+    first: int | None = None
     for word in phrase.split():
         root = stem(word)
         if len(root) >= 5:
-            if root not in low:
-                return False
-        elif not re.search(rf"(?<!\w){re.escape(word)}(?!\w)", low):
-            return False
-    return True
+            at = low.find(root)
+        else:
+            m = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", low)
+            at = m.start() if m else -1
+        if at < 0:
+            return None
+        first = at if first is None else min(first, at)
+    return first
 
 
 def _derive(facts: dict[str, Any], rulebase: RuleBase | None) -> None:
@@ -374,7 +405,7 @@ def entry_for(product: str, table: str, loose: bool = False) -> str | None:
                      if product.lower() in (w.lower() for w in spec.spellings(item))), None)
     for key, words in vocabulary()[table].items():
         if product == key or product in words or (
-                loose and any(_mentions(product, w) for w in words)):
+                loose and any(_mentions(product, w) is not None for w in words)):
             return key
     return None
 
