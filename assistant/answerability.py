@@ -103,6 +103,9 @@ class AnswerabilityGate:
             if word in STOPWORDS or word in GENERIC:
                 continue
             known = [t for t in self.analyzer.word_terms(word) if t in self.retriever.doc_freq]
+            if not known and (near := self.vocabulary.spelling(word)) is not None:
+                # A typo ("rolator") stands for the corpus word it is close to.
+                known = [t for t in self.analyzer.word_terms(near) if t in self.retriever.doc_freq]
             terms.update(known[:1] if known else ())
         # The corpus's own words need no glossary.
         for corpus in glossary_expansion(list(frame.phrase or frame.focus),
@@ -196,7 +199,19 @@ class AnswerabilityGate:
             if kind is None or ask.intent in open_parts:
                 continue
             pattern = answers(ask)
-            found = [e for e in scope if pattern.search(e.unit.with_heading.lower())]
+            own = self.clause_anchor(ask, query)
+            if anchor is None and own is not None and ask.intent not in GENERAL:
+                # Without a named focus, a fee, duration, date or count is looked for where the
+                # documents speak of what the clause asks about ("hur lång tid tar kursen").
+                part_scope = self.holding(wide, own)
+            else:
+                part_scope = scope
+            found = [e for e in part_scope if pattern.search(e.unit.with_heading.lower())]
+            if not found and ask.intent in GENERAL and own is not None:
+                # The case's product need not be what a who/may part asks about ("… behöver en
+                # benprotes. Vem gör behovsprövningen?"): look where the clause's own word is.
+                found = [e for e in self.holding(wide, own)
+                         if pattern.search(e.unit.with_heading.lower())]
             if found and ask.intent is Intent.COST and years:
                 # A fee asked for a year is answered only by a table or text of that year.
                 found = [e for e in found if any(
@@ -207,10 +222,22 @@ class AnswerabilityGate:
             if i == 0:
                 return Verdict(False, f"Dokumenten tar upp ämnet men anger inte "
                                       f"{frame.label(ask.intent)}.",
-                               covered=self.best_unit(passages, focus or set(terms)),
+                               covered=(self.best_unit(passages, set(focus))
+                                        or self.best_unit(passages, set(terms))),
                                focus_terms=focus)
             open_parts.append(ask.intent)
         return Verdict(True, open_parts=tuple(open_parts), focus_terms=focus)
+
+    def clause_anchor(self, ask: Ask, query: Query) -> str | None:
+        """The most specific corpus term of the words a part's own clause asks about."""
+        if query.english:
+            return None
+        regions = {r.lower() for r in query.regions}
+        terms = {t for word in words(ask.clause) if word not in STOPWORDS and len(word) >= 4
+                 and word not in GENERIC and word not in regions
+                 for t in self.analyzer.word_terms(word)[:1]
+                 if t in self.retriever.doc_freq and t not in GENERIC}
+        return self.anchor(frozenset(terms))
 
     def anchor(self, focus: frozenset[str]) -> str | None:
         """The focus's most specific term: a passage that lacks it is not about the focus."""

@@ -149,8 +149,14 @@ class Vocabulary:
         if self._compound(word):
             return True
         # A typo of a word the corpus uses ("rolator", "hörapparatt") is that word.
-        return len(word) >= 6 and bool(difflib.get_close_matches(word, self._close, n=1,
-                                                                 cutoff=0.88))
+        return self.spelling(word) is not None
+
+    def spelling(self, word: str) -> str | None:
+        """The corpus word a typo stands for ("rolator" → "rollator"), or None."""
+        if len(word) < 6:
+            return None
+        close = difflib.get_close_matches(word, self._close, n=1, cutoff=0.88)
+        return close[0] if close else None
 
     def _compound(self, word: str) -> bool:
         # Every part known: "utomhusrollator" = utomhus + rollator; "influensavaccin" is not.

@@ -58,7 +58,7 @@ def run_case(rulebase: RuleBase, name: str, case: dict[str, Any]) -> CaseResult:
     elif "verdict" in case:
         if decision.verdict is None:
             problem = f"no verdict (missing {list(decision.missing)}; {list(decision.trace)})"
-        elif str(case["verdict"]).lower() not in decision.verdict.lower():
+        elif str(case["verdict"]).lower() not in f"{decision.verdict} {decision.computed}".lower():
             rule = decision.rule.id if decision.rule else None
             problem = f"verdict {decision.verdict!r} from {rule}, expected {case['verdict']!r}"
     if not problem and "rule" in case and (decision.rule is None

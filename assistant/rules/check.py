@@ -47,6 +47,7 @@ class CheckResult:
     facts: ExtractedFacts
     decision: Decision
     conclusion: str = ""  # the sentence to put first when the answer is corrected
+    computed: str = ""  # what the rule gives for the case's own figures ("3 månader: 600 kr")
 
 
 class RuleChecker:
@@ -90,19 +91,22 @@ class RuleChecker:
             return CheckResult(check, None, facts, decision)
         agrees, contradicts = compare(rule.decision, answer_text)
         warnings = tuple(dict.fromkeys((*decision.warnings, *([rule.notes] if rule.notes else []))))
+        computed = decision.computed
+        verdict = f"{decision.verdict}; {computed}" if computed else decision.verdict
         trace = " → ".join((*facts.notes, *decision.trace))
         if agrees and not contradicts:
-            check = RuleCheck(status="verified", verdict=decision.verdict, rule_id=rule.id,
+            check = RuleCheck(status="verified", verdict=verdict, rule_id=rule.id,
                               citation=_citation(rule),
                               explanation=f"Svaret stämmer med regeln. {trace}",
                               warnings=warnings)
-            return CheckResult(check, rule, facts, decision)
+            return CheckResult(check, rule, facts, decision, computed=computed)
         why = ("Svaret motsade regeln och har rättats." if contradicts
                else "Svaret angav inte regelns slutsats; den har lagts till.")
-        check = RuleCheck(status="corrected", verdict=decision.verdict, rule_id=rule.id,
+        check = RuleCheck(status="corrected", verdict=verdict, rule_id=rule.id,
                           citation=_citation(rule), explanation=f"{why} {trace}",
                           warnings=warnings)
-        return CheckResult(check, rule, facts, decision, conclusion=conclusion_for(rule))
+        return CheckResult(check, rule, facts, decision,
+                           conclusion=conclusion_for(rule, computed=computed), computed=computed)
 
 
 def compare(decision: RuleDecision, answer: str) -> tuple[bool, bool]:
@@ -147,11 +151,13 @@ def english_conclusion(rule: Rule) -> str:
     return f"According to the rule check: {said} ({rule.then.strip()})."
 
 
-def conclusion_for(rule: Rule, explained: bool = True) -> str:
+def conclusion_for(rule: Rule, explained: bool = True, computed: str = "") -> str:
     """The rule's conclusion in its own words; `explained` adds the rule's answer text (what a
-    correction needs, since the evidence did not say it)."""
+    correction needs, since the evidence did not say it), `computed` the case's own figure."""
     text = rule.then.strip()
     text = text[0].upper() + text[1:]
+    if computed:
+        text = f"{text.rstrip('.')}; {computed}"
     if not text.endswith((".", "!", "?")):
         text += "."
     if explained and rule.answer and rule.answer.strip() not in text:
@@ -176,7 +182,8 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
     elif result.rule_check.status == "verified":
         # The evidence agrees with the rule; the rule's conclusion says it in one line
         # ("hembesök krävs" → kommunens ansvar), so it leads.
-        result = replace(result, conclusion=conclusion_for(result.rule, explained=False))
+        result = replace(result, conclusion=conclusion_for(result.rule, explained=False,
+                                                           computed=result.computed))
     source = result.rule.source
     chunk = _chunk_with(source.doc, source.quote, chunks)
     verified = result.rule_check.status == "verified"

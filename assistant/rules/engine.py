@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -117,6 +118,7 @@ class Decision:
     warnings: tuple[str, ...] = ()
     conflict: bool = False  # several rules apply and none overrides the others
     date_assumed: bool = False  # decided with the newest rule version, not the asked date
+    computed: str = ""  # the decision applied to the case's figures ("för 3 månader 600 kr")
 
 
 @dataclass
@@ -221,7 +223,24 @@ class RuleBase:
             return Decision(None, chosen, tuple(winners), (), tuple(trace),
                             tuple(dict.fromkeys(warnings)), conflict=True)
         return Decision(chosen.then, chosen, tuple(applicable), (), tuple(trace),
-                        tuple(dict.fromkeys(warnings)))
+                        tuple(dict.fromkeys(warnings)),
+                        computed=computed_amount(chosen.decision, facts))
+
+
+_RATE = re.compile(r"(\d[\d ]*)\s*kr per (påbörjad )?månad")
+
+
+def computed_amount(decision: RuleDecision, facts: Mapping[str, Any]) -> str:
+    """A monthly fee over the case's period ("200 kr per påbörjad månad", 3 months) as the
+    total it comes to, in Swedish; empty when the rule is no rate or the period is unknown."""
+    months = facts.get("period_months")
+    rate = _RATE.search(decision.value) if decision.kind is DecisionKind.BELOPP else None
+    if not rate or not months:
+        return ""
+    amount = int(rate.group(1).replace(" ", ""))
+    unit = "påbörjade månader" if rate.group(2) else "månader"
+    total = f"{amount * int(months):,}".replace(",", " ")
+    return f"för {months} {unit} blir det {total} kr ({months} × {amount} kr)"
 
 
 def _check_products(rules: list[Rule]) -> None:

@@ -242,6 +242,8 @@ def _extract_one(text: str, rulebase: RuleBase | None,
             facts[reading.fact] = value
     _people(low, facts)
     _fees(low, facts)
+    if "fee_type" in facts:
+        _period(low, facts, default_year)
     _products(low, facts, rulebase)
     return ExtractedFacts(facts, question_topics(low), found_date is not None)
 
@@ -271,6 +273,30 @@ def _people(low: str, facts: dict[str, Any]) -> None:
         facts["profession"] = found[0]
         if found[0] in vocab["unlicensed_professions"]:
             facts["licensed"] = False
+
+
+def _period(low: str, facts: dict[str, Any], year: int | None) -> None:
+    """How many months a loan or rent runs: "i fem månader", or the months begun between two
+    days ("från 3 mars till 20 maj" → 3 begun months)."""
+    months = re.search(r"\b(?:i|under|for)\s+(\d+|\w+)\s+(månader|månad|months?)\b", low)
+    if months and (n := _number(months.group(1))):
+        facts["period_months"] = n
+        return
+    names = "|".join(sorted(vocabulary()["months"], key=len, reverse=True))
+    span = re.search(rf"(?:från|from|mellan|between)\s+(?:den\s+)?(\d{{1,2}})\s+({names})\w*"
+                     rf"(?:\s+(\d{{4}}))?\s+(?:till|to|until|och|and)\s+(?:\w+\s+)?(?:den\s+)?"
+                     rf"(\d{{1,2}})\s+({names})\w*(?:\s+(\d{{4}}))?", low)
+    if not span:
+        return
+    table = vocabulary()["months"]
+    this_year = year or date.today().year
+    start = date(int(span.group(3) or this_year), table[span.group(2)], int(span.group(1)))
+    end = date(int(span.group(6) or span.group(3) or this_year), table[span.group(5)],
+               int(span.group(4)))
+    if end < start:
+        return
+    begun = (end.year - start.year) * 12 + end.month - start.month + (end.day >= start.day)
+    facts["period_months"] = max(1, begun)
 
 
 def _delegation_dates(low: str, facts: dict[str, Any]) -> None:
