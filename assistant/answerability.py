@@ -30,7 +30,15 @@ from assistant.frame import (
 from assistant.query import Query
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
-from assistant.text import GENERIC, STOPWORDS, glossary_expansion, is_english, stem, words
+from assistant.text import (
+    GENERIC,
+    STOPWORDS,
+    glossary_expansion,
+    is_english,
+    lexicon,
+    stem,
+    words,
+)
 from assistant.units import Unit, UnitKind, is_fragment, units_of
 from assistant.values import Passage
 from ingest.chunk import split_sentences
@@ -199,19 +207,28 @@ class AnswerabilityGate:
             if kind is None or ask.intent in open_parts:
                 continue
             pattern = answers(ask)
-            own = self.clause_anchor(ask, query)
-            if anchor is None and own is not None and ask.intent not in GENERAL:
+            own, named = (self.clause_evidence(ask, query, wide, pattern)
+                          if anchor is None or ask.intent in GENERAL else ([], False))
+            strange = self.unknown_in(ask, query) if anchor is None else ()
+            if strange and ask.intent not in GENERAL and i == 0:
+                # A fee or duration of a thing the corpus never names ("gånghjälp-app").
+                named_words = ", ".join(f"'{w}'" for w in strange)
+                return Verdict(False, f"Dokumenten nämner inte {named_words}.",
+                               covered=(self.best_unit(passages, set(focus))
+                                        or self.best_unit(passages, set(terms))),
+                               focus_terms=focus)
+            if anchor is None and named and ask.intent not in GENERAL:
                 # Without a named focus, a fee, duration, date or count is looked for where the
                 # documents speak of what the clause asks about ("hur lång tid tar kursen").
-                part_scope = self.holding(wide, own)
+                found = own
             else:
-                part_scope = scope
-            found = [e for e in part_scope if pattern.search(e.unit.with_heading.lower())]
-            if not found and ask.intent in GENERAL and own is not None:
+                found = [e for e in scope if pattern.search(e.unit.with_heading.lower())]
+            if not found and ask.intent in GENERAL and not (
+                    anchor and holds(frozenset(self.analyzer.terms(ask.clause)), anchor)):
                 # The case's product need not be what a who/may part asks about ("… behöver en
                 # benprotes. Vem gör behovsprövningen?"): look where the clause's own word is.
-                found = [e for e in self.holding(wide, own)
-                         if pattern.search(e.unit.with_heading.lower())]
+                # A focus the clause itself names stays the test ("vem ansvarar för X").
+                found = own
             if found and ask.intent is Intent.COST and years:
                 # A fee asked for a year is answered only by a table or text of that year.
                 found = [e for e in found if any(
@@ -228,16 +245,42 @@ class AnswerabilityGate:
             open_parts.append(ask.intent)
         return Verdict(True, open_parts=tuple(open_parts), focus_terms=focus)
 
-    def clause_anchor(self, ask: Ask, query: Query) -> str | None:
-        """The most specific corpus term of the words a part's own clause asks about."""
+    def clause_evidence(self, ask: Ask, query: Query, wide: list[Passage],
+                        pattern: re.Pattern[str]) -> tuple[list[Evidence], bool]:
+        """Units holding a word of the part's own clause (its cue left out) and the asked kind,
+        the most specific word first ("hur lång tid tar kursen" → units naming kurs); and
+        whether the passages name any such word at all."""
         if query.english:
-            return None
-        regions = {r.lower() for r in query.regions}
-        terms = {t for word in words(ask.clause) if word not in STOPWORDS and len(word) >= 4
-                 and word not in GENERIC and word not in regions
+            return [], False
+        places = {n for names in lexicon().get("regions", {}).values() for n in names}
+        clause = ask.clause.replace(ask.cue, " ", 1)
+        terms = {t for word in words(clause) if word not in STOPWORDS and len(word) >= 4
+                 and word not in GENERIC and word not in places
                  for t in self.analyzer.word_terms(word)[:1]
                  if t in self.retriever.doc_freq and t not in GENERIC}
-        return self.anchor(frozenset(terms))
+        named = False
+        for term in sorted(terms, key=lambda t: (-self.retriever.idf(t), -len(t), t)):
+            scope = self.holding(wide, term)
+            named = named or bool(scope)
+            found = [e for e in scope if pattern.search(e.unit.with_heading.lower())]
+            if found:
+                return found, True
+        return [], named
+
+    def unknown_in(self, ask: Ask, query: Query) -> tuple[str, ...]:
+        """Long words of the part's clause that the corpus never uses, not even as a form, a
+        compound or a near spelling; capitalised words (names) are left out."""
+        if query.english:
+            return ()
+        lowered = query.question.lower()
+        start = lowered.find(ask.clause[:20])
+        original = query.question[start:start + len(ask.clause)] if start >= 0 else ""
+        names = {w.lower() for w in re.findall(r"\b[A-ZÅÄÖ][\wåäö-]+", original)}
+        clause = ask.clause.replace(ask.cue, " ", 1)
+        tokens = re.findall(r"[\wåäöéü-]+", clause)
+        return tuple(dict.fromkeys(
+            t for t in tokens if len(t.replace("-", "")) >= 7 and t not in names
+            and not t.isdigit() and not self.vocabulary.knows(t)))
 
     def anchor(self, focus: frozenset[str]) -> str | None:
         """The focus's most specific term: a passage that lacks it is not about the focus."""
@@ -252,7 +295,7 @@ class AnswerabilityGate:
             if anchor is not None and not holds(self.retriever.chunk_terms[p.chunk.id], anchor):
                 continue
             for unit, terms in self.units(p):
-                if anchor is None or holds(terms, anchor):
+                if anchor is None or holds(terms, anchor) or refers_back(terms, anchor):
                     out.append(Evidence(unit, p))
         return out
 
@@ -281,6 +324,12 @@ def holds(terms: frozenset[str], anchor: str) -> bool:
         len(t) >= 4 and abs(len(t) - len(anchor)) <= 2 and (t.startswith(anchor)
                                                             or anchor.startswith(t))
         for t in terms)
+
+
+def refers_back(terms: frozenset[str], anchor: str) -> bool:
+    """In a passage that names the anchor, a unit may name it by its last part: "Rådet träffas
+    fyra gånger per år" after "Hjälpmedelsrådet …" (the compound's head, at least 3 letters)."""
+    return any(len(t) >= 3 and len(anchor) - len(t) >= 4 and anchor.endswith(t) for t in terms)
 
 
 def answers(ask: Ask) -> re.Pattern[str]:

@@ -245,7 +245,9 @@ def _extract_one(text: str, rulebase: RuleBase | None,
     if "fee_type" in facts:
         _period(low, facts, default_year)
     _products(low, facts, rulebase)
-    return ExtractedFacts(facts, question_topics(low), found_date is not None)
+    # "… efter att avtalet gått ut" names no day but asks past the end: a date was asked.
+    after_end = any(re.search(p, low) for p in phrasing()["after_expiry"])
+    return ExtractedFacts(facts, question_topics(low), found_date is not None or after_end)
 
 
 def _people(low: str, facts: dict[str, Any]) -> None:
