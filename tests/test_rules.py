@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from assistant.rules.cases import load_cases, run_case
-from assistant.rules.engine import DecisionKind, Rule, RuleBase, RuleDecision, Source, evaluate
+from assistant.rules.engine import (
+    DecisionKind,
+    Rule,
+    RuleBase,
+    RuleDecision,
+    RuleFileError,
+    Source,
+    evaluate,
+    load_rules,
+)
 from evals.textmatch import is_verbatim, normalize_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,3 +106,47 @@ def test_missing_facts_are_named() -> None:
     rb = RuleBase([_rule("in", {"iso": "1", "region": "N", "use": "inomhus"}, "a"),
                    _rule("out", {"iso": "1", "region": "N", "use": "utomhus"}, "b")])
     assert rb.decide({"iso": "1", "region": "N"}).missing == ("use",)
+
+
+# --- file defaults and dated amounts (a new year's fee is one line) ---------------------------
+
+_FEE_FILE = """
+defaults:
+  region: Kronoberg
+  topic: fees
+  source: {doc: d.txt}
+  warning: "Kontrollera aktuell taxa."
+rules:
+  - id: x.fees.horapparat
+    when: {region: Kronoberg, fee_item: hörapparat}
+    then: "{amount} (egenavgift per hörapparat)"
+    amounts:
+      2025-01-01: {value: "400 kr", until: 2025-12-31, quote: "Hörapparat 400 kr"}
+      2026-01-01: {value: "450 kr", until: 2026-12-31, doc: taxa-2026.txt,
+                   quote: "Hörapparat 450 kr", warning: "Taxa 2026."}
+"""
+
+
+def test_a_new_years_fee_is_one_dated_line(tmp_path: Path) -> None:
+    path = tmp_path / "fees.yaml"
+    path.write_text(_FEE_FILE, encoding="utf-8")
+    old, new = load_rules(path)
+    assert (old.id, new.id) == ("x.fees.horapparat@2025-01-01", "x.fees.horapparat")
+    assert old.region == new.region == "Kronoberg" and old.topic == "fees"
+    assert (old.valid_from, old.valid_to) == (date(2025, 1, 1), date(2025, 12, 31))
+    assert (new.valid_from, new.valid_to) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert old.then == "400 kr (egenavgift per hörapparat)" and new.decision.value == "450 kr"
+    assert (old.source.doc, new.source.doc) == ("d.txt", "taxa-2026.txt")
+    assert (old.warning, new.warning) == ("Kontrollera aktuell taxa.", "Taxa 2026.")
+    rb = RuleBase([old, new])
+    facts = {"region": "Kronoberg", "fee_item": "hörapparat"}
+    assert rb.decide({**facts, "date": "2025-06-01"}).verdict.startswith("400 kr")
+    assert rb.decide({**facts, "date": "2026-06-01"}).verdict.startswith("450 kr")
+    assert rb.decide({**facts, "date": "2027-06-01"}).verdict is None
+
+
+def test_an_amount_without_a_value_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "fees.yaml"
+    path.write_text(_FEE_FILE.replace('value: "450 kr", ', ""), encoding="utf-8")
+    with pytest.raises(RuleFileError, match="value"):
+        load_rules(path)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -364,9 +364,59 @@ def load_rules(path: Path) -> list[Rule]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     except yaml.YAMLError as exc:
         raise RuleFileError(f"{path.name}: ogiltig YAML ({exc}).") from exc
+    defaults: Mapping[str, Any] = {}
+    if isinstance(data, Mapping):
+        # {defaults: …, rules: […]}: what every rule of the file shares, said once.
+        defaults, data = data.get("defaults") or {}, data.get("rules") or []
     if not isinstance(data, list):
-        raise RuleFileError(f"{path.name}: filen ska vara en lista av regler.")
-    return [_rule(entry, path) for entry in data]
+        raise RuleFileError(f"{path.name}: filen ska vara en lista av regler (eller defaults "
+                            "och rules).")
+    return [_rule(version, path) for entry in data
+            for version in _versions(_with_defaults(entry, defaults), path)]
+
+
+def _with_defaults(entry: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """The rule with the file's defaults under it; `source` is merged key by key."""
+    merged = {**defaults, **entry}
+    if isinstance(defaults.get("source"), Mapping) or isinstance(entry.get("source"), Mapping):
+        merged["source"] = {**(defaults.get("source") or {}), **(entry.get("source") or {})}
+    return merged
+
+
+def _versions(entry: dict[str, Any], path: Path) -> list[dict[str, Any]]:
+    """A rule with dated `amounts` (OpenFisca's dated parameters) as one rule per amount: each
+    holds from its date until the next one (the last until its own `until` or the rule's
+    `valid_to`). The newest keeps the rule's id; older ones get "@<date>". `{amount}` in then,
+    decision and answer is the amount; an amount's quote and section are its source."""
+    amounts = entry.get("amounts")
+    if not amounts:
+        return [entry]
+    if not isinstance(amounts, Mapping):
+        raise RuleFileError(f"{path.name}: regel {entry.get('id')!r}: 'amounts' ska vara "
+                            "datum: {value: …, quote: …}.")
+    dated = sorted((_as_date(day), info) for day, info in amounts.items())
+    out: list[dict[str, Any]] = []
+    for i, (start, info) in enumerate(dated):
+        if start is None or not isinstance(info, Mapping) or not info.get("value"):
+            raise RuleFileError(f"{path.name}: regel {entry.get('id')!r}: varje belopp behöver "
+                                "ett datum och value.")
+        value = str(info["value"])
+        following = dated[i + 1][0] if i + 1 < len(dated) else None
+        end = (_as_date(info.get("until")) or
+               (following - timedelta(days=1) if following else _as_date(entry.get("valid_to"))))
+        fill = {"amount": value}
+        version = {k: v for k, v in entry.items() if k != "amounts"}
+        version.update(
+            id=entry["id"] if following is None else f"{entry['id']}@{start.isoformat()}",
+            then=str(entry["then"]).format(**fill),
+            decision={"kind": info.get("kind", "belopp"), "value": value},
+            answer=str(info.get("answer") or entry.get("answer") or "").format(**fill),
+            valid_from=start, valid_to=end,
+            source={**(entry.get("source") or {}),
+                    **{k: info[k] for k in ("doc", "section", "quote", "also") if k in info}},
+            **{k: info[k] for k in ("warning", "notes") if k in info})
+        out.append(version)
+    return out
 
 
 def _rule(entry: Mapping[str, Any], path: Path) -> Rule:
