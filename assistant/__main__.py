@@ -124,7 +124,9 @@ def _rules(args: argparse.Namespace) -> int:
         if args.question:
             extracted = extract_facts(args.question, rulebase=rulebase)
             facts, topics, explicit = extracted.facts, extracted.topics, extracted.date_explicit
+            notes = list(extracted.notes)
         else:
+            notes = []
             try:
                 facts = normalize_facts(json.loads(args.facts or "{}"))
             except json.JSONDecodeError as exc:
@@ -132,7 +134,8 @@ def _rules(args: argparse.Namespace) -> int:
                 return 2
             topics, explicit = infer_topics(facts), "date" in facts
         decision = rulebase.decide(facts, date_explicit=explicit, topics=topics)
-        print(json.dumps({"facts": facts, "topics": list(topics), "verdict": decision.verdict,
+        print(json.dumps({"facts": facts, "topics": list(topics), "notes": notes,
+                          "verdict": decision.verdict, "computed": decision.computed,
                           "rule": decision.rule.id if decision.rule else None,
                           "conflict": decision.conflict,
                           "missing_facts": [ask_for(m) for m in decision.missing],
