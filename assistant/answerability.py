@@ -163,9 +163,14 @@ class AnswerabilityGate:
                                covered=self.best_unit(passages, set()))
         focus = self.focus_terms(frame)
         # English words are not the corpus's: an English focus is judged by its glossary
-        # names only (see focus_terms), never refused for being unknown.
-        if frame.unknown and not query.english:
+        # names (see focus_terms), and refused as unknown only when no word of it is one the
+        # corpus or the glossary knows and no glossary name maps it ("stair climber").
+        english_unknown = (query.english and not focus and frame.unknown
+                           and set(frame.unknown) == set(frame.focus))
+        if frame.unknown and (not query.english or english_unknown):
             named = ", ".join(f"'{w}'" for w in frame.unknown)
+            if query.english:
+                named = f"'{' '.join(frame.unknown)}'"
             return Verdict(False, f"Dokumenten nämner inte {named}.",
                            covered=self.best_unit(passages, focus or set(self.key_terms(query))),
                            focus_terms=focus)
