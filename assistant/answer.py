@@ -221,6 +221,9 @@ class ExtractiveAnswerer:
                 break
             if any(_overlap(cand.sentence, c.sentence) > 0.6 for c in chosen):
                 continue
+            if chosen and not comparison and sum(len(c.sentence) for c in chosen) + len(
+                    cand.sentence) > self.settings.answer_fill_chars:
+                continue
             chosen.append(cand)
         chosen = _trim(chosen[: limit + 1], MAX_LIST_CHARS * (2 if comparison else 1))
         rest = [c for c in chosen if c is not lead]

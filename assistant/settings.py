@@ -70,6 +70,9 @@ class Settings:
     # Units (a sentence, a list with its lead, a row) an answer quotes besides one per asked part
     # and one per compared region; 3 keeps the median answer under ~500 characters.
     max_answer_sentences: int = 3
+    # Units beyond the asked parts' own are added only while the answer stays this short
+    # (comparisons excepted); the parts' units are always kept.
+    answer_fill_chars: int = 520
     # Refuse when less than this IDF-weighted share of the question's key terms occurs in the
     # top passages (calibrated on the dev set: the lowest answerable question scores 0.19).
     min_term_coverage: float = 0.15

@@ -187,6 +187,12 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
     source = result.rule.source
     chunk = _chunk_with(source.doc, source.quote, chunks)
     verified = result.rule_check.status == "verified"
+    if not verified and not english and " ".join(source.quote.split()) in " ".join(
+            answer.text.split()):
+        # The answer already quotes the sentence the rule rests on: the rule's conclusion is
+        # enough, without its explanation again.
+        result = replace(result, conclusion=conclusion_for(result.rule, explained=False,
+                                                           computed=result.computed))
     same = next((c for c in answer.citations if verified and chunk is not None
                  and c.doc == source.doc and c.text == chunk.text), None)
     if same is not None:
