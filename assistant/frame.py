@@ -129,6 +129,7 @@ class Vocabulary:
         self.stems = {stem(w) for w in self.words}
         self._close = sorted(w for w in self.words if len(w) >= 5)
         self._cache: dict[str, bool] = {}
+        self._kinds: dict[str, int] = {}
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Vocabulary:
@@ -142,7 +143,7 @@ class Vocabulary:
         return cached
 
     def _knows(self, word: str) -> bool:
-        if word.isdigit() or word in self.words or stem(word) in self.stems:
+        if word.isdigit() or word in self.words or self._stem_known(word):
             return True
         if "-" in word:
             return all(self.knows(p) for p in word.split("-") if p)
@@ -158,25 +159,53 @@ class Vocabulary:
         close = difflib.get_close_matches(word, self._close, n=1, cutoff=0.88)
         return close[0] if close else None
 
+    def _stem_known(self, word: str) -> bool:
+        """A form of the word is the corpus's: its stem, or the stem of the form that drops
+        the last e of -er/-el/-en ("kalender" as in "kalendrar", "cykel" as in "cyklar")."""
+        if stem(word) in self.stems:
+            return True
+        m = re.match(r"(.+)e([lnr])$", word)
+        return bool(m) and stem(m.group(1) + m.group(2)) in self.stems
+
     def _compound(self, word: str) -> bool:
         # Every part known: "utomhusrollator" = utomhus + rollator; "influensavaccin" is not.
         for i in range(3, len(word) - 2):
             head, tail = word[:i], word[i:]
-            if stem(tail) not in self.stems and tail not in self.words:
+            if tail not in self.words and not self._stem_known(tail):
                 continue
             for h in (head, head[:-1] if head.endswith("s") else head):
                 if len(h) >= 3 and (h in self.words or stem(h) in self.stems):
                     return True
+            # An unknown first part only describes a thing the corpus never tells apart by
+            # such parts: "planeringskalender" is a kalender, but the corpus names vaccines by
+            # what they prevent (HPV-vaccin), so "influensavaccin" is unknown.
+            if len(tail) >= 5 and self._kinds_of(stem(tail)) == 0:
+                return True
         return False
+
+    def _kinds_of(self, root: str) -> int:
+        """How many corpus words are compounds ending in the root ("hpvvaccin", …)."""
+        cached = self._kinds.get(root)
+        if cached is None:
+            cached = self._kinds[root] = sum(
+                1 for w in self.words
+                if len(w) > len(root) + 2 and stem(w).endswith(root) and not w.startswith(root))
+        return cached
 
 
 @lru_cache(maxsize=512)  # the query, the answerer and the rule check each read the question
 def read_frame(question: str, vocabulary: Vocabulary | None = None) -> QuestionFrame:
     """Read what the question asks and about what (`unknown` needs the corpus's vocabulary)."""
     lowered = " ".join(question.lower().split())
-    asks = _asks(lowered)
+    asks = _asks(_asking_only(lowered))
     stripped = _pattern("conditions").sub(" ", lowered)
-    focus, phrase, from_cue = _focus(stripped)
+    candidates = _focus_candidates(stripped)
+    focus, phrase, from_cue = candidates[0]
+    if vocabulary is not None and from_cue:
+        # "Han har fått svullna ben och behöver kompressionsstrumpor": the first phrase after
+        # a cue may describe the case; a later one the documents know is the thing asked for.
+        focus, phrase, from_cue = next(
+            (c for c in candidates if all(_known(w, vocabulary) for w in c[0])), candidates[0])
     unknown = tuple(w for w in focus if not _known(w, vocabulary)) if (
         from_cue and vocabulary is not None) else ()
     asked = tuple(dict.fromkeys(m.group(1) for m in _ASKED.finditer(lowered)
@@ -235,7 +264,24 @@ def _same_clause(text: str, a: int, b: int) -> bool:
     return not _CLAUSE_BREAK.search(text, a, b + 6)
 
 
-def _focus(stripped: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+def _asking_only(lowered: str) -> str:
+    """The question with the sentences that ask nothing blanked out (positions kept): in
+    "… patienterna betalar själva. Kan jag få förskrivningsrätt?" the first sentence describes
+    the case. A question with no "?" is all asked."""
+    spans = []
+    start = 0
+    for m in re.finditer(r"[.!?](?=\s|$)", lowered):
+        if m.group(0) == "?":
+            spans.append((start, m.end()))
+        start = m.end()
+    if not spans:
+        return lowered
+    return "".join(ch if any(b <= i < e for b, e in spans) else " "
+                   for i, ch in enumerate(lowered))
+
+
+def _focus_candidates(stripped: str) -> list[tuple[tuple[str, ...], tuple[str, ...], bool]]:
+    """Every phrase read after a focus cue, in order; without one, the content words."""
     data = config()
     skip = set(data["focus_skip"])
     stop = set(data["focus_stop"])
@@ -243,6 +289,7 @@ def _focus(stripped: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     ignore = set(data["focus_ignore"])
     regions = {n for names in lexicon().get("regions", {}).values() for n in names}
     regions |= {r.lower() for r in lexicon().get("regions", {})}
+    found: list[tuple[tuple[str, ...], tuple[str, ...], bool]] = []
     for m in _pattern("focus_after").finditer(stripped):
         tail = re.findall(r"[\wåäöéü-]+|[?,.–—]", stripped[m.end():])
         phrase: list[str] = []
@@ -258,10 +305,12 @@ def _focus(stripped: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
         content = tuple(w for w in phrase if w not in join and w not in ignore
                         and w not in STOPWORDS and not w.isdigit() and len(w) >= 2)
         if content:
-            return content, tuple(phrase), True
+            found.append((content, tuple(phrase), True))
+    if found:
+        return found
     content = tuple(w for w in words(stripped) if w not in STOPWORDS and w not in ignore
                     and w not in regions and len(w) >= 4 and not w.isdigit() and "-" not in w)
-    return content, content, False
+    return [(content, content, False)]
 
 
 def _known(word: str, vocabulary: Vocabulary) -> bool:

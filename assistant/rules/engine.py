@@ -202,13 +202,17 @@ class RuleBase:
         if not winners:
             missing = _ordered_missing(open_rules)
             return Decision(None, None, (), missing, tuple(trace))
-        verdicts = {w.then for w in winners}
+        # Rules that reach the same decision for different reasons agree ("nej" because the
+        # decision is unsigned, "nej" because it has no end date): only decisions can conflict.
+        verdicts = {(w.decision.kind, w.decision.value.lower()) for w in winners}
         if day is None:
             newest = winners[0].valid_to
             winners = [w for w in winners if w.valid_to == newest]
-            verdicts = {w.then for w in winners}
+            verdicts = {(w.decision.kind, w.decision.value.lower()) for w in winners}
         chosen = max(winners, key=lambda r: count_conditions(r.when))
         trace.append(f"{chosen.id} avgör: {chosen.then}")
+        trace.extend(f"{w.id} leder till samma beslut: {w.then}" for w in winners
+                     if w is not chosen and len(verdicts) == 1)
         warnings = [w.warning for w in winners if w.warning]
         # Exceptions that might apply if we knew more: say so instead of false certainty.
         for rule, result in open_rules:
@@ -228,19 +232,32 @@ class RuleBase:
 
 
 _RATE = re.compile(r"(\d[\d ]*)\s*kr per (påbörjad )?månad")
+_SHARE = re.compile(r"(\d+)\s*%\s*av kostnaden")
 
 
 def computed_amount(decision: RuleDecision, facts: Mapping[str, Any]) -> str:
     """A monthly fee over the case's period ("200 kr per påbörjad månad", 3 months) as the
     total it comes to, in Swedish; empty when the rule is no rate or the period is unknown."""
+    if decision.kind is not DecisionKind.BELOPP:
+        return ""
+    share = _SHARE.search(decision.value)
+    if share and facts.get("amount_kr"):
+        # "35% av kostnaden" of a product worth 3 200 kr.
+        total = round(int(share.group(1)) * int(facts["amount_kr"]) / 100)
+        return (f"för ett hjälpmedel som kostar {_kronor(int(facts['amount_kr']))} blir det "
+                f"{_kronor(total)} ({share.group(1)} % av kostnaden)")
     months = facts.get("period_months")
-    rate = _RATE.search(decision.value) if decision.kind is DecisionKind.BELOPP else None
+    rate = _RATE.search(decision.value)
     if not rate or not months:
         return ""
     amount = int(rate.group(1).replace(" ", ""))
     unit = "påbörjade månader" if rate.group(2) else "månader"
-    total = f"{amount * int(months):,}".replace(",", " ")
-    return f"för {months} {unit} blir det {total} kr ({months} × {amount} kr)"
+    return f"för {months} {unit} blir det {_kronor(amount * int(months))} ({months} × {amount} kr)"
+
+
+def _kronor(amount: int) -> str:
+    """An amount as the fee tables write it: "1 120 kr"."""
+    return f"{amount:,} kr".replace(",", " ")
 
 
 def _check_products(rules: list[Rule]) -> None:

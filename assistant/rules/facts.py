@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -188,9 +189,18 @@ def _delegation_period(facts: dict[str, Any]) -> tuple[str, ...]:
     """Whether a delegation issued on one day for some months still holds on the day asked
     about; the dates go into the explanation."""
     issued, months = facts.get("delegation_issued"), facts.get("delegation_months")
-    if not issued or not months:
+    if not issued:
         return ()
     start = date.fromisoformat(issued)
+    if not months:
+        # With no period stated, a decision holds a year at most: later than that it has
+        # lapsed whatever it said.
+        day = date.fromisoformat(facts["date"])
+        if day > _add_months(start, 12) - timedelta(days=1):
+            facts["delegation_expired"] = True
+            return (f"Beslutet utfärdades {start.isoformat()}; ett delegeringsbeslut gäller högst "
+                    f"ett år, så den {day.isoformat()} hade det gått ut.",)
+        return ()
     end = _add_months(start, int(months)) - timedelta(days=1)
     day = date.fromisoformat(facts["date"])
     facts["delegation_expired"] = day > end
@@ -269,6 +279,9 @@ def _people(low: str, facts: dict[str, Any]) -> None:
             rec = _professions(receiver_text)
             if rec and rec[0] in vocab["unlicensed_professions"]:
                 facts["receiver_licensed"] = False
+        if any(p in vocab["unlicensed_professions"] for p in _professions(low)):
+            # The one who delegates is licensed; an unlicensed profession named is the receiver.
+            facts["receiver_licensed"] = False
         return
     found = _professions(low)
     if found:
@@ -325,6 +338,10 @@ def _all_dates(low: str) -> list[tuple[int, date]]:
              for m in re.finditer(r"(\d{4})-(\d{2})-(\d{2})", low)]
     found += [(m.start(), date(int(m.group(3)), months[m.group(2)], int(m.group(1))))
               for m in re.finditer(rf"(\d{{1,2}})\s+({names})\w*\.?\s+(\d{{4}})", low)]
+    # "i mitten av oktober 2025", "in March 2026": the middle of the month.
+    found += [(m.start(), date(int(m.group(2)), months[m.group(1)], 15))
+              for m in re.finditer(rf"(?<!\d )(?<!\d)\b({names})\w*\.?\s+(\d{{4}})", low)
+              if not re.search(r"\d\s+$", low[max(0, m.start() - 4):m.start()])]
     return sorted(found)
 
 
@@ -392,6 +409,11 @@ def _mentions(low: str, phrase: str) -> int | None:
         root = stem(word)
         if len(root) >= 5:
             at = low.find(root)
+            if at < 0 and len(root) >= 9:
+                # A long product word misspelt by a letter ("kompressionstrumpor").
+                at = next((m.start() for m in re.finditer(r"[\wåäö]{8,}", low)
+                           if difflib.SequenceMatcher(None, m.group(0)[:len(root)], root)
+                           .ratio() >= 0.92), -1)
         else:
             m = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", low)
             at = m.start() if m else -1
