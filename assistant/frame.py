@@ -117,6 +117,18 @@ def rule_topics(intent: Intent) -> frozenset[str] | None:
     return None if topics is None else frozenset(topics)
 
 
+def frame_rule_topics(frame: QuestionFrame) -> frozenset[str] | None:
+    """The rule topics that may decide any part of the question ("vad kostar … och vem
+    förskriver …" may be decided by a fee rule or a boundary rule); None: any."""
+    allowed: set[str] = set()
+    for ask in frame.asks or (Ask(Intent.OTHER, 0, ""),):
+        topics = rule_topics(ask.intent)
+        if topics is None:
+            return None
+        allowed |= topics
+    return frozenset(allowed)
+
+
 def answer_kind(intent: Intent) -> str | None:
     return config()["intents"].get(intent.value, {}).get("answer")
 
