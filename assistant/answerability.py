@@ -165,8 +165,9 @@ class AnswerabilityGate:
         # English words are not the corpus's: an English focus is judged by its glossary
         # names (see focus_terms), and refused as unknown only when no word of it is one the
         # corpus or the glossary knows and no glossary name maps it ("stair climber").
-        english_unknown = (query.english and not focus and frame.unknown
-                           and set(frame.unknown) == set(frame.focus))
+        english_unknown = query.english and bool(frame.unknown) and (
+            (not focus and set(frame.unknown) == set(frame.focus))
+            or self.kind_unknown(frame))
         if frame.unknown and (not query.english or english_unknown):
             named = ", ".join(f"'{w}'" for w in frame.unknown)
             if query.english:
@@ -252,25 +253,48 @@ class AnswerabilityGate:
 
     def clause_evidence(self, ask: Ask, query: Query, wide: list[Passage],
                         pattern: re.Pattern[str]) -> tuple[list[Evidence], bool]:
-        """Units holding a word of the part's own clause (its cue left out) and the asked kind,
-        the most specific word first ("hur lång tid tar kursen" → units naming kurs); and
-        whether the passages name any such word at all."""
-        if query.english:
-            return [], False
+        """Units holding the most specific word of the part's own clause (its cue left out)
+        that the passages use, and of those the ones with the asked kind ("hur lång tid tar
+        kursen" → units naming kurs); and whether the passages use any such word. An English
+        clause is read through the glossary ("user account" → användarkonto)."""
         places = {n for names in lexicon().get("regions", {}).values() for n in names}
-        clause = ask.clause.replace(ask.cue, " ", 1)
-        terms = {t for word in words(clause) if word not in STOPWORDS and len(word) >= 4
-                 and word not in GENERIC and word not in places
-                 for t in self.analyzer.word_terms(word)[:1]
+        clause = _without_cue(ask)
+        tokens = [w for w in words(clause) if w not in STOPWORDS and len(w) >= 4
+                  and w not in GENERIC and w not in places]
+        if query.english:
+            tokens = [*glossary_expansion(tokens), *(t for t in tokens if self.vocabulary.knows(t))]
+        terms = {t for word in tokens for t in self.analyzer.word_terms(word)[:1]
                  if t in self.retriever.doc_freq and t not in GENERIC}
-        named = False
-        for term in sorted(terms, key=lambda t: (-self.retriever.idf(t), -len(t), t)):
-            scope = self.holding(wide, term)
-            named = named or bool(scope)
-            found = [e for e in scope if pattern.search(e.unit.with_heading.lower())]
-            if found:
-                return found, True
-        return [], named
+        if not terms:
+            return [], False
+        weight = {t: self.retriever.idf(t) for t in terms}
+        scored: list[tuple[float, Evidence]] = []
+        for p in wide:
+            for unit, unit_terms in self.units(p):
+                said = sum(w for t, w in weight.items()
+                           if holds(unit_terms, t) or refers_back(unit_terms, t))
+                if said:
+                    scored.append((said, Evidence(unit, p)))
+        if not scored:
+            return [], False
+        # The units that say most of what the clause asks about: the answer must be there,
+        # not in a unit that shares one general word with it.
+        best = max(score for score, _ in scored)
+        return [e for score, e in scored if score >= 0.5 * best
+                and pattern.search(e.unit.with_heading.lower())], True
+
+    def kind_unknown(self, frame: QuestionFrame) -> bool:
+        """An English focus that names an unknown kind of a thing the corpus tells apart by
+        kinds: "pneumococcal vaccine" when the corpus has HPV-vaccin (see Vocabulary)."""
+        synonyms = lexicon().get("synonyms", {})
+        for word in frame.focus:
+            if word in frame.unknown:
+                continue
+            swedish = synonyms.get(word) or glossary_expansion([word])
+            for sv in [swedish] if isinstance(swedish, str) else list(swedish or []):
+                if self.vocabulary.kinds_of(stem(sv)) >= 1:
+                    return True
+        return False
 
     def unknown_in(self, ask: Ask, query: Query) -> tuple[str, ...]:
         """Long words of the part's clause that the corpus never uses, not even as a form, a
@@ -281,7 +305,7 @@ class AnswerabilityGate:
         start = lowered.find(ask.clause[:20])
         original = query.question[start:start + len(ask.clause)] if start >= 0 else ""
         names = {w.lower() for w in re.findall(r"\b[A-ZÅÄÖ][\wåäö-]+", original)}
-        clause = ask.clause.replace(ask.cue, " ", 1)
+        clause = _without_cue(ask)
         tokens = re.findall(r"[\wåäöéü-]+", clause)
         return tuple(dict.fromkeys(
             t for t in tokens if len(t.replace("-", "")) >= 7 and t not in names
@@ -329,6 +353,12 @@ def holds(terms: frozenset[str], anchor: str) -> bool:
         len(t) >= 4 and abs(len(t) - len(anchor)) <= 2 and (t.startswith(anchor)
                                                             or anchor.startswith(t))
         for t in terms)
+
+
+def _without_cue(ask: Ask) -> str:
+    """The part's clause without the words that ask ("hur lång tid tar kursen" → "tid tar
+    kursen"); only a cue that opens the clause is cut, never one inside a word."""
+    return ask.clause[len(ask.cue):] if ask.clause.startswith(ask.cue) else ask.clause
 
 
 def refers_back(terms: frozenset[str], anchor: str) -> bool:

@@ -191,11 +191,11 @@ class Vocabulary:
             # An unknown first part only describes a thing the corpus never tells apart by
             # such parts: "planeringskalender" is a kalender, but the corpus names vaccines by
             # what they prevent (HPV-vaccin), so "influensavaccin" is unknown.
-            if len(tail) >= 5 and self._kinds_of(stem(tail)) == 0:
+            if len(tail) >= 5 and self.kinds_of(stem(tail)) == 0:
                 return True
         return False
 
-    def _kinds_of(self, root: str) -> int:
+    def kinds_of(self, root: str) -> int:
         """How many corpus words are compounds ending in the root ("hpvvaccin", …)."""
         cached = self._kinds.get(root)
         if cached is None:

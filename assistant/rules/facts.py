@@ -147,7 +147,10 @@ def extract_facts(question: str, history: Sequence[str] = (), region: str | None
             for key in _PRODUCT_FACTS:
                 merged.facts.pop(key, None)
         merged.facts.update(current.facts)
-        merged.topics = current.topics or merged.topics
+        # A follow-up goes on with the earlier question's topics ("… byter han förskrivare
+        # då?" after a boundary question is still about the boundary).
+        merged.topics = tuple(dict.fromkeys((*merged.topics, *current.topics))) if (
+            merged.topics and current.topics) else (current.topics or merged.topics)
         merged.date_explicit = merged.date_explicit or current.date_explicit
     if region:
         merged.facts["region"] = region
@@ -319,9 +322,10 @@ def _delegation_dates(low: str, facts: dict[str, Any]) -> None:
     date follows, the day the task is done on."""
     issue_words = "|".join(phrasing()["delegation_issued"])
     dates = _all_dates(low)
-    issued = next(((pos, d) for pos, d in dates
-                   if re.search(rf"(?:{issue_words})\s+(?:\w+\s+){{0,3}}(?:den\s+|the\s+|on\s+)?$",
-                                low[max(0, pos - 40):pos])), None)
+    before = re.compile(rf"(?:{issue_words})\s+(?:\w+\s+){{0,6}}"
+                        r"(?:den\s+|the\s+|on\s+|i\s+|in\s+)?$")
+    issued = next(((pos, d) for pos, d in dates if before.search(low[max(0, pos - 60):pos])),
+                  None)
     if issued is None:
         return
     facts["delegation_issued"] = issued[1].isoformat()
