@@ -139,7 +139,12 @@ class Vocabulary:
     def __init__(self, corpus_words: Iterable[str]) -> None:
         self.words = {w for w in corpus_words if not w.isdigit()}
         self.stems = {stem(w) for w in self.words}
-        self._close = sorted(w for w in self.words if len(w) >= 5)
+        # Near spellings are looked for among words of the same first letter only: a typo
+        # rarely hits the first letter, and the search stays fast.
+        self._close: dict[str, list[str]] = {}
+        for w in sorted(self.words):
+            if len(w) >= 5:
+                self._close.setdefault(w[0], []).append(w)
         self._cache: dict[str, bool] = {}
         self._kinds: dict[str, int] = {}
 
@@ -168,7 +173,8 @@ class Vocabulary:
         """The corpus word a typo stands for ("rolator" → "rollator"), or None."""
         if len(word) < 6:
             return None
-        close = difflib.get_close_matches(word, self._close, n=1, cutoff=0.88)
+        near = [w for w in self._close.get(word[0], ()) if abs(len(w) - len(word)) <= 2]
+        close = difflib.get_close_matches(word, near, n=1, cutoff=0.88)
         return close[0] if close else None
 
     def _stem_known(self, word: str) -> bool:

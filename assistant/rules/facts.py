@@ -409,15 +409,11 @@ def _mentions(low: str, phrase: str) -> int | None:
     """Where the text mentions every word of the phrase by its stem ("utomhusrollator" →
     "rollator", "stödkäpp" → "stödkäppar"), or None."""
     first: int | None = None
-    for word in phrase.split():
-        root = stem(word)
+    for word, root in _roots(phrase):
         if len(root) >= 5:
             at = low.find(root)
             if at < 0 and len(root) >= 9:
-                # A long product word misspelt by a letter ("kompressionstrumpor").
-                at = next((m.start() for m in re.finditer(r"[\wåäö]{8,}", low)
-                           if difflib.SequenceMatcher(None, m.group(0)[:len(root)], root)
-                           .ratio() >= 0.92), -1)
+                at = _misspelt(low, root)
         else:
             m = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", low)
             at = m.start() if m else -1
@@ -425,6 +421,28 @@ def _mentions(low: str, phrase: str) -> int | None:
             return None
         first = at if first is None else min(first, at)
     return first
+
+
+@lru_cache(maxsize=4096)
+def _roots(phrase: str) -> tuple[tuple[str, str], ...]:
+    return tuple((word, stem(word)) for word in phrase.split())
+
+
+def _misspelt(low: str, root: str) -> int:
+    """Where a long product word stands misspelt by a letter ("kompressionstrumpor"), or -1.
+    Only words of about the root's length and with its first letters are compared."""
+    for m in _long_words(low):
+        word = m.group(0)
+        if word[:3] == root[:3] and abs(len(word[:len(root) + 1]) - len(root)) <= 1:
+            matcher = difflib.SequenceMatcher(None, word[:len(root)], root)
+            if matcher.quick_ratio() >= 0.92 and matcher.ratio() >= 0.92:
+                return m.start()
+    return -1
+
+
+@lru_cache(maxsize=64)
+def _long_words(low: str) -> tuple[re.Match[str], ...]:
+    return tuple(re.finditer(r"[\wåäö]{8,}", low))
 
 
 def _derive(facts: dict[str, Any], rulebase: RuleBase | None) -> None:
