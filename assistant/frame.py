@@ -220,7 +220,7 @@ def read_frame(question: str, vocabulary: Vocabulary | None = None) -> QuestionF
     candidates = _focus_candidates(stripped)
     focus, phrase, from_cue = candidates[0]
     if vocabulary is not None and from_cue:
-        # "Han har fått svullna ben och behöver kompressionsstrumpor": the first phrase after
+        # "Hon har fått ont i höften och behöver en toalettförhöjning": the first phrase after
         # a cue may describe the case; a later one the documents know is the thing asked for.
         focus, phrase, from_cue = next(
             (c for c in candidates if all(_known(w, vocabulary) for w in c[0])), candidates[0])
@@ -284,7 +284,7 @@ def _same_clause(text: str, a: int, b: int) -> bool:
 
 def _asking_only(lowered: str) -> str:
     """The question with the sentences that ask nothing blanked out (positions kept): in
-    "… patienterna betalar själva. Kan jag få förskrivningsrätt?" the first sentence describes
+    "… kunderna står för allt själva. Får jag bli förskrivare?" the first sentence describes
     the case. A question with no "?" is all asked."""
     spans = []
     start = 0

@@ -104,7 +104,7 @@ def assistant(bundled_index) -> Assistant:
     "What does a patient in Kronoberg pay for a wig?",
     "Who prescribes a stairclimber for a man in Boden?",
     # a duration of something the documents name but never time
-    "Hur lång tid tar Socialstyrelsens webbutbildning för chefer?",
+    "Hur många timmar kräver webbutbildningen för chefer som Socialstyrelsen erbjuder?",
     # a count the documents do not give
     "Hur många ledamöter sitter i Kronobergs hjälpmedelsråd?",
     "Hur många dagar tar det att få en rollator levererad i Norrbotten?",

@@ -295,7 +295,7 @@ def _people(low: str, facts: dict[str, Any]) -> None:
 
 def _period(low: str, facts: dict[str, Any], year: int | None) -> None:
     """How many months a loan or rent runs: "i fem månader", or the months begun between two
-    days ("från 3 mars till 20 maj" → 3 begun months)."""
+    days ("från 5 april till 12 juni" → 3 begun months)."""
     months = re.search(r"\b(?:i|under|for)\s+(\d+|\w+)\s+(månader|månad|months?)\b", low)
     if months and (n := _number(months.group(1))):
         facts["period_months"] = n
@@ -342,7 +342,7 @@ def _all_dates(low: str) -> list[tuple[int, date]]:
              for m in re.finditer(r"(\d{4})-(\d{2})-(\d{2})", low)]
     found += [(m.start(), date(int(m.group(3)), months[m.group(2)], int(m.group(1))))
               for m in re.finditer(rf"(\d{{1,2}})\s+({names})\w*\.?\s+(\d{{4}})", low)]
-    # "i mitten av oktober 2025", "in March 2026": the middle of the month.
+    # "i juni 2026", "in March 2026": the middle of the month.
     found += [(m.start(), date(int(m.group(2)), months[m.group(1)], 15))
               for m in re.finditer(rf"(?<!\d )(?<!\d)\b({names})\w*\.?\s+(\d{{4}})", low)
               if not re.search(r"\d\s+$", low[max(0, m.start() - 4):m.start()])]
