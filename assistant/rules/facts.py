@@ -40,10 +40,6 @@ class ExtractedFacts:
     notes: tuple[str, ...] = ()  # what was computed from the facts (a delegation's end date)
 
 
-def vocabulary() -> dict[str, Any]:
-    return phrasing()
-
-
 Phrase = str | list[str]
 
 
@@ -265,7 +261,7 @@ def _extract_one(text: str, rulebase: RuleBase | None,
 
 def _people(low: str, facts: dict[str, Any]) -> None:
     """Who does what: the profession asked about, or a delegation's receiver and duration."""
-    vocab = vocabulary()
+    vocab = phrasing()
     if re.search(r"delegera|delegering|delegat", low):
         months = re.search(r"(\d+|\w+)\s+(år|years?|månader|months?)\b", low)
         if months:
@@ -300,13 +296,13 @@ def _period(low: str, facts: dict[str, Any], year: int | None) -> None:
     if months and (n := _number(months.group(1))):
         facts["period_months"] = n
         return
-    names = "|".join(sorted(vocabulary()["months"], key=len, reverse=True))
+    names = "|".join(sorted(phrasing()["months"], key=len, reverse=True))
     span = re.search(rf"(?:från|from|mellan|between)\s+(?:den\s+)?(\d{{1,2}})\s+({names})\w*"
                      rf"(?:\s+(\d{{4}}))?\s+(?:till|to|until|och|and)\s+(?:\w+\s+)?(?:den\s+)?"
                      rf"(\d{{1,2}})\s+({names})\w*(?:\s+(\d{{4}}))?", low)
     if not span:
         return
-    table = vocabulary()["months"]
+    table = phrasing()["months"]
     this_year = year or date.today().year
     start = date(int(span.group(3) or this_year), table[span.group(2)], int(span.group(1)))
     end = date(int(span.group(6) or span.group(3) or this_year), table[span.group(5)],
@@ -336,7 +332,7 @@ def _delegation_dates(low: str, facts: dict[str, Any]) -> None:
 
 def _all_dates(low: str) -> list[tuple[int, date]]:
     """Every full date in the text ("1 mars 2025", "2025-03-01"), with its position."""
-    months = vocabulary()["months"]
+    months = phrasing()["months"]
     names = "|".join(sorted(months, key=len, reverse=True))
     found = [(m.start(), date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
              for m in re.finditer(r"(\d{4})-(\d{2})-(\d{2})", low)]
@@ -351,7 +347,7 @@ def _all_dates(low: str) -> list[tuple[int, date]]:
 
 def _professions(text: str) -> list[str]:
     hits: list[tuple[int, str]] = []
-    for name, words in vocabulary()["professions"].items():
+    for name, words in phrasing()["professions"].items():
         for word in words:
             # Definite forms count too: "fysioterapeuten", "sjuksköterskan".
             m = re.search(rf"(?<!\w){re.escape(word)}(?:en|n|et|erna|arna|na)?(?!\w)", text)
@@ -392,7 +388,7 @@ def _products(low: str, facts: dict[str, Any], rulebase: RuleBase | None) -> Non
     if rulebase is not None:
         for rule in rulebase.rules:
             phrases.update(rule.products)
-    for words in vocabulary()["product_areas"].values():
+    for words in phrasing()["product_areas"].values():
         phrases.update(words)
     found = [(phrase, at) for phrase in phrases if (at := _mentions(low, phrase)) is not None]
     wanted = [(p, at) for p, at in found if not _NEGATED.search(low[max(0, at - 30):at])]
@@ -475,7 +471,7 @@ def entry_for(product: str, table: str, loose: bool = False) -> str | None:
         spec = Catalogue.load().facts["fee_item"]
         return next((item for item in spec.values
                      if product.lower() in (w.lower() for w in spec.spellings(item))), None)
-    for key, words in vocabulary()[table].items():
+    for key, words in phrasing()[table].items():
         if product == key or product in words or (
                 loose and any(_mentions(product, w) is not None for w in words)):
             return key
@@ -493,7 +489,7 @@ def _age(low: str) -> int | None:
 
 
 def _date(low: str, default_year: int | None = None) -> date | None:
-    months = vocabulary()["months"]
+    months = phrasing()["months"]
     names = "|".join(sorted(months, key=len, reverse=True))
     if default_year is not None:
         # A day and a month without a year ("den 20 november") take the given year.
@@ -539,7 +535,7 @@ def _describes_case(low: str, start: int) -> bool:
 def _number(token: str) -> int | None:
     if token.isdigit():
         return int(token)
-    return vocabulary()["numbers"].get(token)
+    return phrasing()["numbers"].get(token)
 
 
 # --- facts written in other words -----------------------------------------------------------
