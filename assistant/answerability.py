@@ -25,6 +25,7 @@ from assistant.frame import (
     Vocabulary,
     answer_kind,
     answer_pattern,
+    asking_only,
     config,
 )
 from assistant.query import Query
@@ -41,7 +42,6 @@ from assistant.text import (
 )
 from assistant.units import Unit, UnitKind, is_fragment, units_of
 from assistant.values import Passage
-from ingest.chunk import split_sentences
 
 # Parts a general rule can answer for a focus it does not name ("kommunerna ansvarar för …");
 # a fee, a duration, a date or a count is answered only where the focus itself is named.
@@ -65,15 +65,6 @@ class Verdict:
     open_parts: tuple[Intent, ...] = ()  # later parts of the question without evidence
     focus_terms: frozenset[str] = frozenset()
 
-
-
-def asking_sentences(question: str) -> str:
-    """The sentences that ask (end in "?"), without a case description's other sentences: the
-    words of "34-årig kvinna … Bor i egen lägenhet …" describe the case, and the documents
-    need not use them for the question to be answerable. A question without "?" is all asked."""
-    sentences = [s for s in split_sentences(question) if s.strip()]
-    asking = [s for s in sentences if s.rstrip().endswith("?")]
-    return " ".join(asking) if asking and len(asking) < len(sentences) else question
 
 class AnswerabilityGate:
     """Decides whether retrieved passages answer a framed question (one job: the gate)."""
@@ -121,11 +112,12 @@ class AnswerabilityGate:
             terms.update(t for t in self.analyzer.terms(corpus) if t in self.retriever.doc_freq)
         return frozenset(t for t in terms if t not in GENERIC)
 
-    def key_terms(self, query: Query, asking_only: bool = False) -> dict[str, float]:
+    def key_terms(self, query: Query, asking: bool = False) -> dict[str, float]:
         """Question terms worth checking, weighted by IDF; generic domain words are left out.
-        `asking_only`: the terms of the sentences that ask, without the case description."""
+        `asking`: the terms of the sentences that ask, without the case description
+        ("34-årig kvinna … hyr en etta …" describes the case; see frame.asking_only)."""
         terms: dict[str, float] = {}
-        question = asking_sentences(query.question) if asking_only else query.question
+        question = asking_only(query.question) if asking else query.question
         # An English question's meaning is in its Swedish translations (the lexicon expansion).
         source = query.text if query.english else (
             f"{question} {query.context} {query.expansions}")
@@ -179,10 +171,10 @@ class AnswerabilityGate:
         if not terms and not focus:
             # Not one word of the question is one the documents use: off-topic.
             return Verdict(False, "Frågan gäller inget som dokumenten tar upp.")
-        # A long case description ("34-årig kvinna … bor i egen lägenhet …") is judged by what
+        # A long case description ("34-årig kvinna … hyr en etta …") is judged by what
         # it asks as well: its case words need not stand in the documents.
         coverage = max(self.coverage(terms, passages),
-                       self.coverage(self.key_terms(query, asking_only=True), passages))
+                       self.coverage(self.key_terms(query, asking=True), passages))
         if unscoped is not None and query.region:
             # The answer exists, but for another region: say so rather than borrow it. Only
             # passages whose regions were declared count: an untagged one never vetoes.

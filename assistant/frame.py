@@ -215,7 +215,7 @@ class Vocabulary:
 def read_frame(question: str, vocabulary: Vocabulary | None = None) -> QuestionFrame:
     """Read what the question asks and about what (`unknown` needs the corpus's vocabulary)."""
     lowered = " ".join(question.lower().split())
-    asks = _asks(_asking_only(lowered))
+    asks = _asks(asking_only(lowered))
     stripped = _pattern("conditions").sub(" ", lowered)
     candidates = _focus_candidates(stripped)
     focus, phrase, from_cue = candidates[0]
@@ -282,20 +282,20 @@ def _same_clause(text: str, a: int, b: int) -> bool:
     return not _CLAUSE_BREAK.search(text, a, b + 6)
 
 
-def _asking_only(lowered: str) -> str:
+def asking_only(text: str) -> str:
     """The question with the sentences that ask nothing blanked out (positions kept): in
     "… kunderna står för allt själva. Får jag bli förskrivare?" the first sentence describes
     the case. A question with no "?" is all asked."""
     spans = []
     start = 0
-    for m in re.finditer(r"[.!?](?=\s|$)", lowered):
+    for m in re.finditer(r"[.!?](?=\s|$)", text):
         if m.group(0) == "?":
             spans.append((start, m.end()))
         start = m.end()
     if not spans:
-        return lowered
+        return text
     return "".join(ch if any(b <= i < e for b, e in spans) else " "
-                   for i, ch in enumerate(lowered))
+                   for i, ch in enumerate(text))
 
 
 def _focus_candidates(stripped: str) -> list[tuple[tuple[str, ...], tuple[str, ...], bool]]:
