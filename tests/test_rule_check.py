@@ -15,7 +15,7 @@ TODAY = date(2026, 11, 25)
 
 @pytest.mark.parametrize("question,expected", [
     ("Vem ska förskriva en rollator för utomhusbruk till en 80-årig kvinna i ordinärt boende i "
-     "Norrbotten? Hon tar sig själv till vårdcentralen och har ingen hemsjukvård.",
+     "Norrbotten? Hon åker på egen hand till vårdcentralen och saknar hemsjukvård.",
      {"region": "Norrbotten", "age": 80, "use": "utomhus", "housing": "ordinärt boende",
       "home_care": False, "can_reach_vardcentral": True, "product": "rollator"}),
     ("Min patient är 72 år, bor i egen lägenhet och har kommunal hemsjukvård.",
