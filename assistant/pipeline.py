@@ -21,7 +21,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from assistant.answer import ExtractiveAnswerer
 from assistant.embeddings import make_embeddings
@@ -36,6 +36,7 @@ from assistant.settings import Settings
 from assistant.store import chroma_client, open_store
 from assistant.text import spell_out
 from assistant.values import Answer, Turn
+from ingest.chunk import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -136,10 +137,12 @@ class Assistant:
 
     def ask(self, question: str, history: Sequence[Turn] = (), region: str | None = None,
             mode: str = "hybrid", as_of: date | None = None, *,
-            answer_mode: str | None = None) -> Answer:
-        """Answer one question (with earlier turns for follow-ups), checked by the rules."""
+            answer_mode: str | None = None, given: Mapping[str, Any] | None = None) -> Answer:
+        """Answer one question (with earlier turns for follow-ups), checked by the rules.
+        `given`: facts the user chose in answer to the rule checker's question back
+        (`answer.rule_check.question`), e.g. `{"age": 17}`."""
         stream = self.ask_stream(question, history, region, mode, as_of,
-                                 answer_mode=answer_mode)
+                                 answer_mode=answer_mode, given=given)
         for _ in stream:
             pass
         assert stream.answer is not None
@@ -147,7 +150,8 @@ class Assistant:
 
     def ask_stream(self, question: str, history: Sequence[Turn] = (),
                    region: str | None = None, mode: str = "hybrid",
-                   as_of: date | None = None, *, answer_mode: str | None = None) -> AnswerStream:
+                   as_of: date | None = None, *, answer_mode: str | None = None,
+                   given: Mapping[str, Any] | None = None) -> AnswerStream:
         """Like `ask`, but the text comes in pieces; see AnswerStream.
 
         `answer_mode` overrides `settings.answer_mode` for this call ("extractive"|"generative").
@@ -158,12 +162,13 @@ class Assistant:
                              f"choose {' | '.join(ANSWER_MODES)}.")
         stream = AnswerStream()
         stream.pieces = self._pieces(stream, question, history, region, mode, as_of,
-                                     answer_mode)
+                                     answer_mode, given)
         return stream
 
     def _pieces(self, stream: AnswerStream, question: str, history: Sequence[Turn],
                 region: str | None, mode: str, as_of: date | None,
-                answer_mode: str = "extractive") -> Iterator[str]:
+                answer_mode: str = "extractive",
+                given: Mapping[str, Any] | None = None) -> Iterator[str]:
         question = (question or "").strip()
         if not question:
             stream.answer = Answer(question="", refused=True, warnings=["Frågan var tom."],
@@ -216,6 +221,7 @@ class Assistant:
         # Model time is reported as "generate" (and "first_token"), not twice in "answer".
         timings["answer"] = (t2 - t1) * 1000 - answer.timings_ms.get("generate", 0.0)
         timings.update(answer.timings_ms)
+        rule_date = None
         if self.checker is not None and not answer.refused:
             earlier = [t.question for t in history] if query.is_followup else []
             # A rule speaks only to the kind of question it decides: a survey question is not
@@ -223,21 +229,38 @@ class Assistant:
             allowed = frame_rule_topics(self.answerer.frame_for(query))
             try:
                 result = self.checker.check(question, answer.text, earlier, query.region, as_of,
-                                            allowed_topics=allowed)
+                                            allowed_topics=allowed, given=given)
             except Exception as exc:  # noqa: BLE001 - a rule fault must not cost the answer
                 log.exception("rule check failed")
                 answer.warnings.append(f"Regelkontrollen kunde inte köras ({type(exc).__name__}); "
                                        "svaret är inte kontrollerat mot regelbasen.")
             else:
                 apply_to_answer(answer, result, self.retriever.chunks, english=query.english)
+                rule_date = result.facts.facts.get("date")
             timings["rules"] = (time.perf_counter() - t2) * 1000
         answer.timings_ms = timings
+        if query.set_aside:
+            warnings.append(f"Frågan gäller Region {query.region}, så svaret bygger på dess "
+                            f"dokument och inte på Region {query.set_aside} som är vald i "
+                            "sidopanelen.")
         answer.warnings = warnings + answer.warnings
+        answer.as_of = str(rule_date or as_of or date.today())
+        if not answer.conclusion:
+            answer.conclusion = _first_sentence(answer.text)
         stream.answer = answer
         if drafted:
             return  # the draft went out as the model wrote it; the UI now shows answer.text
         # The extractive answer is complete at once; hand it out word by word for the chat.
         yield from _words(answer.text)
+
+
+def _first_sentence(text: str) -> str:
+    """The text's opening sentence, verbatim (a prefix of the text, so that the chat can set
+    it apart), or its first line when that is shorter (a lead before a list)."""
+    first = text.split("\n", 1)[0]
+    sentences = split_sentences(first)
+    lead = sentences[0] if sentences else first
+    return lead if text.startswith(lead) else ""
 
 
 def _words(text: str) -> Iterator[str]:

@@ -42,6 +42,7 @@ class Query:
     is_followup: bool
     context: str = ""  # the earlier question a follow-up builds on
     expansions: str = ""  # long forms of abbreviations the question uses (the corpus's own)
+    set_aside: str | None = None  # the UI's region, when the question names another one
 
 
 def detect_regions(text: str) -> list[str]:
@@ -95,10 +96,15 @@ _QUESTION_FORM = re.compile(
 def understand(question: str, history: Sequence[Turn] = (), region: str | None = None,
                known_regions: Iterable[str] = (),
                abbreviations: Abbreviations | None = None) -> Query:
-    """Build the retrieval query; a UI-chosen `region` wins over one named in the text.
+    """Build the retrieval query. A UI-chosen `region` scopes it, except when the question
+    itself names one other region ("… i Luleå?" with Stockholm chosen): the question says what
+    is asked, and `set_aside` keeps the UI's choice so the answer can say so.
     `abbreviations` (the corpus's own) add the long form of a short one the question uses."""
     known = set(known_regions)
     named = detect_regions(question)
+    set_aside = None
+    if region and len(set(named)) == 1 and named[0] != region:
+        region, set_aside = None, region
     followup = looks_like_followup(question, history)
     context = ""
     if followup:
@@ -120,4 +126,5 @@ def understand(question: str, history: Sequence[Turn] = (), region: str | None =
         is_followup=followup,
         context=context,
         expansions=expansions,
+        set_aside=set_aside,
     )

@@ -130,6 +130,27 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class FactOption:
+    """One answer to the rule checker's question back and what the rules then decide."""
+
+    value: Any  # the fact's value to re-ask with (True, "särskilt boende", 17)
+    label: str  # how the choice reads ("Ja", "särskilt boende", "under 18 år")
+    outcome: str  # the verdict in a few words ("kommunen", "ja", "200 kr")
+    rule_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FactQuestion:
+    """A fact the question leaves out that changes the verdict: the question and its choices
+    (assistant.rules.branches). The chat re-asks with `{fact: option.value}`."""
+
+    fact: str
+    question: str  # "Har patienten hemsjukvård?"
+    options: tuple[FactOption, ...]
+    unit: str = ""  # an integer fact's unit ("år"): the chat also offers a number input
+
+
+@dataclass(frozen=True)
 class RuleCheck:
     """The rule checker's verdict on an answer (filled in by the rule issue)."""
 
@@ -140,11 +161,15 @@ class RuleCheck:
     explanation: str = ""
     missing_facts: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    question: FactQuestion | None = None  # the missing fact that would change the verdict
+    given: dict[str, Any] = field(default_factory=dict)  # facts the user chose, not extracted
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["missing_facts"] = list(self.missing_facts)
         data["warnings"] = list(self.warnings)
+        if self.question is not None:
+            data["question"]["options"] = [asdict(o) for o in self.question.options]
         return data
 
 
@@ -173,6 +198,8 @@ class Answer:
     claims: int = 0  # generative: claims the model proposed
     unsupported_claims: int = 0  # generative: claims dropped by verification
     answer_mode: str = "extractive"  # how this answer was made: extractive | generative
+    conclusion: str = ""  # the text's first sentence: what the answer concludes
+    as_of: str | None = None  # the date (ISO) the rules were applied for
 
     def to_json(self) -> dict[str, Any]:
         """The batch contract of evals/README: id is added by the caller."""
@@ -189,6 +216,8 @@ class Answer:
                                     if k != "first_token"), 1),
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "answer_mode": self.answer_mode,
+            "conclusion": self.conclusion,
+            "as_of": self.as_of,
             "claims": self.claims,
             "unsupported_claims": self.unsupported_claims,
         }

@@ -20,14 +20,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
-import yaml
-
-from assistant.rules.engine import Decision, DecisionKind, Rule, RuleBase, RuleDecision, ask_for
+from assistant.rules.branches import question_back
+from assistant.rules.engine import (
+    Decision,
+    DecisionKind,
+    Rule,
+    RuleBase,
+    RuleDecision,
+    as_date,
+    ask_for,
+)
 from assistant.rules.facts import ExtractedFacts, extract_facts
+from assistant.rules.wording import english_conclusion
 from assistant.text import stem
 from assistant.values import Answer, Chunk, Citation, RuleCheck
 from ingest.chunk import split_sentences
@@ -58,9 +64,14 @@ class RuleChecker:
 
     def check(self, question: str, answer_text: str, history: Sequence[str] = (),
               region: str | None = None, as_of: date | None = None,
-              allowed_topics: frozenset[str] | None = None) -> CheckResult:
-        """`allowed_topics` (from the question's kind) limits which rules may decide it."""
+              allowed_topics: frozenset[str] | None = None,
+              given: Mapping[str, Any] | None = None) -> CheckResult:
+        """`allowed_topics` (from the question's kind) limits which rules may decide it;
+        `given` are facts the user chose in answer to a question back (they win over what
+        the question's text says)."""
         facts = extract_facts(question, history, region, as_of, self.rulebase)
+        if given:
+            facts = replace(facts, facts={**facts.facts, **given})
         topics = frozenset(facts.topics)
         if allowed_topics is not None:
             topics = (topics & allowed_topics) if topics else allowed_topics
@@ -70,7 +81,13 @@ class RuleChecker:
                 return CheckResult(check, None, facts, Decision(None, None))
         decision = self.rulebase.decide(facts.facts, date_explicit=facts.date_explicit,
                                         topics=topics)
-        return self.judge(answer_text, facts, decision)
+        result = self.judge(answer_text, facts, decision)
+        back = None
+        if result.rule_check.status != "conflict" and (decision.missing or decision.open):
+            back = question_back(self.rulebase, facts.facts, _day(facts.facts), topics,
+                                 decision)
+        rule_check = replace(result.rule_check, question=back, given=dict(given or {}))
+        return replace(result, rule_check=rule_check)
 
     def judge(self, answer_text: str, facts: ExtractedFacts, decision: Decision) -> CheckResult:
         rule = decision.rule
@@ -130,25 +147,6 @@ def compare(decision: RuleDecision, answer: str) -> tuple[bool, bool]:
         return bool(states.search(text)), bool(opposite.search(text))
     # Inflection aside ("vårdcentralen i första hand"), every word of the decision must be there.
     return all(stem(word) in text for word in value.split()), False
-
-
-PHRASINGS_PATH = Path(__file__).resolve().parent.parent / "data" / "phrasings.yaml"
-
-
-@lru_cache(maxsize=1)
-def _english() -> list[dict[str, str]]:
-    with PHRASINGS_PATH.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)["english_conclusions"]
-
-
-def english_conclusion(rule: Rule) -> str:
-    """The rule's conclusion for an English question: an English sentence for its decision,
-    then the rule's own Swedish wording ("Yes (ja – …)")."""
-    decision = rule.decision
-    entry = next((e for e in _english() if e["kind"] == decision.kind.value
-                  and e.get("value", decision.value) == decision.value), None)
-    said = entry["text"].format(value=decision.value) if entry else decision.value
-    return f"According to the rule check: {said} ({rule.then.strip()})."
 
 
 def conclusion_for(rule: Rule, explained: bool = True, computed: str = "") -> str:
@@ -217,10 +215,12 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
 def _lead_with(answer: Answer, conclusion: str, n: int, status: str, english: bool) -> Answer:
     first, *rest = split_sentences(conclusion)
     source = "rule source" if english else "regelns källa"
-    marked = " ".join([f"{first.rstrip('.')} ({source}: [{n}]).", *rest])
+    lead = f"{first.rstrip('.')} ({source}: [{n}])."
+    marked = " ".join([lead, *rest])
     # A correction stands apart from the text it corrects; an agreeing rule leads it.
     gap = " " if status == "verified" else "\n\n"
     answer.text = f"{marked}{gap}{answer.text}"
+    answer.conclusion = lead
     return answer
 
 
@@ -230,3 +230,7 @@ def _chunk_with(doc: str, quote: str, chunks: Sequence[Chunk]) -> Chunk | None:
         if chunk.doc == doc and wanted in " ".join(chunk.text.split()):
             return chunk
     return None
+
+
+def _day(facts: Mapping[str, Any]) -> date:
+    return as_date(facts.get("date")) or date.today()

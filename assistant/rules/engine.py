@@ -119,6 +119,7 @@ class Decision:
     conflict: bool = False  # several rules apply and none overrides the others
     date_assumed: bool = False  # decided with the newest rule version, not the asked date
     computed: str = ""  # the decision applied to the case's figures ("för 3 månader 600 kr")
+    open: tuple[str, ...] = ()  # exceptions to the chosen rule that missing facts leave open
 
 
 @dataclass
@@ -152,7 +153,7 @@ class RuleBase:
         (`date_explicit=False`) and no rule valid today decides, the newest expired version
         that does is used, with a warning.
         """
-        day = day or _as_date(facts.get("date")) or date.today()
+        day = day or as_date(facts.get("date")) or date.today()
         facts = Catalogue.load().canonical_facts(facts)
         topics = frozenset(topics)
         decision = self._decide(facts, day, topics)
@@ -215,6 +216,7 @@ class RuleBase:
                      if w is not chosen and len(verdicts) == 1)
         warnings = [w.warning for w in winners if w.warning]
         # Exceptions that might apply if we knew more: say so instead of false certainty.
+        exceptions = tuple(r.id for r, _ in open_rules if r.overrides_rule(chosen))
         for rule, result in open_rules:
             # Only an exception of which more than the region is known is worth a warning.
             if rule.overrides_rule(chosen) and result.satisfied - ("region" in rule.when) >= 1:
@@ -228,7 +230,7 @@ class RuleBase:
                             tuple(dict.fromkeys(warnings)), conflict=True)
         return Decision(chosen.then, chosen, tuple(applicable), (), tuple(trace),
                         tuple(dict.fromkeys(warnings)),
-                        computed=computed_amount(chosen.decision, facts))
+                        computed=computed_amount(chosen.decision, facts), open=exceptions)
 
 
 _RATE = re.compile(r"(\d[\d ]*)\s*kr per (påbörjad )?månad")
@@ -411,7 +413,7 @@ def _versions(entry: dict[str, Any], path: Path) -> list[dict[str, Any]]:
     if not isinstance(amounts, Mapping):
         raise RuleFileError(f"{path.name}: regel {entry.get('id')!r}: 'amounts' ska vara "
                             "datum: {value: …, quote: …}.")
-    dated = sorted((_as_date(day), info) for day, info in amounts.items())
+    dated = sorted((as_date(day), info) for day, info in amounts.items())
     out: list[dict[str, Any]] = []
     for i, (start, info) in enumerate(dated):
         if start is None or not isinstance(info, Mapping) or not info.get("value"):
@@ -419,8 +421,8 @@ def _versions(entry: dict[str, Any], path: Path) -> list[dict[str, Any]]:
                                 "ett datum och value.")
         value = str(info["value"])
         following = dated[i + 1][0] if i + 1 < len(dated) else None
-        end = (_as_date(info.get("until")) or
-               (following - timedelta(days=1) if following else _as_date(entry.get("valid_to"))))
+        end = (as_date(info.get("until")) or
+               (following - timedelta(days=1) if following else as_date(entry.get("valid_to"))))
         fill = {"amount": value}
         version = {k: v for k, v in entry.items() if k != "amounts"}
         version.update(
@@ -459,8 +461,8 @@ def _rule(entry: Mapping[str, Any], path: Path) -> Rule:
         source=Source(str(src["doc"]), str(src.get("section", "")), str(src["quote"]),
                       tuple(str(q) for q in src.get("also") or ())),
         answer=str(entry.get("answer") or ""),
-        valid_from=_as_date(entry.get("valid_from")),
-        valid_to=_as_date(entry.get("valid_to")),
+        valid_from=as_date(entry.get("valid_from")),
+        valid_to=as_date(entry.get("valid_to")),
         overrides=tuple(entry.get("overrides") or ()),
         notes=str(entry.get("notes") or ""),
         warning=str(entry.get("warning") or ""),
@@ -489,7 +491,7 @@ def _decision(raw: Any, name: str, rid: str) -> RuleDecision:
     return RuleDecision(kind, value)
 
 
-def _as_date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
     if value is None or value == "":
         return None
     if isinstance(value, date):

@@ -51,6 +51,8 @@ class FactSpec:
     values: Mapping[str, str] = field(default_factory=dict)  # canonical value → Swedish label
     aliases: Mapping[str, str] = field(default_factory=dict)  # lower-case spelling → canonical
     values_from: str = ""
+    question: str = ""  # the question back when the fact would change the verdict ("" = never)
+    unit: str = ""  # an integer's unit in Swedish ("år"), for the chat's choices
 
     def canonical(self, value: Any) -> Any:
         """The canonical spelling of an enum value; None when the value is not declared."""
@@ -152,7 +154,9 @@ def _load(path: Path) -> Catalogue:
         facts[name] = FactSpec(name=name, type=FactType(entry["type"]),
                                label=str(entry.get("label") or name),
                                ask=str(entry.get("ask") or f"ange {name}"), values=values,
-                               aliases=aliases, values_from=str(entry.get("values_from") or ""))
+                               aliases=aliases, values_from=str(entry.get("values_from") or ""),
+                               question=str(entry.get("question") or ""),
+                               unit=str(entry.get("unit") or ""))
     return Catalogue(facts)
 
 
