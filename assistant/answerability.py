@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
 from assistant.frame import (
     Ask,
@@ -241,7 +242,47 @@ class AnswerabilityGate:
                                         or self.best_unit(passages, set(terms))),
                                focus_terms=focus)
             open_parts.append(ask.intent)
+        deferred = self.not_answered_here(frame, query, wide)
+        if deferred is not None:
+            return Verdict(False, "Dokumenten tar upp frågan men besvarar den inte: det som står "
+                                  "är att saken inte är avgjord eller finns i ett annat "
+                                  "dokument.", covered=deferred, focus_terms=focus)
         return Verdict(True, open_parts=tuple(open_parts), focus_terms=focus)
+
+    def not_answered_here(self, frame: QuestionFrame, query: Query,
+                          wide: list[Passage]) -> Evidence | None:
+        """The unit to cite when the units that say most of what the question asks all say
+        that it is not settled yet ("översynen pågår") or is found elsewhere ("se under …",
+        "i riktlinjerna finns det angivet …"); None when any of them answers. A question about
+        the work in progress itself, or one whose asked kind (a date, an amount) such a unit
+        gives, is answered by it."""
+        markers = config().get("not_answered_here", {})
+        asked = asking_only(query.question).lower()
+        # A follow-up's few words ("Vad händer när han fyller 18?") do not tell which units
+        # say most of what it asks: it is not judged so.
+        if query.is_followup or _any(markers.get("status_asked", ()), asked):
+            return None
+        terms = self.key_terms(query, asking=True)
+        if not terms:
+            return None
+        scored: list[tuple[float, Evidence]] = []
+        for p in wide[:6]:
+            for unit, unit_terms in self.units(p):
+                said = sum(w for t, w in terms.items() if holds(unit_terms, t))
+                if said:
+                    scored.append((said, Evidence(unit, p)))
+        if not scored:
+            return None
+        best = max(score for score, _ in scored)
+        top = [e for score, e in scored if score >= 0.8 * best]
+        signs = (*markers.get("unsettled", ()), *markers.get("elsewhere", ()))
+        if not all(_any(signs, e.unit.with_heading.lower()) for e in top):
+            return None
+        first = frame.asks[0] if frame.asks else None
+        if first is not None and answer_kind(first.intent) in _SPECIFIC and any(
+                answers(first).search(e.unit.with_heading.lower()) for e in top):
+            return None
+        return top[0]
 
     def clause_evidence(self, ask: Ask, query: Query, wide: list[Passage],
                         pattern: re.Pattern[str]) -> tuple[list[Evidence], bool]:
@@ -333,6 +374,15 @@ class AnswerabilityGate:
                 if score > 0 and (best is None or score > best[0]):
                     best = (score, Evidence(unit, p))
         return best[1] if best else None
+
+
+# Answer kinds a unit gives in so many words (a date, an amount, a duration, a count): a unit
+# saying "förväntas vara klar under 2025" answers "när blir den klar".
+_SPECIFIC = frozenset({"date", "amount", "duration", "count"})
+
+
+def _any(patterns: Iterable[str], text: str) -> bool:
+    return any(re.search(p, text) for p in patterns)
 
 
 def holds(terms: frozenset[str], anchor: str) -> bool:
