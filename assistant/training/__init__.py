@@ -9,12 +9,13 @@ tables instead of bullets.
 Modules, one job each:
     topics    the topic table (`TOPICS`) and which rules belong to a topic
     values    the material's dataclasses (`KeyRule`, `IsoRow`, `QuizItem`, `Course`, ...)
-    wording   rule conditions in Swedish words
+    wording   Swedish words: rule conditions, conclusions and notices, each said once
     compare   a topic's scenarios decided per region
-    quiz      quiz questions and answers from rules
+    quiz      quiz questions, alternatives and answers from rules; checking an answer
     passages  the retriever's passages for a topic
     course    `build_course`: everything above for one topic and some regions
     export    `to_markdown`, `to_pdf`
+    pdf       the PDF layout: table of contents, headings, ragged-right text
 
 Example:
     >>> from assistant.rules.engine import RuleBase
@@ -31,7 +32,15 @@ from assistant.training.compare import compare_regions
 from assistant.training.course import build_course, key_rules
 from assistant.training.export import PdfUnavailable, to_markdown, to_pdf, unicode_font
 from assistant.training.passages import relevant_passages
-from assistant.training.quiz import MAX_CHOICES, make_quiz, quiz_answer, quiz_question, short_answer
+from assistant.training.quiz import (
+    MAX_CHOICES,
+    check_answer,
+    make_quiz,
+    quiz_answer,
+    quiz_question,
+    score,
+    short_answer,
+)
 from assistant.training.topics import NATIONAL, TOPICS, Scenario, Topic, rules_for, topic_regions
 from assistant.training.values import (
     TABLE_FROM,
@@ -43,13 +52,14 @@ from assistant.training.values import (
     QuizItem,
     RuleGroup,
 )
-from assistant.training.wording import describe_conditions
+from assistant.training.wording import describe_conditions, distinct, join_segments, merge_notices
 
 __all__ = [
     "MAX_CHOICES", "NATIONAL", "TABLE_FROM", "TOPICS",
     "ComparisonRow", "Course", "IsoRow", "KeyRule", "PassageRef", "PdfUnavailable", "QuizItem",
     "RuleGroup", "Scenario", "Topic",
-    "build_course", "compare_regions", "describe_conditions", "key_rules", "make_quiz",
-    "quiz_answer", "quiz_question", "relevant_passages", "rules_for", "short_answer",
-    "to_markdown", "to_pdf", "topic_regions", "unicode_font",
+    "build_course", "check_answer", "compare_regions", "describe_conditions", "distinct",
+    "join_segments", "key_rules", "make_quiz", "merge_notices", "quiz_answer", "quiz_question",
+    "relevant_passages", "rules_for", "score", "short_answer", "to_markdown", "to_pdf",
+    "topic_regions", "unicode_font",
 ]

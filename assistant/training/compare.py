@@ -39,7 +39,7 @@ def compare_regions(rule_base: RuleBase, topic_key: str, regions: Sequence[str],
                 rows.append(ComparisonRow(scenario.label, region, "", "", "", "", ""))
                 continue
             verdict = decision.verdict or "oklart – reglerna går isär: " + "; ".join(
-                r.then for r in decision.applicable)
+                dict.fromkeys(r.then for r in decision.applicable))
             title = titles.get(rule.source.doc, rule.source.doc)
             rows.append(ComparisonRow(scenario.label, region, verdict, rule.id,
                                       f"{title} – {rule.source.section}", rule.source.quote,

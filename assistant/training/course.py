@@ -17,7 +17,7 @@ from assistant.training.passages import relevant_passages
 from assistant.training.quiz import make_quiz
 from assistant.training.topics import TOPICS, rules_for
 from assistant.training.values import Course, IsoRow, KeyRule, RuleGroup
-from assistant.training.wording import describe_conditions, drop_parenthetical
+from assistant.training.wording import describe_conditions, drop_parenthetical, merge_notices
 
 if TYPE_CHECKING:
     from assistant.retrieve import HybridRetriever
@@ -81,7 +81,8 @@ def build_course(rule_base: RuleBase, topic_key: str, regions: Sequence[str] = (
     course.quiz = make_quiz(rules, topic_key, titles, quiz_size, seed)
     if retriever is not None and passages:
         course.passages = relevant_passages(retriever, topic_key, regions, passages)
-    course.warnings = list(dict.fromkeys(r.warning for r in rules if r.warning))
+    # Many rules of one document carry the same notice in small variations: one line each.
+    course.warnings = merge_notices(r.warning for r in rules if r.warning)
     if not rules:
         course.warnings.insert(0, "Regelbasen har inga regler i detta ämne för de valda "
                                   "regionerna; se de relevanta textavsnitten nedan.")

@@ -1,4 +1,6 @@
-"""The quiz: questions whose answers are rules' verdicts, deterministic for a seed.
+"""The quiz: questions whose answers are rules' verdicts, deterministic for a seed; alternatives
+for closed decisions (ja/nej, kommun/region, the ISO categories), a written answer otherwise, and
+`check_answer` to mark either.
 
 Example:
     >>> rules = rules_for(RuleBase.load(), "avgifter", ["Kronoberg"])
@@ -10,9 +12,10 @@ Example:
 from __future__ import annotations
 
 import random
+import re
 from typing import Mapping, Sequence
 
-from assistant.rules.engine import Rule
+from assistant.rules.engine import DecisionKind, Rule
 from assistant.training.topics import NATIONAL
 from assistant.training.values import QuizItem
 from assistant.training.wording import (
@@ -106,9 +109,9 @@ def make_quiz(rules: Sequence[Rule], topic_key: str, titles: Mapping[str, str],
             candidates.setdefault(question, []).append(rule)
     unambiguous = {q: rs[0] for q, rs in candidates.items()
                    if len({quiz_answer(r) for r in rs}) == 1}
-    # Choices only where the answers form a small closed set (ja/nej, the three ISO
+    # Choices only where the answers form a small closed set (ja/nej, kommun/region, the ISO
     # categories): among open answers a "wrong" alternative may say the same in other words.
-    kinds: dict[tuple[str, bool], set[str]] = {}
+    kinds: dict[str, set[str]] = {}
     for rule in unambiguous.values():
         kinds.setdefault(_kind(rule), set()).add(quiz_answer(rule))
     rng = random.Random(seed)
@@ -127,9 +130,7 @@ def make_quiz(rules: Sequence[Rule], topic_key: str, titles: Mapping[str, str],
     for question in picked:
         rule = unambiguous[question]
         right = quiz_answer(rule)
-        closed = sorted(kinds[_kind(rule)])
-        choices = closed if 1 < len(closed) <= MAX_CHOICES else []
-        rng.shuffle(choices)
+        choices = _choices(rule, kinds[_kind(rule)], rng)
         title = titles.get(rule.source.doc, rule.source.doc)
         items.append(QuizItem(question=question, answer=right, explanation=rule.then,
                               choices=tuple(choices), rule_id=rule.id,
@@ -138,6 +139,71 @@ def make_quiz(rules: Sequence[Rule], topic_key: str, titles: Mapping[str, str],
     return items
 
 
+# Decisions whose every possible answer is known, offered in this order.
+_CLOSED: dict[DecisionKind, tuple[str, ...]] = {
+    DecisionKind.JA_NEJ: ("ja", "nej"),
+    DecisionKind.ANSVAR: ("kommun", "region"),
+}
 
-def _kind(rule: Rule) -> tuple[str, bool]:
-    return rule.topic, "iso_code" in rule.when
+
+def _kind(rule: Rule) -> str:
+    return "iso" if "iso_code" in rule.when else rule.decision.kind.value
+
+
+def _choices(rule: Rule, answers: set[str], rng: random.Random) -> list[str]:
+    """The alternatives to offer: a closed decision's values, or the ISO categories seen."""
+    closed = _CLOSED.get(rule.decision.kind)
+    if closed and "iso_code" not in rule.when and quiz_answer(rule) in closed:
+        return list(closed)
+    if _kind(rule) != "iso":
+        return []
+    choices = sorted(answers)
+    if not 1 < len(choices) <= MAX_CHOICES:
+        return []
+    rng.shuffle(choices)
+    return choices
+
+
+def check_answer(item: QuizItem, given: str | None) -> bool:
+    """Whether a participant's answer is the quiz item's answer.
+
+    A chosen alternative must be the answer itself. A written answer is right when it has the
+    answer's numbers and its words (a word matching on its first five letters, so that
+    'kommunen' answers 'kommun'); small words such as 'per' or 'eller' may be left out.
+
+    >>> item = QuizItem("Vad är avgiften?", "400 kr per år", "", (), "r", "", "", "")
+    >>> check_answer(item, "400 kr/år"), check_answer(item, "800 kr")
+    (True, False)
+    """
+    if not given or not given.strip():
+        return False
+    if not item.is_open:
+        return given == item.answer
+    want, have = _tokens(drop_parenthetical(item.answer)), _tokens(given)
+    if _NEGATIONS & set(have) and not _NEGATIONS & set(_tokens(item.answer)):
+        return False  # 'inte Thord' does not answer 'Thord'
+    if not want:
+        return _tokens(given) == _tokens(item.answer)
+    return all(any(_same_word(w, h) for h in have) for w in want)
+
+
+_SMALL_WORDS = {"och", "eller", "per", "för", "med", "utan", "den", "det", "som", "till", "av",
+                "en", "ett", "i", "på", "om", "att", "kr", "år", "st"}
+_NEGATIONS = {"inte", "ej", "ingen", "inga", "aldrig"}
+
+
+def _tokens(text: str) -> list[str]:
+    words = re.findall(r"\d+(?:[.,]\d+)?|\w+", text.casefold())
+    return [w for w in words if w not in _SMALL_WORDS]
+
+
+def _same_word(want: str, have: str) -> bool:
+    if want[0].isdigit() or have[0].isdigit():
+        return want.replace(",", ".") == have.replace(",", ".")
+    return want == have or (len(want) >= 5 and have[:5] == want[:5]) or (
+        len(want) < 5 and have.startswith(want))
+
+
+def score(items: Sequence[QuizItem], answers: Mapping[str, str | None]) -> int:
+    """How many items are answered right; `answers` maps a question to the given answer."""
+    return sum(check_answer(item, answers.get(item.question)) for item in items)

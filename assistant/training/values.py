@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from assistant.training.topics import Topic
+from assistant.training.wording import join_segments
 
 # A group of rules from one section with more rules than this is shown as a table.
 TABLE_FROM = 6
@@ -94,6 +95,16 @@ class QuizItem:
     source: str
     quote: str
     validity: str
+
+    @property
+    def conclusion(self) -> str:
+        """The answer with the rule's reasoning, each part once ('0 kr (egenavgift)')."""
+        return join_segments(self.answer, self.explanation)
+
+    @property
+    def is_open(self) -> bool:
+        """True when the quiz offers no alternatives and the answer is written."""
+        return len(self.choices) < 2
 
 
 @dataclass
