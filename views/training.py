@@ -1,5 +1,6 @@
-"""Utbildning: course material for trainers — key rules, passages, a regional comparison, a quiz,
-and the whole material as Markdown or PDF.
+"""Utbildning: course material for trainers — key rules, passages, a regional comparison, an
+interactive quiz (choose or write an answer, check it, see the score), and the whole material as
+Markdown or PDF.
 
 UI only: the material is built by `assistant.training.build_course` from the rule base and the
 retriever. Run standalone with `streamlit run views/training.py`, or as a page of `app.py`.
@@ -7,6 +8,7 @@ retriever. Run standalone with `streamlit run views/training.py`, or as a page o
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
 from datetime import date
@@ -23,7 +25,7 @@ from ui.common import escape_markdown, load_assistant  # noqa: E402
 
 if TYPE_CHECKING:
     from assistant.rules.engine import RuleBase
-    from assistant.training import Course
+    from assistant.training import Course, QuizItem
 
 log = logging.getLogger("hjalp.app")
 
@@ -130,18 +132,124 @@ def _short(title: str, limit: int = 60) -> str:
     return title if len(title) <= limit else title[:limit].rsplit(" ", 1)[0] + " …"
 
 
-def render_quiz(course: Course) -> None:
+# --------------------------------------------------------------------------- quiz
+# State per quiz (topic and variant) in st.session_state, so that reruns and switching topic
+# and back keep the participant's answers: "<key>::answers" maps a question to the answer given,
+# "<key>::checked" is the set of questions that have been checked ("Rätta").
+
+
+def quiz_key(course: Course, seed: int) -> str:
+    return f"quiz::{course.topic.key}::{seed}"
+
+
+def _answers(key: str) -> dict[str, str | None]:
+    return st.session_state.setdefault(f"{key}::answers", {})
+
+
+def _checked(key: str) -> set[str]:
+    return st.session_state.setdefault(f"{key}::checked", set())
+
+
+def _widget_key(key: str, question: str) -> str:
+    return f"{key}::q::{hashlib.sha1(question.encode('utf-8')).hexdigest()[:12]}"
+
+
+def _remember(key: str, question: str) -> None:
+    """A changed answer is kept and must be checked again."""
+    _answers(key)[question] = st.session_state.get(_widget_key(key, question))
+    _checked(key).discard(question)
+
+
+def _check(key: str, questions: list[str]) -> None:
+    _checked(key).update(questions)
+
+
+def _restart(key: str, questions: list[str]) -> None:
+    _answers(key).clear()
+    _checked(key).clear()
+    for question in questions:
+        st.session_state.pop(_widget_key(key, question), None)
+
+
+def render_quiz(course: Course, seed: int = 0) -> None:
     st.subheader("Quiz")
     if not course.quiz:
         st.caption("Inga quizfrågor kunde skapas ur reglerna för detta urval.")
-    for n, q in enumerate(course.quiz, 1):
-        st.markdown(f"**{n}. {escape_markdown(q.question)}**")
-        if len(q.choices) > 1:
-            st.markdown("  \n".join(f"- {escape_markdown(c)}" for c in q.choices))
-        with st.expander(f"Visa svar på fråga {n}"):
-            st.markdown(f"**{escape_markdown(q.answer)}** – {escape_markdown(q.explanation)}")
-            st.caption(f"Källa: {escape_markdown(q.source)}: ”{escape_markdown(q.quote)}” "
-                       f"(giltighet {q.validity})")
+        return
+    st.caption("Välj eller skriv ett svar och tryck på Rätta – per fråga eller för alla på en "
+               "gång.")
+    quiz_form(course, quiz_key(course, seed))
+
+
+@st.fragment
+def quiz_form(course: Course, key: str) -> None:
+    """The questions, the checking and the score; reruns only itself when answered."""
+    questions = [q.question for q in course.quiz]
+    for n, item in enumerate(course.quiz, 1):
+        render_question(item, n, key)
+    left, right = st.columns(2)
+    left.button("Rätta alla", key=f"{key}::check_all", on_click=_check, args=(key, questions),
+                type="primary", icon=":material/fact_check:")
+    right.button("Börja om", key=f"{key}::restart", on_click=_restart, args=(key, questions),
+                 icon=":material/restart_alt:")
+    render_score(course, key)
+
+
+def render_question(item: QuizItem, n: int, key: str) -> None:
+    widget = _widget_key(key, item.question)
+    answers = _answers(key)
+    if widget not in st.session_state and answers.get(item.question) is not None:
+        st.session_state[widget] = answers[item.question]  # back from another topic
+    st.markdown(f"**{n}. {escape_markdown(item.question)}**")
+    if item.is_open:
+        st.text_input(f"Ditt svar på fråga {n}", key=widget, placeholder="Skriv ditt svar",
+                      label_visibility="collapsed", on_change=_remember,
+                      args=(key, item.question))
+    else:
+        st.radio(f"Ditt svar på fråga {n}", item.choices, index=None, key=widget,
+                 horizontal=all(len(c) <= 12 for c in item.choices),
+                 label_visibility="collapsed", on_change=_remember, args=(key, item.question))
+    answers[item.question] = st.session_state.get(widget)
+    if item.question in _checked(key):
+        render_feedback(item, answers[item.question])
+        return
+    st.button("Rätta", key=f"{widget}::check", on_click=_check, args=(key, [item.question]))
+    with st.expander(f"Visa svar på fråga {n}"):
+        st.markdown(escape_markdown(item.conclusion))
+        st.caption(_source(item))
+
+
+def render_feedback(item: QuizItem, given: str | None) -> None:
+    from assistant.training import check_answer
+
+    right = escape_markdown(item.conclusion)
+    if not given or not str(given).strip():
+        st.warning(f"Inget svar. Rätt svar: {right}", icon=":material/help:")
+    elif check_answer(item, given):
+        st.success(f"Rätt! Svar: {right}", icon=":material/check_circle:")
+    else:
+        st.error(f"Fel – du svarade ”{escape_markdown(str(given))}”. Rätt svar: {right}",
+                 icon=":material/cancel:")
+    st.caption(_source(item))
+
+
+def render_score(course: Course, key: str) -> None:
+    from assistant.training import score
+
+    checked = [q for q in course.quiz if q.question in _checked(key)]
+    if not checked:
+        return
+    right = score(checked, _answers(key))
+    if len(checked) == len(course.quiz):
+        st.markdown(f"#### Resultat: {right} av {len(course.quiz)} rätt")
+    else:
+        st.caption(f"Hittills {right} av {len(checked)} rättade frågor rätt; "
+                   f"{len(course.quiz) - len(checked)} kvar att rätta.")
+
+
+def _source(item: QuizItem) -> str:
+    return (f"Källa: {escape_markdown(item.source)}: ”{escape_markdown(item.quote)}” "
+            f"(giltighet {item.validity})")
 
 
 def render_export(course: Course) -> None:
@@ -175,7 +283,8 @@ def main() -> None:
 
     st.title("Utbildning")
     st.caption("Kursmaterial ur regelbasen och dokumenten: nyckelregler med källa och "
-               "giltighet, relevanta textavsnitt, jämförelse mellan regioner och ett quiz.")
+               "giltighet, relevanta textavsnitt, jämförelse mellan regioner och ett quiz att "
+               "rätta.")
     assistant = load_assistant()
     if assistant is None:
         st.stop()
@@ -215,7 +324,7 @@ def main() -> None:
     render_rules(course)
     render_comparison(course)
     render_passages(course)
-    render_quiz(course)
+    render_quiz(course, int(seed))
     render_export(course)
 
 
