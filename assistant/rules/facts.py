@@ -53,6 +53,7 @@ class _Reading:
     unless: tuple[re.Pattern[str], ...] = ()
     default: Any = None
     patterns: tuple[re.Pattern[str], ...] = ()
+    as_written: bool = False  # negated phrases count too (see phrasing.yaml)
 
     def read(self, low: str) -> Any:
         if self.only_if and not any(p.search(low) for p in self.only_if):
@@ -65,9 +66,26 @@ class _Reading:
                 value = re.sub(r"\s", "", m.group(1))
                 return int(value) if value.isdigit() else _number(value)
         for value, phrases in self.values:
-            if any(all(p.search(low) for p in phrase) for phrase in phrases):
+            if any(all(p.search(low) if self.as_written else _said(p, low) for p in phrase)
+                   for phrase in phrases):
                 return value
         return self.default
+
+
+# A value's words right after a negation do not state it ("utan några högskolepoäng i
+# vaccinationskunskap" is no 3 hp); a phrase that holds the negation itself ("utan specialist")
+# is read as written.
+# Its reach (four words) ends at a word that starts another phrase ("utan legitimation till förskrivare").
+_BREAK = r"(?:till|som|och|men|att|för|eller|med|om|to|who|and|but|for|with)\b"
+_VALUE_NEGATED = re.compile(
+    rf"\b(inte|ej|ingen|inget|inga|utan|not|no|without)\b(\s+(?!{_BREAK})[\w-]+){{0,4}}\s*$")
+_STARTS_PHRASE = re.compile(_BREAK)
+
+
+def _said(pattern: re.Pattern[str], low: str) -> bool:
+    return any(_STARTS_PHRASE.match(m.group(0))
+               or not _VALUE_NEGATED.search(low[max(0, m.start() - 40):m.start()])
+               for m in pattern.finditer(low))
 
 
 def _compile(phrase: str) -> list[re.Pattern[str]]:
@@ -112,7 +130,8 @@ def readings() -> tuple[_Reading, ...]:
                             tuple(p for phrase in entry.get("unless") or ()
                                   for p in _compile(phrase)),
                             entry.get("default"),
-                            tuple(re.compile(p) for p in entry.get("patterns") or ())))
+                            tuple(re.compile(p) for p in entry.get("patterns") or ()),
+                            bool(entry.get("as_written"))))
     return tuple(out)
 
 
