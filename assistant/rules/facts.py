@@ -65,18 +65,27 @@ class _Reading:
             if m:
                 value = re.sub(r"\s", "", m.group(1))
                 return int(value) if value.isdigit() else _number(value)
+        denied = False
         for value, phrases in self.values:
             if any(all(p.search(low) if self.as_written else _said(p, low) for p in phrase)
                    for phrase in phrases):
                 return value
-        return self.default
+            if value is True and any(all(p.search(low) for p in phrase) for phrase in phrases):
+                denied = True
+        # A yes/no fact whose yes-words are there only negated ("har inte hunnit gå
+        # utbildningen") is a no.
+        return False if denied else self.default
 
 
 # A value's words right after a negation do not state it ("utan några högskolepoäng i
 # vaccinationskunskap" is no 3 hp); a phrase that holds the negation itself ("utan specialist")
 # is read as written.
-# Its reach (four words) ends at a word that starts another phrase ("utan legitimation till förskrivare").
-_BREAK = r"(?:till|som|och|men|att|för|eller|med|om|to|who|and|but|for|with)\b"
+# Its reach (four words) ends at a word that starts another phrase ("utan legitimation till
+# förskrivare").
+_BREAK = (r"(?:till|som|och|men|att|för|eller|med|om|to|who|and|but|for|with"
+          # a verb of the case that starts its next part ("utan hemsjukvård kör bil till …")
+          r"|kör|åker|går|kommer|bor|behöver|vill|ska|tar|reser|drives|lives|needs|wants|comes"
+          r"|goes)\b")
 _VALUE_NEGATED = re.compile(
     rf"\b(inte|ej|ingen|inget|inga|utan|not|no|without)\b(\s+(?!{_BREAK})[\w-]+){{0,4}}\s*$")
 _STARTS_PHRASE = re.compile(_BREAK)
@@ -333,13 +342,15 @@ def _period(low: str, facts: dict[str, Any], year: int | None) -> None:
 
 
 def _delegation_dates(low: str, facts: dict[str, Any]) -> None:
-    """The date a delegation was issued (a date right after an issuing word) and, when another
+    """The date a delegation was issued (a date soon after an issuing word) and, when another
     date follows, the day the task is done on."""
     issue_words = "|".join(phrasing()["delegation_issued"])
     dates = _all_dates(low)
-    before = re.compile(rf"(?:{issue_words})\s+(?:\w+\s+){{0,6}}"
+    # Up to eight words of the same sentence between ("delegerade förskrivning av vissa
+    # hjälpmedel till mig (sjuksköterska) den 15 mars").
+    before = re.compile(rf"(?:{issue_words})\s+(?:[^\s.?!]+\s+){{0,8}}"
                         r"(?:den\s+|the\s+|on\s+|i\s+|in\s+)?$")
-    issued = next(((pos, d) for pos, d in dates if before.search(low[max(0, pos - 60):pos])),
+    issued = next(((pos, d) for pos, d in dates if before.search(low[max(0, pos - 100):pos])),
                   None)
     if issued is None:
         return
