@@ -22,10 +22,10 @@ from assistant.values import Answer, Citation, RuleCheck
 TITLE = "Konversation med Hjälpmedelsassistenten"
 # Swedish names of RuleCheck.status, shared with the app's badges.
 RULE_STATUS_LABELS: dict[str, str] = {
-    "verified": "Regelkontrollerad",
-    "corrected": "Korrigerad enligt regel",
-    "conflict": "Reglerna går isär",
-    "not_checkable": "Ej kontrollerad",
+    "verified": "Stämmer med regeln",
+    "corrected": "Rättat enligt regeln",
+    "conflict": "Motstridiga regler – se båda",
+    "not_checkable": "Ingen regel för detta – läs källan",
 }
 
 

@@ -161,6 +161,7 @@ class RuleCheck:
     explanation: str = ""
     missing_facts: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    reason: str = ""  # why this status, in one plain Swedish sentence (no rule ids)
     question: FactQuestion | None = None  # the missing fact that would change the verdict
     given: dict[str, Any] = field(default_factory=dict)  # facts the user chose, not extracted
 

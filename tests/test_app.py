@@ -119,7 +119,7 @@ def test_question_gets_answer_with_numbered_sources_and_badge(at):
     assert not answer.refused, answer.text
     assert answer.region == "Norrbotten"
 
-    expanders = reply.expander
+    expanders = [e for e in reply.expander if e.label != "Så kontrollerades svaret"]
     assert len(expanders) >= 1
     assert len(expanders) == len(answer.citations)
     cited = sorted(answer.citations, key=lambda c: c.n)
@@ -131,8 +131,10 @@ def test_question_gets_answer_with_numbered_sources_and_badge(at):
         assert ":orange-background[**" in body  # the quoted span is marked
         assert "Datum:" in " ".join(c.value for c in expander.caption)
 
-    # The streamed draft was replaced by the final answer: its text is shown exactly once.
-    assert _markdown_values(reply).count(app.escape_markdown(answer.text)) == 1
+    # The streamed draft was replaced by the final answer: its text is shown exactly once,
+    # the conclusion first and in bold.
+    shown = [v for v in _markdown_values(reply) if v.startswith("**") and v != "**Källor**"]
+    assert len(shown) == 1 and _unescape(shown[0]).startswith(f"**{answer.conclusion[:30]}")
     labels = [label for label, _, _ in app.RULE_BADGES.values()]
     badges = [v for v in _markdown_values(reply) if "-badge[" in v]
     assert len(badges) == 1 and any(label in badges[0] for label in labels), badges
@@ -358,37 +360,61 @@ def test_rule_status_labels_and_warnings():
         warnings=["Källan är från 2013."],
     )
     test = _render(answer)
-    assert any(":red-badge[" in v and "Reglerna går isär" in v for v in _markdown_values(test))
+    assert any(":red-badge[" in v and "Motstridiga regler – se båda" in v
+               for v in _markdown_values(test))
     assert [w.value for w in test.warning] == ["Källan är från 2013."]
-    assert len(test.expander) == 1
-    assert "hembesök krävs" in " ".join(c.value for c in test.caption)
+    # The reason is beside the badge; the rule id only inside "Så kontrollerades svaret".
+    visible = " ".join(c.value for c in test.caption[:2])  # scope, then the badge's reason
+    assert "hembesök krävs" in visible and "nb-1" not in visible
+    assert [e.label for e in test.expander][0] == "Så kontrollerades svaret"
 
 
 def test_corrected_badge_says_what_and_why_with_rule_source_and_validity():
     rule = RuleCheck(
         status="corrected", rule_id="nb.iso.120606", verdict="kommunen ansvarar",
+        reason="Svaret angav inte regelns slutsats; den har lagts till.",
         explanation="Svaret angav inte regelns slutsats; den har lagts till. nb.iso.120606 "
                     "avgör: kommunen ansvarar → undantaget nb.barn är okänt: saknar ålder",
         citation={"doc": "x.txt", "section": "Bilaga 1", "quote": "Kommunen ansvarar",
                   "valid": "2013-02-01 – tills vidare"},
         warnings=("Undantag kan gälla: ange ålder.", "Policyn är från 2013."))
     answer = Answer(question="?", text="Kommunen ansvarar [1].", citations=[_citation()],
-                    rule_check=rule, warnings=["Källan är gammal.", *rule.warnings])
+                    rule_check=rule, warnings=["Källan är gammal.", *rule.warnings],
+                    region="Norrbotten", as_of="2026-12-01")
     test = _render(answer)
-    assert any(":orange-badge[" in v and "Korrigerad enligt regel" in v
+    assert any(":orange-badge[" in v and "Rättat enligt regeln" in v
                for v in _markdown_values(test))
-    caption = _unescape(test.caption[0].value)
-    assert caption.startswith("Svaret angav inte regelns slutsats; den har lagts till.")
-    assert "Regelns utslag (nb.iso.120606): kommunen ansvarar" in caption
-    assert "Regelns källa: x.txt – Bilaga 1: ”Kommunen ansvarar” (gäller 2013-02-01" in caption
-    # The source warning on its own; the rule checker's notes together in one box.
-    warnings = [_unescape(w.value) for w in test.warning]
-    assert warnings[0] == "Källan är gammal."
-    assert len(warnings) == 2 and "Regelkontrollen påpekar" in warnings[1]
-    assert "- Undantag kan gälla: ange ålder." in warnings[1]
-    # The full trace is one click away, not in the way.
-    trace = " ".join(_unescape(c.value) for c in test.caption[1:])
-    assert "undantaget nb.barn är okänt" in trace
+    captions = [_unescape(c.value) for c in test.caption]
+    assert captions[0] == "Region Norrbotten · gäller per 2026-12-01"
+    assert captions[1] == ("Regeln säger: kommunen ansvarar. Svaret angav inte regelns "
+                           "slutsats; den har lagts till.")
+    # The source warning on its own; the rule checker's notes folded into one line.
+    assert [_unescape(w.value) for w in test.warning] == ["Källan är gammal."]
+    assert "Observera: Undantag kan gälla: ange ålder. · Policyn är från 2013." in captions
+    # The rule id, its source and the trace are one click away, not in the way.
+    checked = test.expander[0]
+    assert checked.label == "Så kontrollerades svaret"
+    inside = _unescape(" ".join(c.value for c in checked.caption))
+    assert "Regel: nb.iso.120606" in inside
+    assert "Regelns källa: x.txt – Bilaga 1: ”Kommunen ansvarar” (gäller 2013-02-01" in inside
+    assert "undantaget nb.barn är okänt" in inside
+    assert not any("nb.iso.120606" in c for c in captions[:2])
+
+
+def test_the_conclusion_is_bold_and_markers_link_to_their_source():
+    answer = Answer(question="?", text="Kommunen ansvarar [1]. Mer text [1].",
+                    conclusion="Kommunen ansvarar [1].", citations=[_citation()])
+
+    def script(answer):
+        import app
+
+        app.render_answer(answer, key="m1")
+
+    test = AppTest.from_function(script, args=(answer,), default_timeout=30).run()
+    assert not test.exception, test.exception
+    text = _markdown_values(test)[0]
+    assert text.startswith("**Kommunen ansvarar [\\[1\\]](#kalla-m1-1).**")
+    assert "Mer text [\\[1\\]](#kalla-m1-1)" in text
 
 
 def test_a_source_found_in_several_documents_says_so_and_which_copy_is_cited():
@@ -403,7 +429,8 @@ def test_a_source_found_in_several_documents_says_so_and_which_copy_is_cited():
 def test_not_checkable_badge_is_grey():
     test = _render(Answer(question="?", text="Svar [1].", citations=[_citation()]))
     badges = [v for v in _markdown_values(test) if v.startswith(":gray-badge[")]
-    assert len(badges) == 1 and "Ej kontrollerad" in badges[0]
+    assert len(badges) == 1 and "Ingen regel för detta – läs källan" in badges[0]
+    assert "Svaret har inte kontrollerats mot en regel." in " ".join(c.value for c in test.caption)
 
 
 # --------------------------------------------------------------------------- pure helpers
@@ -473,7 +500,7 @@ class _BrokenAssistant:
     settings = Settings.load(env={})
 
     def ask_stream(self, question, history=(), region=None, mode="hybrid", as_of=None, *,
-                   answer_mode=None):
+                   answer_mode=None, given=None):
         raise RuntimeError("Chroma-samlingen saknas")
 
 
@@ -506,3 +533,25 @@ def test_store_outage_message_does_not_advise_wiping_the_index() -> None:
     outage = StoreUnavailable("Chroma-servern på 127.0.0.1:8000 svarar inte.")
     for shown in (load_error_message(outage), ask_error_message(outage)):
         assert "127.0.0.1:8000" in shown and "make clean" not in shown
+
+
+def test_a_missing_fact_is_asked_back_and_a_choice_re_asks_with_it(at):
+    """The responsible party first, one question back for the fact that changes it, and the
+    choice answered with that fact's outcome (issue: a question back instead of caveats)."""
+    _ask(at, "Vem förskriver en duschstol i Norrbotten?")
+    first = _last_answer(at)
+    assert "kommun" in first.conclusion.lower()
+    back = first.rule_check.question
+    assert back is not None and back.fact == "age"
+    pills = at.chat_message[1].button_group
+    assert pills and pills[0].label == "Hur gammal är patienten?"
+    child = next(i for i, o in enumerate(back.options) if o.outcome == "regionen")
+    pills[0].set_value(child).run()
+    assert not at.exception, at.exception
+    messages = at.session_state["messages"]
+    assert messages[-2]["content"].startswith("Hur gammal är patienten? under 18 år")
+    second = messages[-1]["answer"]
+    assert second.rule_check.given == {"age": back.options[child].value}
+    assert "landsting" in second.conclusion.lower() or "region" in second.conclusion.lower()
+    assert second.rule_check.rule_id == back.options[child].rule_id
+

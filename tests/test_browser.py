@@ -219,7 +219,7 @@ def test_source_opens_document_page_and_every_page_renders(server, browser, shot
     _settle(page)
     _ask(page, HPV, 0)
     corrected = page.get_by_test_id("stChatMessage").nth(1)
-    sync_api.expect(corrected).to_contain_text("Korrigerad enligt regel")
+    sync_api.expect(corrected).to_contain_text("Rättat enligt regeln")
     sync_api.expect(corrected).to_contain_text("Svaret angav inte regelns slutsats")
     _settle(page)
     page.screenshot(path=str(shots / "chatt-korrigerad.png"), full_page=True)

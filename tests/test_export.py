@@ -45,7 +45,7 @@ def test_conversation_lists_questions_answers_sources_and_verdicts():
     assert one < two
     assert lines[one + 1] == "   > ”Kommunen ansvarar”"
     assert lines[two + 1] == "   > ”andra citatet”"  # line breaks inside a quote flattened
-    assert "**Regelkontroll:** Korrigerad enligt regel (regel nb.iso.120606)" in lines
+    assert "**Regelkontroll:** Rättat enligt regeln (regel nb.iso.120606)" in lines
     assert "- Förklaring: Svaret angav regionen; regeln säger kommunen." in lines
     assert ("- Regelns källa: doc1.txt – Bilaga 1: ”Kommunen ansvarar” (gäller 2013-02-01–)"
             in lines)
@@ -64,7 +64,7 @@ def test_missing_facts_are_named_and_empty_conversation_is_said():
                     rule_check=RuleCheck(status="not_checkable",
                                          missing_facts=("ange patientens ålder",)))
     md = conversation_markdown([ExportTurn(answer.question, answer)])
-    assert "**Regelkontroll:** Ej kontrollerad" in md
+    assert "**Regelkontroll:** Ingen regel för detta – läs källan" in md
     assert "- Uppgifter som saknas: ange patientens ålder" in md
     assert "Region: Alla" in md
     assert "(Inga frågor ännu.)" in conversation_markdown([])

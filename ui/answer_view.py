@@ -11,6 +11,7 @@ Example (in a page):
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -27,13 +28,15 @@ from ui.common import (
 )
 
 if TYPE_CHECKING:
-    from assistant.values import Answer, Citation, RuleCheck
+    from assistant.values import Answer, Citation, FactOption, FactQuestion, RuleCheck
 
 log = logging.getLogger("hjalp.app")
 
 REFUSAL = "Det framgår inte av dokumenten."
 DOCUMENTS_PAGE = "views/documents.py"
 OPEN_DOCUMENT = "Öppna hela dokumentet vid avsnittet"
+# Session key of a pending re-ask: the choice made in a question back (read by ui.chat).
+REASK = "reask"
 
 # Swedish label, badge colour and icon per RuleCheck.status. The text carries the meaning; the
 # colour only repeats it (not everyone sees colours).
@@ -45,77 +48,168 @@ RULE_BADGES: dict[str, tuple[str, str, str]] = {
 }
 
 
-def render_answer(answer: Answer) -> None:
-    """One reply: text, rule badge, warnings and the numbered sources behind the [n] markers."""
+def render_answer(answer: Answer, key: str = "") -> None:
+    """One reply, as an answer card: the conclusion in bold, the evidence with [n] linking to
+    its source below, the region and date it was decided for, the rule badge with its reason,
+    the question back (when `key` names the message, so that a choice can re-ask it), notes,
+    and the numbered sources."""
     if answer.refused:
         # No badge: nothing was decided. A refusal may cite what the documents say nearest the
         # question; that source is shown so its [n] leads somewhere.
-        st.markdown(escape_markdown(answer.text or REFUSAL))
+        render_text(answer, key)
         render_warnings(answer.warnings)
         if answer.citations:
-            render_sources(answer.citations, answer)
+            render_sources(answer.citations, answer, key)
         return
-    st.markdown(escape_markdown(answer.text))
-    # Warnings about the sources and the question first; the rule checker's own notes sit
-    # with its badge, in one box (the Assistant copies them into answer.warnings too).
+    render_text(answer, key)
+    render_scope(answer)
+    render_rule_check(answer.rule_check)
+    if key and answer.rule_check.question is not None:
+        render_question_back(answer.rule_check.question, key)
+    # Warnings about the sources and the question stand alone; the rule checker's notes, which
+    # do not change its outcome, are folded into one line with its badge.
     rule_notes = set(answer.rule_check.warnings)
     render_warnings([w for w in answer.warnings if w not in rule_notes])
-    render_rule_check(answer.rule_check)
-    render_sources(answer.citations, answer)
+    render_rule_notes(answer.rule_check)
+    render_sources(answer.citations, answer, key)
     render_footer(answer)
 
 
+def render_text(answer: Answer, key: str = "") -> None:
+    """The conclusion in bold, then the rest; each [n] links to source n below."""
+    text = answer.text or REFUSAL
+    conclusion = answer.conclusion if text.startswith(answer.conclusion) else ""
+    rest = text[len(conclusion):].strip()
+    parts = []
+    if conclusion:
+        parts.append(f"**{_linked(_escape_inline(conclusion), key)}**")
+    if rest:
+        parts.append(_linked(escape_markdown(rest), key))
+    st.markdown("\n\n".join(parts))
+
+
+def _linked(markdown: str, key: str) -> str:
+    r"""Escaped "\[2\]" markers as links to the source's anchor (see render_sources)."""
+    if not key:
+        return markdown
+    return re.sub(r"\\\[(\d+)\\\]", lambda m: f"[\\[{m.group(1)}\\]](#{anchor(key, m.group(1))})",
+                  markdown)
+
+
+def anchor(key: str, n: int | str) -> str:
+    """The HTML id of source n under the message `key`."""
+    return f"kalla-{key}-{n}"
+
+
+def render_scope(answer: Answer) -> None:
+    """Which region and which date the answer was decided for."""
+    parts = [f"Region {answer.region}" if answer.region else "Alla regioner"]
+    if answer.as_of:
+        parts.append(f"gäller per {format_date(answer.as_of)}")
+    st.caption(_escape_inline(" · ".join(parts)))
+
+
 def render_rule_check(rule_check: RuleCheck) -> None:
+    """The badge in plain Swedish with its reason beside it (readable without hovering); the
+    rule's id, source and trace inside "Så kontrollerades svaret"."""
     label, color, icon = RULE_BADGES.get(rule_check.status, RULE_BADGES["not_checkable"])
-    why = rule_reason(rule_check)
-    help_text = why or (
-        "Svaret har inte kontrollerats mot en regel." if rule_check.status == "not_checkable"
-        else None
-    )
-    st.badge(label, color=color, icon=icon, help=help_text)
+    if rule_check.status == "not_checkable" and rule_check.question is not None:
+        label = "Svaret beror på en uppgift – välj nedan"
+    st.badge(label, color=color, icon=icon)
+    reason = rule_reason(rule_check)
+    if reason:
+        st.caption(escape_markdown(reason))
     details = rule_details(rule_check)
     if details:
-        st.caption(escape_markdown("\n".join(details)))
-    notes = list(dict.fromkeys(rule_check.warnings))
-    if notes:
-        st.warning("**Regelkontrollen påpekar:**\n"
-                   + "\n".join(f"- {_escape_inline(note)}" for note in notes),
-                   icon=":material/rule:")
-    if rule_check.explanation and rule_check.explanation != why:
-        with st.popover("Så kontrollerades svaret", icon=":material/account_tree:"):
-            st.caption(escape_markdown(rule_check.explanation.replace(" → ", "\n→ ")))
+        with st.expander("Så kontrollerades svaret", icon=":material/account_tree:"):
+            st.caption(escape_markdown("\n".join(details)))
 
 
 def rule_reason(rule_check: RuleCheck) -> str:
-    """The human part of the explanation (what was corrected and why), without the trace of
-    rule ids that follows it."""
-    text = rule_check.explanation.strip()
-    if rule_check.rule_id and rule_check.rule_id in text:
-        text = text.split(rule_check.rule_id, 1)[0].strip()
-    return text
+    """What the badge means for this answer: the rule's outcome and, for a correction, why."""
+    status = rule_check.status
+    if status == "verified":
+        return f"Regeln säger: {rule_check.verdict}."
+    if status == "corrected":
+        return f"Regeln säger: {rule_check.verdict}. {rule_check.reason}".strip()
+    if status == "conflict":
+        return f"{rule_check.reason} Se båda: {rule_check.verdict}.".strip()
+    if rule_check.question is not None:
+        return "Regeln ger olika svar beroende på en uppgift som frågan inte anger."
+    if rule_check.missing_facts:
+        return ("Regeln kan inte avgöras utan fler uppgifter: "
+                + "; ".join(rule_check.missing_facts) + ".")
+    return rule_check.reason or "Svaret har inte kontrollerats mot en regel."
 
 
 def rule_details(rule_check: RuleCheck) -> list[str]:
-    """The lines under the badge: what was corrected and why, what the rule says, its source
-    and validity, or which facts are missing to check it."""
+    """How the answer was checked: the rule, its source and validity, the facts chosen, and
+    the trace of rules tried."""
     details: list[str] = []
-    checked = rule_check.status != "not_checkable"
-    why = rule_reason(rule_check)
-    if why and checked:
-        details.append(why)
-    if rule_check.verdict and checked:
-        rule = f" ({rule_check.rule_id})" if rule_check.rule_id else ""
-        details.append(f"Regelns utslag{rule}: {rule_check.verdict}")
-    if rule_check.citation and checked:
+    if rule_check.rule_id:
+        details.append(f"Regel: {rule_check.rule_id}")
+    if rule_check.citation and rule_check.status != "not_checkable":
         c = rule_check.citation
         details.append(f"Regelns källa: {c.get('doc', '')}"
                        + (f" – {c['section']}" if c.get("section") else "")
                        + f": ”{c.get('quote', '')}”"
                        + (f" (gäller {c['valid']})" if c.get("valid") else ""))
-    if rule_check.missing_facts:
-        details.append("Uppgifter som saknas för regelkontroll: "
-                       + ", ".join(rule_check.missing_facts))
+    if rule_check.given:
+        details.append("Uppgifter du valt: " + ", ".join(
+            f"{fact} = {_said(value)}" for fact, value in rule_check.given.items()))
+    if rule_check.explanation and rule_check.explanation != rule_check.reason:
+        details.append("Spår: " + rule_check.explanation.replace(" → ", "\n→ "))
     return details
+
+
+def _said(value: object) -> str:
+    return {True: "ja", False: "nej"}.get(value, str(value)) if isinstance(value, bool) \
+        else str(value)
+
+
+def render_question_back(question: FactQuestion, key: str) -> None:
+    """The missing fact as a question with one choice per value and where it leads
+    ("under 18 år → regionen"); choosing re-asks the question with that fact (ui.chat)."""
+    options = list(range(len(question.options)))
+    st.pills(
+        question.question, options, key=f"choice_{key}",
+        format_func=lambda i: _choice_label(question.options[i]),
+        on_change=_choose, args=(key, question),
+    )
+    if question.unit:
+        st.number_input(
+            f"Eller ange exakt ({question.unit})", min_value=0, max_value=130, value=None,
+            step=1, key=f"number_{key}", on_change=_choose_number, args=(key, question),
+        )
+
+
+def _choice_label(option: FactOption) -> str:
+    return f"{option.label} → {option.outcome}" if option.outcome else \
+        f"{option.label} → fler uppgifter behövs"
+
+
+def _choose(key: str, question: FactQuestion) -> None:
+    index = st.session_state.get(f"choice_{key}")
+    if index is None:
+        return
+    option = question.options[index]
+    st.session_state[REASK] = {"message": key, "fact": question.fact, "value": option.value,
+                               "shown": f"{question.question} {option.label}"}
+
+
+def _choose_number(key: str, question: FactQuestion) -> None:
+    value = st.session_state.get(f"number_{key}")
+    if value is None:
+        return
+    st.session_state[REASK] = {"message": key, "fact": question.fact, "value": int(value),
+                               "shown": f"{question.question} {int(value)} {question.unit}"}
+
+
+def render_rule_notes(rule_check: RuleCheck) -> None:
+    """The rule checker's notes (they do not change its outcome) on one line."""
+    notes = list(dict.fromkeys(rule_check.warnings))
+    if notes:
+        st.caption(escape_markdown("Observera: " + " · ".join(notes)))
 
 
 def render_warnings(warnings: list[str] | tuple[str, ...]) -> None:
@@ -123,12 +217,16 @@ def render_warnings(warnings: list[str] | tuple[str, ...]) -> None:
         st.warning(escape_markdown(warning), icon=":material/warning:")
 
 
-def render_sources(citations: list[Citation], answer: Answer | None = None) -> None:
+def render_sources(citations: list[Citation], answer: Answer | None = None,
+                   key: str = "") -> None:
     if not citations:
         st.caption("Inga källor angavs för svaret.")
         return
     st.markdown("**Källor**")
     for citation in sorted(citations, key=lambda c: c.n):
+        if key:
+            # The target of the answer's [n] link (an id only this app writes).
+            st.html(f'<span id="{anchor(key, citation.n)}"></span>')
         with st.expander(source_label(citation)):
             render_citation(citation, answer)
 

@@ -22,7 +22,7 @@ import streamlit as st
 
 from assistant.export import ExportTurn, conversation_markdown
 from assistant.privacy import mask_identifiers
-from ui.answer_view import REFUSAL, render_answer
+from ui.answer_view import REASK, REFUSAL, render_answer
 from ui.common import (
     _escape_inline,
     ask_error_message,
@@ -154,7 +154,7 @@ def render_history(messages: list[dict[str, Any]], settings: Settings) -> None:
             if message["role"] == "user":
                 st.markdown(escape_markdown(message["content"]))
             elif message.get("answer") is not None:
-                render_answer(message["answer"])
+                render_answer(message["answer"], key=message["id"])
                 render_feedback(message, settings)
             else:
                 st.error(message.get("error", REFUSAL), icon=":material/error:")
@@ -212,20 +212,25 @@ def _store_comment(message: dict[str, Any], settings: Settings, comment: str) ->
 # --------------------------------------------------------------------------- asking
 
 def ask(assistant: Assistant, question: str, region: str | None,
-        as_of: date | None = None, answer_mode: str | None = None) -> None:
-    """Show the question, stream the reply with the earlier turns as context, keep both."""
+        as_of: date | None = None, answer_mode: str | None = None, *,
+        given: dict[str, Any] | None = None, shown: str | None = None) -> None:
+    """Show the question, stream the reply with the earlier turns as context, keep both.
+    `given`: facts chosen in a question back; `shown`: what the user's turn then reads
+    ("Hur gammal är patienten? under 18 år") instead of the question asked again."""
     from assistant.feedback import answer_settings
 
     messages: list[dict[str, Any]] = st.session_state["messages"]
     history = history_turns(messages)
     # Kept, redrawn and exported masked; the Assistant gets the typed text because it masks
     # before anything else and adds the notice telling the user so.
-    shown = mask_identifiers(question).text
+    masked = mask_identifiers(question).text
+    shown = mask_identifiers(shown).text if shown else masked
     messages.append({"role": "user", "content": shown})
     with st.chat_message("user"):
         st.markdown(escape_markdown(shown))
     reply: dict[str, Any] = {
         "role": "assistant", "id": uuid.uuid4().hex, "feedback_id": None,
+        "question": masked, "given": dict(given or {}),
         "settings": answer_settings(assistant.settings, region, as_of,
                                     answer_mode=answer_mode),
     }
@@ -235,7 +240,8 @@ def ask(assistant: Assistant, question: str, region: str | None,
             with slot.container():
                 with st.spinner(GENERATING if answer_mode == "generative" else SEARCHING):
                     stream = assistant.ask_stream(question, history=history, region=region,
-                                                  as_of=as_of, answer_mode=answer_mode)
+                                                  as_of=as_of, answer_mode=answer_mode,
+                                                  given=given or None)
                     pieces = iter(stream)
                     # Retrieval runs until the first piece: keep the spinner until then.
                     first = next(pieces, "")
@@ -253,9 +259,22 @@ def ask(assistant: Assistant, question: str, region: str | None,
         reply["answer"] = answer
         # The streamed text is a draft: the final answer (verified, maybe corrected) replaces it.
         with slot.container():
-            render_answer(answer)
+            render_answer(answer, key=reply["id"])
         messages.append(reply)
         render_feedback(reply, assistant.settings)
+
+
+def reask(assistant: Assistant, choice: dict[str, Any], region: str | None, as_of: date | None,
+          answer_mode: str | None) -> None:
+    """Answer the question of the message the choice was made under again, with the chosen
+    fact added to those chosen before."""
+    messages: list[dict[str, Any]] = st.session_state["messages"]
+    earlier = next((m for m in messages if m.get("id") == choice["message"]), None)
+    if earlier is None or not earlier.get("question"):
+        return  # the conversation was cleared meanwhile
+    given = {**earlier.get("given", {}), choice["fact"]: choice["value"]}
+    ask(assistant, earlier["question"], region, as_of, answer_mode, given=given,
+        shown=choice["shown"])
 
 
 def _escaped(pieces: Iterator[str]) -> Iterator[str]:
@@ -285,8 +304,11 @@ def chat_page() -> None:
         st.caption("Till exempel: " + " · ".join(f"”{q}”" for q in EXAMPLES))
     render_history(messages, assistant.settings)
     question = st.chat_input(PLACEHOLDER, max_chars=assistant.settings.max_question_chars)
+    choice = st.session_state.pop(REASK, None)
     if question and question.strip():
         ask(assistant, question.strip(), region, as_of, mode)
+    elif choice is not None:
+        reask(assistant, choice, region, as_of, mode)
     # Last, so that the export holds the answer given in this run too.
     with export_box:
         render_export_button(region, as_of)

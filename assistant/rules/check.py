@@ -76,8 +76,8 @@ class RuleChecker:
         if allowed_topics is not None:
             topics = (topics & allowed_topics) if topics else allowed_topics
             if not topics:
-                check = RuleCheck(status="not_checkable",
-                                  explanation="Ingen beslutsregel avgör den här sortens fråga.")
+                none = "Ingen beslutsregel avgör den här sortens fråga."
+                check = RuleCheck(status="not_checkable", explanation=none, reason=none)
                 return CheckResult(check, None, facts, Decision(None, None))
         decision = self.rulebase.decide(facts.facts, date_explicit=facts.date_explicit,
                                         topics=topics)
@@ -86,7 +86,12 @@ class RuleChecker:
         if result.rule_check.status != "conflict" and (decision.missing or decision.open):
             back = question_back(self.rulebase, facts.facts, _day(facts.facts), topics,
                                  decision)
-        rule_check = replace(result.rule_check, question=back, given=dict(given or {}))
+        warnings = result.rule_check.warnings
+        if back is not None:
+            # The question back says what the open exceptions would change, once.
+            warnings = tuple(w for w in warnings if w not in decision.open_warnings)
+        rule_check = replace(result.rule_check, question=back, given=dict(given or {}),
+                             warnings=warnings)
         return replace(result, rule_check=rule_check)
 
     def judge(self, answer_text: str, facts: ExtractedFacts, decision: Decision) -> CheckResult:
@@ -95,6 +100,7 @@ class RuleChecker:
             verdicts = "; ".join(sorted({r.then for r in decision.applicable}))
             check = RuleCheck(status="conflict", verdict=verdicts, rule_id=rule.id,
                               citation=_citation(rule),
+                              reason="Flera regler gäller med olika slutsatser.",
                               explanation="Flera regler gäller med olika slutsatser: "
                                           + " | ".join(decision.trace),
                               warnings=decision.warnings)
@@ -104,7 +110,7 @@ class RuleChecker:
             explanation = ("Regeln kan inte avgöras utan fler uppgifter."
                            if missing else "Ingen regel i regelbasen gäller frågan.")
             check = RuleCheck(status="not_checkable", explanation=explanation,
-                              missing_facts=missing)
+                              reason=explanation, missing_facts=missing)
             return CheckResult(check, None, facts, decision)
         agrees, contradicts = compare(rule.decision, answer_text)
         warnings = tuple(dict.fromkeys((*decision.warnings, *([rule.notes] if rule.notes else []))))
@@ -115,12 +121,13 @@ class RuleChecker:
             check = RuleCheck(status="verified", verdict=verdict, rule_id=rule.id,
                               citation=_citation(rule),
                               explanation=f"Svaret stämmer med regeln. {trace}",
+                              reason="Svaret stämmer med regeln.",
                               warnings=warnings)
             return CheckResult(check, rule, facts, decision, computed=computed)
         why = ("Svaret motsade regeln och har rättats." if contradicts
                else "Svaret angav inte regelns slutsats; den har lagts till.")
         check = RuleCheck(status="corrected", verdict=verdict, rule_id=rule.id,
-                          citation=_citation(rule), explanation=f"{why} {trace}",
+                          citation=_citation(rule), explanation=f"{why} {trace}", reason=why,
                           warnings=warnings)
         return CheckResult(check, rule, facts, decision,
                            conclusion=conclusion_for(rule, computed=computed), computed=computed)

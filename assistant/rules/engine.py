@@ -120,6 +120,7 @@ class Decision:
     date_assumed: bool = False  # decided with the newest rule version, not the asked date
     computed: str = ""  # the decision applied to the case's figures ("för 3 månader 600 kr")
     open: tuple[str, ...] = ()  # exceptions to the chosen rule that missing facts leave open
+    open_warnings: tuple[str, ...] = ()  # the warnings saying so (a question back replaces them)
 
 
 @dataclass
@@ -217,12 +218,14 @@ class RuleBase:
         warnings = [w.warning for w in winners if w.warning]
         # Exceptions that might apply if we knew more: say so instead of false certainty.
         exceptions = tuple(r.id for r, _ in open_rules if r.overrides_rule(chosen))
+        pending: list[str] = []
         for rule, result in open_rules:
             # Only an exception of which more than the region is known is worth a warning.
             if rule.overrides_rule(chosen) and result.satisfied - ("region" in rule.when) >= 1:
-                warnings.append(f"Undantag ({rule.then}) kan gälla: "
-                                f"{'; '.join(ask_for(m) for m in result.missing)}.")
+                pending.append(f"Undantag ({rule.then}) kan gälla: "
+                               f"{'; '.join(ask_for(m) for m in result.missing)}.")
                 trace.append(f"undantaget {rule.id} är okänt: saknar {', '.join(result.missing)}")
+        warnings.extend(pending)
         if len(verdicts) > 1:
             trace.append("flera regler gäller med olika slutsatser: "
                          + "; ".join(f"{w.id} → {w.then}" for w in winners))
@@ -230,7 +233,8 @@ class RuleBase:
                             tuple(dict.fromkeys(warnings)), conflict=True)
         return Decision(chosen.then, chosen, tuple(applicable), (), tuple(trace),
                         tuple(dict.fromkeys(warnings)),
-                        computed=computed_amount(chosen.decision, facts), open=exceptions)
+                        computed=computed_amount(chosen.decision, facts), open=exceptions,
+                        open_warnings=tuple(dict.fromkeys(pending)))
 
 
 _RATE = re.compile(r"(\d[\d ]*)\s*kr per (påbörjad )?månad")
