@@ -41,6 +41,7 @@ from ui.chat import (  # noqa: F401  (re-exported)
     clear_conversation,
     export_turns,
 )
+from ui.chrome import swedish_chrome
 from ui.common import (  # noqa: F401  (re-exported)
     _escape_inline,
     ask_error_message,
@@ -57,6 +58,8 @@ from ui.common import (  # noqa: F401  (re-exported)
 )
 
 ROOT = Path(__file__).resolve().parent
+ABOUT = ("**Hjälpmedelsassistenten** svarar på frågor om förskrivning av hjälpmedel utifrån "
+         "regionernas styrdokument, med källor, och kontrollerar nyckelsvar mot en regelbas.")
 # (script, title, icon): the pages after the chat, in menu order.
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("views/documents.py", "Dokument", ":material/description:"),
@@ -74,7 +77,9 @@ def pages() -> list[st.Page]:
 
 
 def main() -> None:
-    st.set_page_config(page_title=TITLE, page_icon=":material/accessible:", layout="centered")
+    st.set_page_config(page_title=TITLE, page_icon=":material/accessible:", layout="centered",
+                       menu_items={"About": ABOUT})
+    swedish_chrome()
     st.navigation(pages()).run()
 
 

@@ -235,3 +235,86 @@ def test_source_opens_document_page_and_every_page_renders(server, browser, shot
         name = title.lower().replace("å", "a").replace("ä", "a").replace("ö", "o")
         page.screenshot(path=str(shots / f"sida-{name}.png"), full_page=True)
     context.close()
+
+
+DUSCHSTOL = "Vem förskriver en duschstol i Norrbotten?"
+# Streamlit's English chrome that must not be seen or heard (screen readers) on any page.
+ENGLISH = ("Deploy", "Browse files", "Drag and drop", "per file", "Send message", "Help for ",
+           "Rerun", "Clear cache", "Record a screencast", "Choose date", "Chat message from",
+           "Thumbs up", "Feedback rating", "Link to heading")
+
+
+def _english_left(page) -> list[str]:
+    text = page.locator("body").inner_text()
+    labels = page.evaluate("""() => [...document.querySelectorAll('[aria-label],[title]')]
+        .map(e => (e.getAttribute('aria-label') || '') + ' ' + (e.getAttribute('title') || ''))
+        .join(' | ')""")
+    return [w for w in ENGLISH if w in text or w in labels]
+
+
+def test_question_back_a_choice_changes_the_answer_and_no_english_chrome(server, browser, shots):
+    url, _env, _started = server
+    context = browser.new_context(viewport=VIEWPORT, locale="sv-SE")
+    page = context.new_page()
+    page.goto(url)
+    sync_api.expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(
+        timeout=ANSWER_TIMEOUT_MS)
+    _settle(page)
+    assert _english_left(page) == []
+    # The chat input has the keyboard on load.
+    assert page.evaluate("document.activeElement.getAttribute('data-testid')") == \
+        "stChatInputTextArea"
+
+    # A clickable example asks its question.
+    page.get_by_role("button", name=DUSCHSTOL).click()
+    answers = page.get_by_test_id("stChatMessage").filter(has=page.get_by_test_id("stExpander"))
+    sync_api.expect(answers).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
+    _settle(page)
+    reply = page.get_by_test_id("stChatMessage").nth(1)
+    # The responsible party in the first line (bold), the badge's reason readable as text.
+    first_line = reply.locator("strong").first
+    sync_api.expect(first_line).to_contain_text("kommunens ansvar")
+    sync_api.expect(reply).to_contain_text("Regeln säger:")
+    sync_api.expect(reply).to_contain_text("Region Norrbotten · gäller per")
+    # One question back, with the outcome of each choice.
+    sync_api.expect(reply).to_contain_text("Hur gammal är patienten?")
+    child = reply.get_by_role("radio", name="under 18 år → regionen")
+    sync_api.expect(child).to_be_visible()
+    page.screenshot(path=str(shots / "chatt-fraga-tillbaka.png"), full_page=True)
+
+    child.click()
+    sync_api.expect(answers).to_have_count(2, timeout=ANSWER_TIMEOUT_MS)
+    _settle(page)
+    messages = page.get_by_test_id("stChatMessage")
+    sync_api.expect(messages.nth(2)).to_contain_text("Hur gammal är patienten? under 18 år")
+    sync_api.expect(messages.nth(3).locator("strong").first).to_contain_text("Landstingets")
+    sync_api.expect(messages.nth(3)).to_contain_text("Rättat enligt regeln")
+    page.screenshot(path=str(shots / "chatt-valt-svar.png"), full_page=True)
+    assert _english_left(page) == []
+    context.close()
+
+
+@pytest.mark.parametrize("width,height,scheme", [(390, 844, "light"), (390, 844, "dark"),
+                                                 (1280, 1800, "dark")])
+def test_every_page_at_phone_width_and_in_dark_mode(server, browser, shots, width, height,
+                                                     scheme):
+    url, _env, _started = server
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="sv-SE",
+                                  color_scheme=scheme)
+    page = context.new_page()
+    page.goto(url)
+    sync_api.expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(
+        timeout=ANSWER_TIMEOUT_MS)
+    _ask(page, DUSCHSTOL, 0)
+    _settle(page)
+    size = "mobil" if width < 600 else "dator"
+    page.screenshot(path=str(shots / f"chatt-{size}-{scheme}.png"), full_page=True)
+    assert _english_left(page) == []
+    for path, name in (("documents", "dokument"), ("training", "utbildning"),
+                       ("feedback", "aterkoppling")):
+        page.goto(f"{url}/{path}")
+        _settle(page)
+        sync_api.expect(page.get_by_test_id("stException")).to_have_count(0)
+        assert _english_left(page) == [], path
+        page.screenshot(path=str(shots / f"sida-{name}-{size}-{scheme}.png"), full_page=True)
+    context.close()

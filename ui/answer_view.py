@@ -73,6 +73,14 @@ def render_answer(answer: Answer, key: str = "") -> None:
     render_rule_notes(answer.rule_check)
     render_sources(answer.citations, answer, key)
     render_footer(answer)
+    if key:
+        render_copy(answer)
+
+
+def render_copy(answer: Answer) -> None:
+    """The answer as plain text with a copy button (for a journal note or an e-mail)."""
+    with st.popover("Kopiera svaret", icon=":material/content_copy:"):
+        st.code(answer.text, language=None, wrap_lines=True)
 
 
 def render_text(answer: Answer, key: str = "") -> None:

@@ -49,6 +49,7 @@ GENERATING = "Söker i dokumenten och formulerar svaret med språkmodellen …"
 ALL_REGIONS = "Alla"
 EXAMPLES = (
     "Vem förskriver en rollator för utomhusbruk i Norrbotten?",
+    "Vem förskriver en duschstol i Norrbotten?",
     "Får icke-legitimerad personal förskriva hjälpmedel i Region Stockholm?",
 )
 # Answer modes: Settings.answer_mode value → Swedish label.
@@ -58,6 +59,7 @@ ANSWER_MODES: dict[str, str] = {
 }
 THUMBS = {1: "up", 0: "down"}  # st.feedback("thumbs") returns 1 for up, 0 for down
 FEEDBACK_SAVED = "Tack! Återkopplingen är sparad."
+EXAMPLE = "example"  # session key of an example question clicked, asked on this run
 
 
 # --------------------------------------------------------------------------- sidebar
@@ -277,6 +279,18 @@ def reask(assistant: Assistant, choice: dict[str, Any], region: str | None, as_o
         shown=choice["shown"])
 
 
+def render_examples() -> None:
+    """Example questions as buttons: one click asks it."""
+    st.caption("Till exempel:")
+    for i, example in enumerate(EXAMPLES):
+        st.button(example, key=f"example_{i}", icon=":material/chat_bubble:", type="tertiary",
+                  on_click=_pick_example, args=(example,))
+
+
+def _pick_example(example: str) -> None:
+    st.session_state[EXAMPLE] = example
+
+
 def _escaped(pieces: Iterator[str]) -> Iterator[str]:
     for piece in pieces:
         yield _escape_inline(piece)
@@ -301,14 +315,17 @@ def chat_page() -> None:
 
     messages = st.session_state["messages"]
     if not messages:
-        st.caption("Till exempel: " + " · ".join(f"”{q}”" for q in EXAMPLES))
+        render_examples()
     render_history(messages, assistant.settings)
     question = st.chat_input(PLACEHOLDER, max_chars=assistant.settings.max_question_chars)
     choice = st.session_state.pop(REASK, None)
+    example = st.session_state.pop(EXAMPLE, None)
     if question and question.strip():
         ask(assistant, question.strip(), region, as_of, mode)
     elif choice is not None:
         reask(assistant, choice, region, as_of, mode)
+    elif example is not None:
+        ask(assistant, example, region, as_of, mode)
     # Last, so that the export holds the answer given in this run too.
     with export_box:
         render_export_button(region, as_of)
