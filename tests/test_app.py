@@ -263,21 +263,11 @@ def test_export_holds_the_conversation_with_sources(at):
     assert app.RULE_BADGES[first.rule_check.status][0] in markdown
 
 
-@pytest.mark.slow
-def test_generative_mode_without_model_keeps_the_chat_usable(at):
-    modes = at.selectbox(key="answer_mode")
-    assert modes.label == "Svarsläge"
-    assert modes.options == [app.ANSWER_MODES["extractive"], app.ANSWER_MODES["generative"]]
-    modes.set_value("generative").run()
-    at.chat_input[0].set_value(QUESTION).run()
-    assert not at.exception, at.exception
-    reply = at.session_state["messages"][-1]
-    shown = [_unescape(e.value) for e in [*at.chat_message[1].warning, *at.chat_message[1].error]]
-    # The missing model is named in Swedish (as a warning over a document answer, or an error).
-    assert any("Generativ" in text or "modell" in text for text in shown), shown
-    assert reply.get("answer") is not None or reply.get("error")
-
-    at.selectbox(key="answer_mode").set_value("extractive").run()
+def test_generative_mode_is_not_offered_without_a_model(at):
+    # The test environment points the local backend at a model file that does not exist.
+    assert not [s for s in at.selectbox if s.key == "answer_mode"]
+    said = " ".join(_unescape(c.value) for c in at.sidebar.caption)
+    assert "Generativt läge finns inte här" in said and "make model" in said
     _ask(at, QUESTION)
     answer = _last_answer(at)
     assert not answer.refused and answer.citations

@@ -376,3 +376,16 @@ def test_cli_names_what_is_missing(bundled_index, monkeypatch, capsys, env: dict
                  "generative"])
     err = capsys.readouterr().err
     assert code == 2 and needle in err and "Traceback" not in err
+
+
+def test_backend_missing_says_why_without_starting_anything(tmp_path) -> None:
+    from assistant.generate.backends import backend_missing
+    from assistant.settings import Settings
+
+    local = Settings.load(env={}).with_(llm_backend="local",
+                                        local_model_path=tmp_path / "none.gguf")
+    assert "make model" in (backend_missing(local) or "")
+    openai = Settings.load(env={}).with_(llm_backend="openai", llm_api_key_env="HJALP_NO_KEY_X")
+    assert "HJALP_NO_KEY_X" in (backend_missing(openai) or "")
+    unknown = Settings.load(env={}).with_(llm_backend="nope")
+    assert "nope" in (backend_missing(unknown) or "")

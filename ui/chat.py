@@ -64,8 +64,17 @@ EXAMPLE = "example"  # session key of an example question clicked, asked on this
 
 # --------------------------------------------------------------------------- sidebar
 
-def render_mode_select(container: Any) -> str:
+def render_mode_select(container: Any, settings: Settings | None) -> str:
+    """The answer mode; generative only where its backend can run (else a line saying why)."""
+    from assistant.generate.backends import backend_missing
+
+    missing = backend_missing(settings) if settings is not None else None
     with container:
+        if settings is None or missing:
+            st.session_state.pop("answer_mode", None)
+            st.caption("Svarsläge: extraktivt (meningar ur dokumenten, ordagrant). Generativt "
+                       f"läge finns inte här: {missing or 'inställningarna kunde inte läsas.'}")
+            return "extractive"
         return st.selectbox(
             "Svarsläge", list(ANSWER_MODES), key="answer_mode", format_func=ANSWER_MODES.get,
             help="Extraktivt: meningar ur dokumenten, ordagrant. Generativt: en språkmodell "
@@ -307,10 +316,10 @@ def chat_page() -> None:
         st.header("Inställningar")
         settings_box = st.container()
         mode_box = st.container()
-    mode = render_mode_select(mode_box)
     assistant = load_assistant()
     if assistant is None:
         st.stop()
+    mode = render_mode_select(mode_box, assistant.settings)
     region, as_of, export_box = render_sidebar(assistant, settings_box)
 
     messages = st.session_state["messages"]

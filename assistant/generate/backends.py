@@ -16,10 +16,15 @@ Example:
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from typing import Any, Iterator
 
-from assistant.generate.local_server import BackendUnavailable, ensure_local_server
+from assistant.generate.local_server import (
+    BackendUnavailable,
+    check_local_model,
+    ensure_local_server,
+)
 from assistant.generate.prompt import ANSWER_SCHEMA, capped_schema
 from assistant.settings import Settings
 
@@ -58,6 +63,32 @@ class LocalChat:
     def invoke(self, messages: Any, **kwargs: Any) -> Any:
         ensure_local_server(self.settings)
         return self.chat.invoke(messages, **kwargs)
+
+
+def backend_missing(settings: Settings) -> str | None:
+    """Why generative answers cannot run here (Swedish and English), or None when the
+    configured backend has what it needs; checked without starting or calling anything, so
+    that the chat offers the mode only where it can work."""
+    backend = settings.llm_backend
+    try:
+        if backend == "local":
+            check_local_model(settings)
+        elif backend == "openai":
+            if not os.environ.get(settings.llm_api_key_env, ""):
+                return (f"Ingen API-nyckel i {settings.llm_api_key_env} / no API key in "
+                        f"{settings.llm_api_key_env}.")
+            if not settings.llm_model:
+                return "Ange modellen i HJALP_LLM_MODEL / set HJALP_LLM_MODEL."
+        elif backend == "ollama":
+            if importlib.util.find_spec("langchain_ollama") is None:
+                return "Paketet langchain-ollama saknas / langchain-ollama is not installed."
+            if not settings.llm_model:
+                return "Ange modellen i HJALP_LLM_MODEL / set HJALP_LLM_MODEL."
+        else:
+            return f"Okänd llm_backend {backend!r} / unknown llm_backend {backend!r}."
+    except BackendUnavailable as exc:
+        return str(exc)
+    return None
 
 
 def make_chat_model(settings: Settings, schema: dict[str, Any]) -> Any:
