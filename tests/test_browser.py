@@ -31,6 +31,7 @@ BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--disable-background-networking", "--disable-component-update",
                 "--disable-sync"]
 START_TIMEOUT_S = 90
+CHECKED = "Så kontrollerades svaret"  # the rule check's expander, not a source
 ANSWER_TIMEOUT_MS = 90_000
 # Tall: Streamlit scrolls inside its main block, so a full-page screenshot is the viewport.
 VIEWPORT = {"width": 1280, "height": 1800}
@@ -147,7 +148,7 @@ def test_ask_see_sources_open_one_give_feedback_and_export(server, browser, shot
     sync_api.expect(reply).to_contain_text("Källor")
 
     # Open the first source: the passage is shown with the quoted span highlighted.
-    source = reply.get_by_test_id("stExpander").first
+    source = reply.get_by_test_id("stExpander").filter(has_not_text=CHECKED).first
     summary = source.locator("summary")
     sync_api.expect(summary).to_contain_text("[1]")
     summary.click()
@@ -192,7 +193,7 @@ def test_source_opens_document_page_and_every_page_renders(server, browser, shot
     _ask(page, QUESTION, 0)
     _settle(page)  # the streamed draft is replaced by the final answer: click that one
     reply = page.get_by_test_id("stChatMessage").nth(1)
-    source = reply.get_by_test_id("stExpander").first
+    source = reply.get_by_test_id("stExpander").filter(has_not_text=CHECKED).first
     source.locator("summary").click()
     link = source.get_by_text("Öppna hela dokumentet vid avsnittet")
     if (ROOT / "views" / "documents.py").is_file():

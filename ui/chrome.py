@@ -33,10 +33,14 @@ _SCRIPT = """
     if (!s) return null;
     const t = s.trim();
     if (WORDS.text[t] !== undefined) return s.replace(t, WORDS.text[t]);
+    let out = s;
     for (const [en, sv] of Object.entries(WORDS.prefix)) {
-      if (t.startsWith(en)) return s.replace(en, sv);
+      if (t.startsWith(en)) { out = out.replace(en, sv); break; }
     }
-    return null;
+    for (const [en, sv] of Object.entries(WORDS.within)) {
+      if (out.includes(en)) out = out.split(en).join(sv);
+    }
+    return out === s ? null : out;
   };
   const fix = (root) => {
     const walker = doc.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -80,7 +84,7 @@ _SCRIPT = """
 @cache
 def _words() -> dict[str, dict[str, str]]:
     data = yaml.safe_load(WORDS_PATH.read_text(encoding="utf-8")) or {}
-    return {"text": dict(data.get("text") or {}), "prefix": dict(data.get("prefix") or {})}
+    return {part: dict(data.get(part) or {}) for part in ("text", "prefix", "within")}
 
 
 def swedish_chrome() -> None:
