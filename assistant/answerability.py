@@ -258,7 +258,7 @@ class AnswerabilityGate:
         gives, is answered by it."""
         markers = config().get("not_answered_here", {})
         asked = asking_only(query.question).lower()
-        # A follow-up's few words ("Vad händer när han fyller 18?") do not tell which units
+        # A follow-up's few words ("Och när hon blir vuxen?") do not tell which units
         # say most of what it asks: it is not judged so.
         if query.is_followup or _any(markers.get("status_asked", ()), asked):
             return None

@@ -77,7 +77,7 @@ class _Reading:
         return False if denied else self.default
 
 
-# A value's words right after a negation do not state it ("utan några högskolepoäng i
+# A value's words right after a negation do not state it ("utan en enda poäng i
 # vaccinationskunskap" is no 3 hp); a phrase that holds the negation itself ("utan specialist")
 # is read as written.
 # Its reach (four words) ends at a word that starts another phrase ("utan legitimation till
@@ -346,8 +346,8 @@ def _delegation_dates(low: str, facts: dict[str, Any]) -> None:
     date follows, the day the task is done on."""
     issue_words = "|".join(phrasing()["delegation_issued"])
     dates = _all_dates(low)
-    # Up to eight words of the same sentence between ("delegerade förskrivning av vissa
-    # hjälpmedel till mig (sjuksköterska) den 15 mars").
+    # Up to eight words of the same sentence between ("delegerades av arbetsterapeuten på
+    # avdelningen (legitimerad) den 1 juni").
     before = re.compile(rf"(?:{issue_words})\s+(?:[^\s.?!]+\s+){{0,8}}"
                         r"(?:den\s+|the\s+|on\s+|i\s+|in\s+)?$")
     issued = next(((pos, d) for pos, d in dates if before.search(low[max(0, pos - 100):pos])),
