@@ -100,6 +100,7 @@ class Settings:
     # App (issue 6): uploads and feedback stay inside data_dir.
     upload_dir: Path = PROJECT_ROOT / "data" / "uploads"
     feedback_db: Path = PROJECT_ROOT / "data" / "feedback.sqlite"
+    conversations_db: Path = PROJECT_ROOT / "data" / "conversations.sqlite"
     max_upload_mb: float = 20.0
 
     # Hardening (issue 8)

@@ -13,8 +13,8 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal, Mapping
 
 RuleStatus = Literal["verified", "corrected", "conflict", "not_checkable"]
 
@@ -222,6 +222,33 @@ class Answer:
             "claims": self.claims,
             "unsupported_claims": self.unsupported_claims,
         }
+
+
+def answer_record(answer: Answer) -> dict[str, Any]:
+    """Everything needed to draw the answer again (a saved conversation), as JSON-safe data;
+    the retrieved passages are left out (they are for evals, and large)."""
+    data = asdict(answer)
+    data.pop("passages", None)
+    return data
+
+
+def answer_from_record(data: Mapping[str, Any]) -> Answer:
+    """The inverse of `answer_record`; unknown keys are ignored (records outlive versions)."""
+    rule = dict(data.get("rule_check") or {})
+    question = rule.pop("question", None)
+    if question:
+        question = FactQuestion(
+            fact=question["fact"], question=question["question"], unit=question.get("unit", ""),
+            options=tuple(FactOption(**o) for o in question.get("options", ())))
+    rule_fields = {f.name for f in fields(RuleCheck)}
+    rule_check = RuleCheck(**{k: tuple(v) if k in ("missing_facts", "warnings") else v
+                              for k, v in rule.items() if k in rule_fields}, question=question)
+    citation_fields = {f.name for f in fields(Citation)}
+    citations = [Citation(**{k: v for k, v in c.items() if k in citation_fields})
+                 for c in data.get("citations", ())]
+    answer_fields = {f.name for f in fields(Answer)} - {"rule_check", "citations", "passages"}
+    return Answer(**{k: v for k, v in data.items() if k in answer_fields},
+                  citations=citations, rule_check=rule_check)
 
 
 def _opt_int(value: Any) -> int | None:

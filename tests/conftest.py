@@ -61,6 +61,7 @@ def isolated_app_env(folder: Path, index_dir: Path, cache_dir: Path) -> dict[str
         "HJALP_INDEX_DIR": str(folder / "index"),
         "HJALP_EMBEDDING_CACHE_DIR": str(cache_dir),
         "HJALP_FEEDBACK_DB": str(folder / "feedback.sqlite"),
+        "HJALP_CONVERSATIONS_DB": str(folder / "conversations.sqlite"),
         "HJALP_UPLOAD_DIR": str(folder / "uploads"),
         "HJALP_LLM_BACKEND": "local",
         "HJALP_LOCAL_MODEL_PATH": str(folder / "no-model.gguf"),
@@ -77,7 +78,8 @@ def base_settings(**changes: object) -> Settings:
 
     Uploads and feedback point into a temporary folder unless a test sets them.
     """
-    isolated = {"upload_dir": _TEST_DATA / "uploads", "feedback_db": _TEST_DATA / "feedback.sqlite"}
+    isolated = {"upload_dir": _TEST_DATA / "uploads", "feedback_db": _TEST_DATA / "feedback.sqlite",
+                "conversations_db": _TEST_DATA / "conversations.sqlite"}
     return Settings.load(env={}).with_(**{**isolated, **changes})
 
 

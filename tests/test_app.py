@@ -545,3 +545,33 @@ def test_a_missing_fact_is_asked_back_and_a_choice_re_asks_with_it(at):
     assert "landsting" in second.conclusion.lower() or "region" in second.conclusion.lower()
     assert second.rule_check.rule_id == back.options[child].rule_id
 
+
+
+def test_a_reload_keeps_the_conversation_and_earlier_ones_are_listed(at, app_env):
+    _ask(at, QUESTION)
+    conversation = at.query_params["c"]
+    assert conversation and at.session_state["conversation"] == conversation
+    # A reload is a new session with the same URL.
+    again = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    again.query_params["c"] = conversation
+    again.run()
+    assert not again.exception, again.exception
+    assert [m.name for m in again.chat_message] == ["user", "assistant"]
+    restored = again.session_state["messages"][-1]["answer"]
+    assert restored.text == _last_answer(at).text and restored.citations
+    # "Ny konversation" starts afresh; the earlier one is a button in the sidebar.
+    again.sidebar.button(key="new_conversation").click().run()
+    assert again.chat_message == [] or len(again.chat_message) == 0
+    assert "c" not in again.query_params
+    earlier = [b for b in again.sidebar.button if b.key == f"conversation_{conversation}"]
+    assert earlier and earlier[0].label.startswith(QUESTION[:40])
+    earlier[0].click().run()
+    assert len(again.chat_message) == 2
+
+
+def test_an_unknown_conversation_link_starts_a_new_one(app_env):
+    test = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    test.query_params["c"] = "0" * 32
+    test.run()
+    assert not test.exception, test.exception
+    assert len(test.chat_message) == 0 and "c" not in test.query_params

@@ -319,3 +319,24 @@ def test_every_page_at_phone_width_and_in_dark_mode(server, browser, shots, widt
         assert _english_left(page) == [], path
         page.screenshot(path=str(shots / f"sida-{name}-{size}-{scheme}.png"), full_page=True)
     context.close()
+
+
+def test_a_reload_keeps_the_conversation(server, browser, shots):
+    url, _env, _started = server
+    context = browser.new_context(viewport=VIEWPORT, locale="sv-SE")
+    page = context.new_page()
+    page.goto(url)
+    sync_api.expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(
+        timeout=ANSWER_TIMEOUT_MS)
+    _ask(page, QUESTION, 0)
+    _settle(page)
+    page.wait_for_url("**/?c=*")
+    page.reload()
+    sync_api.expect(page.get_by_test_id("stChatMessage")).to_have_count(2,
+                                                                        timeout=ANSWER_TIMEOUT_MS)
+    sync_api.expect(page.get_by_test_id("stChatMessage").nth(0)).to_contain_text(QUESTION)
+    sidebar = page.get_by_test_id("stSidebar")
+    sync_api.expect(sidebar).to_contain_text("Tidigare konversationer")
+    _settle(page)
+    page.screenshot(path=str(shots / "chatt-efter-omladdning.png"), full_page=True)
+    context.close()

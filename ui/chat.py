@@ -60,6 +60,8 @@ ANSWER_MODES: dict[str, str] = {
 THUMBS = {1: "up", 0: "down"}  # st.feedback("thumbs") returns 1 for up, 0 for down
 FEEDBACK_SAVED = "Tack! Återkopplingen är sparad."
 EXAMPLE = "example"  # session key of an example question clicked, asked on this run
+CONVERSATION = "conversation"  # session key: the id of the conversation shown (None: unsaved)
+CONVERSATION_PARAM = "c"  # the URL parameter that names it, so a reload brings it back
 
 
 # --------------------------------------------------------------------------- sidebar
@@ -72,8 +74,10 @@ def render_mode_select(container: Any, settings: Settings | None) -> str:
     with container:
         if settings is None or missing:
             st.session_state.pop("answer_mode", None)
+            # The backend's reasons are "svenska / English": the chat shows the Swedish.
+            why = (missing or "inställningarna kunde inte läsas.").split(" / ")[0]
             st.caption("Svarsläge: extraktivt (meningar ur dokumenten, ordagrant). Generativt "
-                       f"läge finns inte här: {missing or 'inställningarna kunde inte läsas.'}")
+                       f"läge finns inte här: {why}")
             return "extractive"
         return st.selectbox(
             "Svarsläge", list(ANSWER_MODES), key="answer_mode", format_func=ANSWER_MODES.get,
@@ -107,6 +111,7 @@ def render_sidebar(assistant: Assistant, settings_box: Any) -> tuple[str | None,
             help="Töm chatten och börja om utan tidigare frågor.",
         )
         export_box = st.container()
+        render_saved_conversations(assistant.settings)
         render_index_status(assistant)
     return (None if region == ALL_REGIONS else region), as_of, export_box
 
@@ -142,6 +147,82 @@ def render_index_status(assistant: Assistant) -> None:
 def clear_conversation() -> None:
     # A callback runs before the rerun, so the cleared history is what the next run draws.
     st.session_state["messages"] = []
+    st.session_state[CONVERSATION] = None
+    st.query_params.pop(CONVERSATION_PARAM, None)
+
+
+# --------------------------------------------------------------------------- saved conversations
+
+def restore_conversation(settings: Settings) -> None:
+    """The conversation the URL names (`?c=<id>`, after a reload or from a link), loaded into
+    the session when it is not the one already shown."""
+    from assistant.conversations import ConversationStore, valid_id
+
+    wanted = st.query_params.get(CONVERSATION_PARAM)
+    shown = st.session_state.get(CONVERSATION)
+    if not wanted:
+        if shown:  # the URL lost its id (a link without it): keep showing this conversation
+            st.query_params[CONVERSATION_PARAM] = shown
+        return
+    if wanted == shown:
+        return
+    turns = None
+    if valid_id(wanted):
+        try:
+            turns = ConversationStore.from_settings(settings).load(wanted)
+        except Exception:  # a broken store must not cost the chat
+            log.exception("Could not load a saved conversation")
+    if turns is None:
+        st.query_params.pop(CONVERSATION_PARAM, None)
+        st.session_state[CONVERSATION] = None
+        st.toast("Konversationen finns inte längre; en ny har börjat.", icon=":material/info:")
+        return
+    st.session_state["messages"] = turns
+    st.session_state[CONVERSATION] = wanted
+
+
+def save_conversation(settings: Settings) -> None:
+    """Keep the conversation (masked) under its id, giving it one on its first answer."""
+    from assistant.conversations import ConversationStore, new_id
+
+    messages = st.session_state.get("messages", [])
+    if not messages:
+        return
+    conversation = st.session_state.get(CONVERSATION) or new_id()
+    try:
+        ConversationStore.from_settings(settings).save(conversation, messages)
+    except Exception:
+        log.exception("Could not save the conversation")
+        st.toast("Konversationen kunde inte sparas; den finns kvar tills du laddar om sidan.",
+                 icon=":material/error:")
+        return
+    st.session_state[CONVERSATION] = conversation
+    st.query_params[CONVERSATION_PARAM] = conversation
+
+
+def render_saved_conversations(settings: Settings) -> None:
+    """Earlier conversations, newest first; one click opens one."""
+    from assistant.conversations import ConversationStore
+
+    try:
+        saved = ConversationStore.from_settings(settings).recent(8)
+    except Exception:
+        log.exception("Could not list saved conversations")
+        st.caption("Tidigare konversationer kunde inte läsas.")
+        return
+    if not saved:
+        return
+    st.caption("Tidigare konversationer")
+    current = st.session_state.get(CONVERSATION)
+    for summary in saved:
+        st.button(summary.title or "(utan titel)", key=f"conversation_{summary.id}",
+                  icon=":material/history:", type="tertiary", width="stretch",
+                  disabled=summary.id == current, on_click=_open_conversation,
+                  args=(summary.id,))
+
+
+def _open_conversation(conversation: str) -> None:
+    st.query_params[CONVERSATION_PARAM] = conversation
 
 
 def export_turns(messages: list[dict[str, Any]]) -> list[ExportTurn]:
@@ -319,6 +400,7 @@ def chat_page() -> None:
     assistant = load_assistant()
     if assistant is None:
         st.stop()
+    restore_conversation(assistant.settings)
     mode = render_mode_select(mode_box, assistant.settings)
     region, as_of, export_box = render_sidebar(assistant, settings_box)
 
@@ -329,12 +411,15 @@ def chat_page() -> None:
     question = st.chat_input(PLACEHOLDER, max_chars=assistant.settings.max_question_chars)
     choice = st.session_state.pop(REASK, None)
     example = st.session_state.pop(EXAMPLE, None)
+    asked = len(messages)
     if question and question.strip():
         ask(assistant, question.strip(), region, as_of, mode)
     elif choice is not None:
         reask(assistant, choice, region, as_of, mode)
     elif example is not None:
         ask(assistant, example, region, as_of, mode)
+    if len(st.session_state["messages"]) > asked:
+        save_conversation(assistant.settings)
     # Last, so that the export holds the answer given in this run too.
     with export_box:
         render_export_button(region, as_of)

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Mapping
 
 from assistant.rules.catalogue import Catalogue, FactSpec, FactType
 from assistant.rules.engine import Decision, Rule, RuleBase, evaluate
-from assistant.rules.wording import outcome_words
+from assistant.rules.wording import outcome_party, outcome_words
 from assistant.values import FactOption, FactQuestion
 
 # Enough for every question the rule base can branch on; bounds the decides per question.
@@ -30,8 +30,9 @@ _MAX_FACTS = 6
 def question_back(rulebase: RuleBase, facts: Mapping[str, Any], day: date | None = None,
                   topics: Iterable[str] = (), decision: Decision | None = None
                   ) -> FactQuestion | None:
-    """The first missing fact (catalogue order) whose values lead to different verdicts, or
-    None when no missing fact would change the outcome. An option's `outcome` is empty when
+    """The missing fact whose values lead to different verdicts (every value deciding, then
+    the most outcomes, then catalogue order), or None when no missing fact would change the
+    outcome. An option's `outcome` is empty when
     that value still leaves the case undecided."""
     catalogue = Catalogue.load()
     day = day or date.today()
@@ -43,8 +44,10 @@ def question_back(rulebase: RuleBase, facts: Mapping[str, Any], day: date | None
             if r.valid_on(day) and (not topics or r.topic in topics)
             and evaluate(r.when, facts).state is not False]
     small = RuleBase(live)
+    parties_of = {r.id: outcome_party(r) for r in live}
     now = decision or small.decide(facts, day, topics=topics)
     asked = _askable(live, known, catalogue)
+    best: tuple[tuple[bool, int], FactQuestion] | None = None
     for fact in asked[:_MAX_FACTS]:
         spec = catalogue.facts[fact]
         if spec.type is FactType.INTEGER:
@@ -53,12 +56,21 @@ def question_back(rulebase: RuleBase, facts: Mapping[str, Any], day: date | None
         else:
             options = [_option(small, facts, day, topics, fact, value, label)
                        for value, label in _choices(spec)]
-        decided = {o.outcome for o in options if o.outcome}
+        # Choices that give the same party differ only in wording ("regionen", "vårdcentralen
+        # (regionen)"): compared by party when every decided choice names one.
+        parties = [parties_of.get(o.rule_id or "", "") for o in options if o.outcome]
+        decided = (set(parties) if parties and all(parties)
+                   else {o.outcome for o in options if o.outcome})
         # Worth asking when the answers lead apart, or when an undecided case gets a verdict
         # for at least one of them (an option without an outcome needs more facts still).
-        if len(decided) >= 2 or (decided and now.verdict is None):
-            return FactQuestion(fact, spec.question, tuple(options), spec.unit)
-    return None
+        if not (len(decided) >= 2 or (decided and now.verdict is None)):
+            continue
+        # The fact whose every answer decides, and that splits the case most, is asked first;
+        # catalogue order breaks ties.
+        rank = (all(o.outcome for o in options), len(decided))
+        if best is None or rank > best[0]:
+            best = (rank, FactQuestion(fact, spec.question, tuple(options), spec.unit))
+    return best[1] if best else None
 
 
 def _askable(rules: list[Rule], known: set[str], catalogue: Catalogue) -> list[str]:

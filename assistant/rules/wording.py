@@ -25,11 +25,16 @@ def _phrasings() -> dict[str, list[dict[str, str]]]:
         return yaml.safe_load(fh)
 
 
+def _entry(decision: RuleDecision, section: str) -> dict[str, str] | None:
+    """The first entry of a `phrasings.yaml` section for the decision's kind (and value, when
+    the entry names one)."""
+    return next((e for e in _phrasings()[section] if e["kind"] == decision.kind.value
+                 and e.get("value", decision.value) == decision.value), None)
+
+
 def _said(decision: RuleDecision, section: str) -> str:
-    """The decision in the words of a `phrasings.yaml` section: the first entry for its kind
-    (and value, when the entry names one); the decision's own words when none fits."""
-    entry = next((e for e in _phrasings()[section] if e["kind"] == decision.kind.value
-                  and e.get("value", decision.value) == decision.value), None)
+    """The decision in the words of a section; the decision's own words when none fits."""
+    entry = _entry(decision, section)
     return entry["text"].format(value=decision.value) if entry else decision.value
 
 
@@ -44,3 +49,10 @@ def outcome_words(rule: Rule) -> str:
     """The rule's outcome in a few Swedish words ("kommunen", "ja", "200 kr"): what a choice
     of the question back leads to."""
     return _said(rule.decision, "outcomes")
+
+
+def outcome_party(rule: Rule) -> str:
+    """Whose responsibility the rule's outcome is ("kommun", "region"), or "" when it decides
+    something else."""
+    entry = _entry(rule.decision, "outcomes")
+    return (entry or {}).get("party", "")
