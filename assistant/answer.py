@@ -196,8 +196,12 @@ class ExtractiveAnswerer:
             if kind is None and not clause:
                 continue
             taken = {c.sentence for c in chosen}
-            fitting = [c for c in wider if c.score >= 0.2 * best and c.unit
-                       and c.sentence not in taken
+            # A unit naming the part's most specific word answers it however little it says
+            # of the other parts ("vad är ett hörselombud, och hur länge …").
+            key = max(clause, key=lambda t: (terms[t], t)) if clause else None
+            fitting = [c for c in wider if (c.score >= 0.2 * best
+                                            or (several and key is not None and key in c.terms))
+                       and c.unit and c.sentence not in taken
                        and (pattern is None or pattern.search(c.unit.with_heading.lower()))
                        and (kind or clause & c.terms)]
             if not fitting:

@@ -50,6 +50,7 @@ class Intent(Enum):
     DEFINITION = "definition"
     COMPARISON = "comparison"
     SURVEY = "survey"
+    REASON = "reason"
     MAY = "may"
     OTHER = "other"
 
