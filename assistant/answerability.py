@@ -31,6 +31,7 @@ from assistant.frame import (
 )
 from assistant.query import Query
 from assistant.retrieve import HybridRetriever
+from assistant.rules.facts import case_age
 from assistant.settings import Settings
 from assistant.text import (
     GENERIC,
@@ -229,6 +230,20 @@ class AnswerabilityGate:
                 # benprotes. Vem gör behovsprövningen?"): look where the clause's own word is.
                 # A focus the clause itself names stays the test ("vem ansvarar för X").
                 found = own
+            age = (case_age(query.question) or (case_age(query.context)
+                                                 if query.is_followup else None))
+            if found and i == 0 and age is not None and ask.intent not in GENERAL:
+                # A unit stating an age range that leaves out the patient's age ("990 kr
+                # > 16 år" for a 14-year-old) does not answer for this patient.
+                fits = [e for e in found if _age_fits(e.unit.with_heading.lower(), age)]
+                if not fits:
+                    said = set(terms) | set(focus)
+                    nearest = max(found, key=lambda e: len(
+                        said & set(self.analyzer.terms(e.unit.with_heading))))
+                    return Verdict(False, f"Dokumenten anger detta bara för en annan ålder än "
+                                          f"patientens ({age} år).",
+                                   covered=nearest, focus_terms=focus)
+                found = fits
             if found and ask.intent is Intent.COST and years:
                 # A fee asked for a year is answered only by a table or text of that year.
                 found = [e for e in found if any(
@@ -277,9 +292,18 @@ class AnswerabilityGate:
         best = max(score for score, _ in scored)
         top = [e for score, e in scored if score >= 0.8 * best]
         signs = (*markers.get("unsettled", ()), *markers.get("elsewhere", ()))
+        first = frame.asks[0] if frame.asks else None
+        if first is not None and first.intent is Intent.LIST and first.cue.startswith(
+                ("vilka", "which")):
+            # Items the documents list elsewhere ("i riktlinjerna finns det angivet för vilka
+            # produkter …"): one unit pointing away, and no unit that lists. (Steps asked with
+            # "hur går … till" are told in sentences.)
+            away = [e for e in top if _any(markers.get("elsewhere", ()),
+                                           e.unit.with_heading.lower())]
+            if away and not any(e.unit.kind is UnitKind.LIST for e in top):
+                return away[0]
         if not all(_any(signs, e.unit.with_heading.lower()) for e in top):
             return None
-        first = frame.asks[0] if frame.asks else None
         if first is not None and answer_kind(first.intent) in _SPECIFIC and any(
                 answers(first).search(e.unit.with_heading.lower()) for e in top):
             return None
@@ -380,6 +404,24 @@ class AnswerabilityGate:
 # Answer kinds a unit gives in so many words (a date, an amount, a duration, a count): a unit
 # saying "förväntas vara klar under 2025" answers "när blir den klar".
 _SPECIFIC = frozenset({"date", "amount", "duration", "count"})
+_ONE_ROW = 200  # characters: longer units hold several items
+
+
+def _age_fits(text: str, age: int) -> bool:
+    """Whether every age range the text states (frame.yaml `age_ranges`) includes `age`. Only
+    a single row or short sentence is judged so: in a longer unit a range may bind one item of
+    several ("Glasögon 400 kr … barn 0-19 år se under …")."""
+    if "\n" in text.strip() or len(text) > _ONE_ROW:
+        return True
+    for pattern in config().get("age_ranges", ()):
+        for m in re.finditer(pattern, text):
+            bounds = {k: int(v) for k, v in m.groupdict().items() if v is not None}
+            if ("above" in bounds and age <= bounds["above"]) or (
+                    "low" in bounds and age < bounds["low"]) or (
+                    "below" in bounds and age >= bounds["below"]) or (
+                    "high" in bounds and age > bounds["high"]):
+                return False
+    return True
 
 
 def _any(patterns: Iterable[str], text: str) -> bool:

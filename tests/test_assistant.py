@@ -373,3 +373,38 @@ def test_a_fault_in_the_rule_check_keeps_the_answer_and_says_so(assistant: Assis
     assert answer.text and answer.citations and not answer.refused
     assert any("Regelkontrollen kunde inte köras" in w for w in answer.warnings)
     assert answer.rule_check is None or answer.rule_check.status != "verified"
+
+
+# --- kinds of "the documents speak of it but do not answer it" ---------------------------------
+
+def test_a_fee_row_for_another_age_does_not_answer_for_this_patient(assistant):
+    child = assistant.ask("Vad kostar tilläggsnutrition för en 12-åring i Kronoberg?")
+    assert_refused(child)
+    assert "12 år" in " ".join(child.warnings)
+    assert "Tilläggsnutrition" in child.citations[0].quote  # the row that was asked about
+    adult = assistant.ask("Vad kostar tilläggsnutrition för en 30-åring i Kronoberg?")
+    assert not adult.refused and "396 kr" in adult.text
+
+
+def test_a_matter_still_under_review_is_not_an_answer(assistant):
+    answer = assistant.ask("Har Kronobergs översyn av överenskommelserna med kommunerna om "
+                           "hjälpmedel lett till några nya ansvarsgränser?")
+    assert_refused(answer)
+    assert "pågår" in answer.text
+    # Asked about the review itself, the same passage answers.
+    when = assistant.ask("När förväntas översynen av överenskommelserna i Kronoberg vara klar?")
+    assert not when.refused and "2025" in when.text
+
+
+def test_a_list_kept_in_another_document_is_not_given(assistant):
+    answer = assistant.ask("Vilka hjälpmedel räknas till särskild förskrivning i Norrbotten, "
+                           "till exempel elrullstolar?")
+    assert_refused(answer)
+    assert "riktlinjerna" in answer.text
+
+
+def test_each_part_of_a_two_part_question_gets_its_own_unit(assistant):
+    answer = assistant.ask("Vad är ett hörselombud hos Region Kronoberg, och vad betalar "
+                           "patienten för en hörapparat?")
+    assert not answer.refused
+    assert "hörselombud" in answer.text.lower() and "800 kr" in answer.text

@@ -508,14 +508,11 @@ def entry_for(product: str, table: str, loose: bool = False) -> str | None:
     return None
 
 
-def _age(low: str) -> int | None:
-    for pattern in (r"(\d{1,3})\s*-\s*år(?:ing|ig)", r"(\d{1,3})\s*år(?:ing|ig)\b",
-                    r"(\d{1,3})-year-old", r"(\d{1,3}) years? old", r"fyller (\d{1,3})",
-                    r"\bär (\d{1,3}) år\b", r"\b(\d{1,3}) år(?:,| och| gammal)"):
-        m = re.search(pattern, low)
-        if m:
-            return int(m.group(1))
-    return None
+def case_age(text: str) -> int | None:
+    """The patient's age as the question states it (the `age` reading of phrasing.yaml)."""
+    reading = next(r for r in readings() if r.fact == "age")
+    value = reading.read(text.lower())
+    return value if isinstance(value, int) else None
 
 
 def _date(low: str, default_year: int | None = None) -> date | None:
