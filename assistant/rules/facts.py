@@ -193,23 +193,40 @@ def extract_facts(question: str, history: Sequence[str] = (), region: str | None
 
 def _providers(texts: Sequence[str], facts: dict[str, Any]) -> None:
     """Which provider already prescribes, and whether the one asked about is the same
-    profession at the other provider (the conversation's first and last mention)."""
+    profession at the other provider (see `provider_mentions` in phrasing.yaml)."""
     table = phrasing()["provider_mentions"]
-    mentions: list[tuple[str, str]] = []
+    already = re.compile("|".join(rf"\b{w}\b" for w in phrasing()["provider_already"]))
+    mentions: list[tuple[str, str, bool]] = []
     for text in texts:
         low = text.lower()
-        found: list[tuple[int, str, str]] = []
+        found: list[tuple[int, str, str, bool]] = []
         for profession, words in phrasing()["professions"].items():
             alternation = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
             for provider, patterns in table.items():
                 for pattern in patterns:
-                    for m in re.finditer(pattern.replace("{p}", f"(?:{alternation})"), low):
-                        found.append((m.start(), provider, profession))
-        mentions.extend((provider, profession) for _, provider, profession in sorted(set(found)))
-    if len(mentions) < 2 or mentions[0][0] == mentions[-1][0]:
+                    # A profession word starts a word ("ot" is not the end of "not").
+                    regex = pattern.replace("{p}", rf"\b(?:{alternation})")
+                    for m in re.finditer(regex, low):
+                        # Within its own sentence: "already" of the next one is not its.
+                        near = _sentence_at(low, m.start(), m.end())
+                        found.append((m.start(), provider, profession,
+                                      bool(already.search(near))))
+        mentions.extend((provider, profession, past)
+                        for _, provider, profession, past in sorted(set(found)))
+    if len(mentions) < 2:
         return
-    facts["existing_provider"] = mentions[0][0]
-    facts["same_profession_at_both"] = mentions[0][1] == mentions[-1][1]
+    existing = next((m for m in mentions if m[2]), mentions[0])
+    asked = next((m for m in reversed(mentions) if m[0] != existing[0]), None)
+    if asked is None:
+        return
+    facts["existing_provider"] = existing[0]
+    facts["same_profession_at_both"] = existing[1] == asked[1]
+
+
+def _sentence_at(low: str, start: int, end: int) -> str:
+    begin = max(low.rfind(". ", 0, start), low.rfind("? ", 0, start), low.rfind("! ", 0, start))
+    stops = [i for i in (low.find(". ", end), low.find("? ", end), low.find("! ", end)) if i >= 0]
+    return low[begin + 1:min(stops) if stops else len(low)]
 
 
 def _delegation_period(facts: dict[str, Any]) -> tuple[str, ...]:
