@@ -416,7 +416,8 @@ def _unlicensed(text: str) -> bool:
 
 
 def _fees(low: str, facts: dict[str, Any]) -> None:
-    """The fee item: a fee table's item named in the question, by its catalogue spellings."""
+    """The fee item: a fee table's item named in the question, by its catalogue spellings, or
+    told by the share of a need it covers (`fee_item_shares` in phrasing.yaml)."""
     if "fee_type" not in facts:
         return
     spec = Catalogue.load().facts["fee_item"]
@@ -424,7 +425,16 @@ def _fees(low: str, facts: dict[str, Any]) -> None:
         if any(re.search(rf"(?<!\w){re.escape(w.lower())}(?:en|er|ar|na|n)?(?!\w)", low)
                for w in spec.spellings(item)):
             facts["fee_item"] = item
-            break
+            return
+    shares = phrasing().get("fee_item_shares") or {}
+    m = re.search(shares.get("pattern", r"$^"), low)
+    if m:
+        # The middle of a stated range ("60–70 procent") picks the table's band.
+        share = (int(m.group(1)) + int(m.group(2) or m.group(1))) / 2
+        for item, (lowest, highest) in shares.get("items", {}).items():
+            if lowest <= share < highest or (share == highest == 100):
+                facts["fee_item"] = item
+                return
 
 
 def _products(low: str, facts: dict[str, Any], rulebase: RuleBase | None) -> None:
