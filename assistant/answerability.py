@@ -282,11 +282,13 @@ class AnswerabilityGate:
         if not terms:
             return None
         scored: list[tuple[float, Evidence]] = []
+        scored_units: list[tuple[Evidence, frozenset[str]]] = []
         for p in wide[:6]:
             for unit, unit_terms in self.units(p):
                 said = sum(w for t, w in terms.items() if holds(unit_terms, t))
                 if said:
                     scored.append((said, Evidence(unit, p)))
+                    scored_units.append((Evidence(unit, p), unit_terms))
         if not scored:
             return None
         best = max(score for score, _ in scored)
@@ -302,7 +304,18 @@ class AnswerabilityGate:
                                            e.unit.with_heading.lower())]
             if away and not any(e.unit.kind is UnitKind.LIST for e in top):
                 return away[0]
+        unsettled = markers.get("unsettled", ())
         if not all(_any(signs, e.unit.with_heading.lower()) for e in top):
+            # A rare word of the question that the passages use only where they say the
+            # matter is unsettled ("vad säger den nya vårdöverenskommelsen" where it "är under
+            # framtagande"): what is asked about does not exist yet.
+            for term in sorted(terms, key=lambda t: -terms[t]):
+                if terms[term] < _RARE:
+                    break
+                holding = [e for e in scored_units if holds(e[1], term)]
+                if holding and all(_any(unsettled, e[0].unit.with_heading.lower())
+                                   for e in holding):
+                    return holding[0][0]
             return None
         if first is not None and answer_kind(first.intent) in _SPECIFIC and any(
                 answers(first).search(e.unit.with_heading.lower()) for e in top):
@@ -405,6 +418,7 @@ class AnswerabilityGate:
 # saying "förväntas vara klar under 2025" answers "när blir den klar".
 _SPECIFIC = frozenset({"date", "amount", "duration", "count"})
 _ONE_ROW = 200  # characters: longer units hold several items
+_RARE = 4.0  # IDF: a word few passages use, specific enough to be what is asked about
 
 
 def _age_fits(text: str, age: int) -> bool:

@@ -396,6 +396,13 @@ def test_a_matter_still_under_review_is_not_an_answer(assistant):
     assert not when.refused and "2025" in when.text
 
 
+def test_an_agreement_still_being_drawn_up_says_nothing_yet(assistant):
+    answer = assistant.ask("Vad står i den nya vårdöverenskommelsen om inkontinenshjälpmedel "
+                           "till patienter från kirurgkliniken i Kronoberg?")
+    assert_refused(answer)
+    assert "under framtagande" in answer.text
+
+
 def test_a_list_kept_in_another_document_is_not_given(assistant):
     answer = assistant.ask("Vilka hjälpmedel räknas till särskild förskrivning i Norrbotten, "
                            "till exempel elrullstolar?")
