@@ -4,6 +4,7 @@ against the real Assistant on a private copy of the session index (uploads in a 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,10 @@ def test_unknown_document_link_says_so_in_swedish(page_env):
     assert any("finns inte i indexet" in w.value for w in test.warning)
 
 
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
 def _fill_upload(test: AppTest, name: str, data: bytes, mime: str, title: str = "") -> AppTest:
     test.file_uploader[0].set_value((name, data, mime))
     inputs = {t.label: t for t in test.text_input}
@@ -174,7 +179,11 @@ def test_bad_file_gets_swedish_error_and_index_unchanged(page_env, name, data, m
     test = _page(DOCUMENTS)
     before = _library_table(test)
     _fill_upload(test, name, data, mime)
-    assert any(message in e.value for e in test.error), [e.value for e in test.error]
+    assert any(message in _unescape(e.value) for e in test.error), [e.value for e in test.error]
+    # The reason stands in plain view, not inside the collapsed status box, and no progress
+    # bar is left behind.
+    assert any(message in _unescape(e.value) for e in test.main.error)
+    assert not test.get("progress")
     after = _library_table(test)
     assert len(after) == len(before) == 5
     assert after["Textavsnitt"].sum() == before["Textavsnitt"].sum()

@@ -213,22 +213,28 @@ def render_upload(library: Library) -> None:
         return
     meta = UploadMeta(title=title, publisher=publisher, regions=tuple(regions),
                       date=day.isoformat() if day else None, doc_type=doc_type)
+    failure: str | None = None
     with st.status(f"Laddar upp {uploaded.name} …", expanded=True) as status:
         bar = st.progress(0.0, text="Startar …")
         try:
             result = library.upload(uploaded.name, uploaded.getvalue(), meta,
                                     progress=lambda f, m: bar.progress(f, text=m))
         except UploadError as exc:
-            status.update(label="Uppladdningen misslyckades", state="error")
-            st.error(str(exc))
-            return
+            failure = str(exc)
         except Exception as exc:  # the page must not show a traceback
             log.exception("Upload failed")
-            status.update(label="Uppladdningen misslyckades", state="error")
-            st.error(f"Uppladdningen misslyckades ({type(exc).__name__}). Inget sparades; "
-                     "försök igen.")
-            return
-        status.update(label="Klart", state="complete")
+            failure = (f"Uppladdningen misslyckades ({type(exc).__name__}). Inget sparades; "
+                       "försök igen.")
+        if failure is not None:
+            # The reason stands below, in plain view; no stale "Startar …" bar is left.
+            bar.empty()
+            status.update(label=f"{uploaded.name} laddades inte upp", state="error",
+                          expanded=False)
+        else:
+            status.update(label="Klart", state="complete")
+    if failure is not None:
+        st.error(escape_markdown(failure), icon=":material/error:")
+        return
     flash("success", f"{result.doc} är uppladdat och indexerat: {result.chunks} textavsnitt "
                      f"på {result.seconds:.1f} s. Det kan nu besvaras i chatten.")
     for notice in result.notices:
