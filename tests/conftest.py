@@ -168,3 +168,24 @@ def bundled_index(tmp_path_factory: pytest.TempPathFactory, bundled_cache_dir: P
                              corpus_dir=CORPUS, embedding_cache_dir=bundled_cache_dir)
     report = ingest(settings, progress=False)
     return settings, report
+
+
+@pytest.fixture(scope="module")
+def page_env(tmp_path_factory, bundled_index, bundled_cache_dir):
+    """Environment for a page under AppTest: a copy of the session index, a private upload
+    folder, feedback and conversation databases."""
+    settings, _ = bundled_index
+    env = isolated_app_env(tmp_path_factory.mktemp("pages"), settings.index_dir,
+                           bundled_cache_dir)
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, str(value))
+        yield env
+
+
+def run_page(test):
+    """Run an AppTest and fail on an exception it shows."""
+    test.run()
+    assert not test.exception, test.exception
+    return test
+

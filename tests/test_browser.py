@@ -123,6 +123,16 @@ def _ask(page, question: str, answers_before: int) -> float:
     return time.monotonic() - started
 
 
+def _open(browser, url: str, **context_args):
+    """(context, page): a new tab at the chat, its input ready."""
+    context = browser.new_context(**{"viewport": VIEWPORT, "locale": "sv-SE", **context_args})
+    page = context.new_page()
+    page.goto(url)
+    sync_api.expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(
+        timeout=ANSWER_TIMEOUT_MS)
+    return context, page
+
+
 def _settle(page) -> None:
     # Streamlit shows a running indicator while a script runs; screenshots wait for it to go.
     page.wait_for_load_state("networkidle")
@@ -255,11 +265,7 @@ def _english_left(page) -> list[str]:
 
 def test_question_back_a_choice_changes_the_answer_and_no_english_chrome(server, browser, shots):
     url, _env, _started = server
-    context = browser.new_context(viewport=VIEWPORT, locale="sv-SE")
-    page = context.new_page()
-    page.goto(url)
-    sync_api.expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(
-        timeout=ANSWER_TIMEOUT_MS)
+    context, page = _open(browser, url)
     _settle(page)
     assert _english_left(page) == []
     # The chat input has the keyboard on load.
@@ -300,12 +306,8 @@ def test_question_back_a_choice_changes_the_answer_and_no_english_chrome(server,
 def test_every_page_at_phone_width_and_in_dark_mode(server, browser, shots, width, height,
                                                      scheme):
     url, _env, _started = server
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="sv-SE",
-                                  color_scheme=scheme)
-    page = context.new_page()
-    page.goto(url)
-    sync_api.expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(
-        timeout=ANSWER_TIMEOUT_MS)
+    context, page = _open(browser, url, viewport={"width": width, "height": height},
+                          color_scheme=scheme)
     _ask(page, DUSCHSTOL, 0)
     _settle(page)
     size = "mobil" if width < 600 else "dator"
@@ -323,11 +325,7 @@ def test_every_page_at_phone_width_and_in_dark_mode(server, browser, shots, widt
 
 def test_a_reload_keeps_the_conversation(server, browser, shots):
     url, _env, _started = server
-    context = browser.new_context(viewport=VIEWPORT, locale="sv-SE")
-    page = context.new_page()
-    page.goto(url)
-    sync_api.expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(
-        timeout=ANSWER_TIMEOUT_MS)
+    context, page = _open(browser, url)
     _ask(page, QUESTION, 0)
     _settle(page)
     page.wait_for_url("**/?c=*")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import isolated_app_env
+from conftest import run_page
 from streamlit.testing.v1 import AppTest
 
 from assistant.rules.engine import RuleBase
@@ -20,26 +20,9 @@ TRAINING = ROOT / "views" / "training.py"
 TIMEOUT = 120  # the first run in a process loads the model
 
 
-@pytest.fixture(scope="module")
-def page_env(tmp_path_factory, bundled_index, bundled_cache_dir):
-    settings, _ = bundled_index
-    env = isolated_app_env(tmp_path_factory.mktemp("training_view"), settings.index_dir,
-                           bundled_cache_dir)
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in env.items():
-            mp.setenv(key, str(value))
-        yield env
-
-
-def _run(test: AppTest) -> AppTest:
-    test.run()
-    assert not test.exception, test.exception
-    return test
-
-
 def _click(test: AppTest, label: str, n: int = 0) -> AppTest:
     [button for button in test.button if button.label == label][n].click()
-    return _run(test)
+    return run_page(test)
 
 
 def _answer_widgets(test: AppTest) -> dict[int, object]:
@@ -51,7 +34,7 @@ def _answer_widgets(test: AppTest) -> dict[int, object]:
 
 @pytest.mark.slow
 def test_quiz_is_answered_checked_and_scored(page_env):
-    test = _run(AppTest.from_file(str(TRAINING), default_timeout=TIMEOUT))
+    test = run_page(AppTest.from_file(str(TRAINING), default_timeout=TIMEOUT))
     regions = test.multiselect(key="training_regions_gränsdragning").value
     quiz = build_course(RuleBase.load(), "gränsdragning", regions, seed=0).quiz
     assert len(quiz) == 5
@@ -71,7 +54,7 @@ def test_quiz_is_answered_checked_and_scored(page_env):
     widgets[1].set_value(first.answer)
     wrong = next((c for c in second.choices if c != second.answer), "fel svar")
     widgets[2].set_value(wrong)
-    _run(test)
+    run_page(test)
     assert _answer_widgets(test)[1].value == first.answer  # kept over the rerun
 
     _click(test, "Rätta")  # the first question's button
@@ -93,26 +76,26 @@ def test_quiz_is_answered_checked_and_scored(page_env):
 
     # Changing an answer after checking asks for checking it again.
     _answer_widgets(test)[2].set_value(second.answer)
-    _run(test)
+    run_page(test)
     assert not test.error and [b.label for b in test.button].count("Rätta") == 1
     _click(test, "Rätta")
     assert any(m.value == "#### Resultat: 2 av 5 rätt" for m in test.markdown)
 
     # Another topic and back: the answers and checks of this quiz are still there.
     test.selectbox(key="training_topic").set_value("delegering")
-    _run(test)
+    run_page(test)
     assert not any(m.value.startswith("#### Resultat") for m in test.markdown)
     test.selectbox(key="training_topic").set_value("gränsdragning")
-    _run(test)
+    run_page(test)
     assert _answer_widgets(test)[1].value == first.answer
     assert any(m.value == "#### Resultat: 2 av 5 rätt" for m in test.markdown)
 
     # A new variant is a new quiz; "Börja om" clears this one.
     test.number_input(key="training_seed").set_value(1)
-    _run(test)
+    run_page(test)
     assert all(w.value in (None, "") for w in _answer_widgets(test).values())
     test.number_input(key="training_seed").set_value(0)
-    _run(test)
+    run_page(test)
     assert _answer_widgets(test)[1].value == first.answer
     _click(test, "Börja om")
     assert all(w.value in (None, "") for w in _answer_widgets(test).values())
@@ -122,7 +105,7 @@ def test_quiz_is_answered_checked_and_scored(page_env):
 
 @pytest.mark.slow
 def test_notices_are_merged_on_the_page(page_env):
-    test = _run(AppTest.from_file(str(TRAINING), default_timeout=TIMEOUT))
+    test = run_page(AppTest.from_file(str(TRAINING), default_timeout=TIMEOUT))
     notices = next(e for e in test.expander if e.label.startswith("Observera"))
     assert notices.label == "Observera (2)"  # eight notices in the rule base's wording
     lines = [m.value for m in notices.markdown]

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import isolated_app_env
+from conftest import run_page
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -28,29 +28,11 @@ PDF_LINES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def page_env(tmp_path_factory, bundled_index, bundled_cache_dir):
-    """Environment for the pages: a copy of the session index and a private upload folder."""
-    settings, _ = bundled_index
-    env = isolated_app_env(tmp_path_factory.mktemp("pages"), settings.index_dir,
-                           bundled_cache_dir)
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in env.items():
-            mp.setenv(key, str(value))
-        yield env
-
-
-def _run(test: AppTest) -> AppTest:
-    test.run()
-    assert not test.exception, test.exception
-    return test
-
-
 def _page(path: Path, **params: str) -> AppTest:
     test = AppTest.from_file(str(path), default_timeout=TIMEOUT)
     for key, value in params.items():
         test.query_params[key] = value
-    return _run(test)
+    return run_page(test)
 
 
 def _library_table(test: AppTest):
@@ -110,7 +92,7 @@ def test_open_document_from_chat_link_highlights_the_passage(page_env):
     # Picking a document without a link shows it whole, nothing highlighted.
     plain = _page(DOCUMENTS)
     plain.selectbox(key="reader_doc").set_value(NORRBOTTEN)
-    _run(plain)
+    run_page(plain)
     assert not any(":orange-background[" in m.value for m in plain.markdown)
     assert len([m for m in plain.markdown]) >= len(ordered)
 
@@ -132,7 +114,7 @@ def _fill_upload(test: AppTest, name: str, data: bytes, mime: str, title: str = 
     inputs["Utgivare"].input("Region Jämtland Härjedalen")
     test.multiselect[0].set_value(["Jämtland Härjedalen"])
     next(b for b in test.button if b.label == "Ladda upp och indexera").click()
-    return _run(test)
+    return run_page(test)
 
 
 @pytest.mark.slow
@@ -160,9 +142,9 @@ def test_upload_real_pdf_through_the_form_then_delete_with_confirmation(page_env
     assert delete.disabled
     assert test.selectbox(key="delete_doc").value == "Sittdynor_riktlinje.pdf"
     test.checkbox(key="delete_confirm").check()
-    _run(test)
+    run_page(test)
     next(b for b in test.button if b.label == "Ta bort dokumentet").click()
-    _run(test)
+    run_page(test)
     assert any("är borttaget" in s.value for s in test.success)
     assert len(_library_table(test)) == 5
     uploads = Path(page_env["HJALP_UPLOAD_DIR"])
@@ -195,7 +177,7 @@ def test_bad_file_gets_swedish_error_and_index_unchanged(page_env, name, data, m
 def test_reindex_button_reports_nothing_changed(page_env):
     test = _page(DOCUMENTS)
     test.button(key="reindex").click()
-    _run(test)
+    run_page(test)
     success = " ".join(s.value for s in test.success)
     assert "Omindexerat: 5 dokument" in success and "0 nya" in success
     assert len(_library_table(test)) == 5
@@ -247,15 +229,15 @@ def test_training_page_topic_regions_rules_passages_quiz_and_exports(page_env, m
     assert "120606" in markdown and "## Relevanta textavsnitt" in markdown
 
     test.button(key="make_pdf").click()
-    _run(test)
+    run_page(test)
     pdf = _download(test, "Ladda ned som PDF")
     assert pdf.startswith(b"%PDF-")
 
     # Another topic and one region: national rules, no comparison, other quiz.
     test.selectbox(key="training_topic").set_value("delegering")
-    _run(test)
+    run_page(test)
     test.multiselect(key="training_regions_delegering").set_value(["Dalarna"])
-    _run(test)
+    run_page(test)
     assert test.header[0].value == "Delegering – Dalarna"
     assert any("Ingen jämförelse" in c.value for c in test.caption)
     assert any("delegeringsbeslut" in m.value for m in test.markdown)

@@ -21,6 +21,7 @@ import os
 from typing import Any, Iterator
 
 from assistant.generate.local_server import (
+    TOKEN,
     BackendUnavailable,
     check_local_model,
     ensure_local_server,
@@ -51,10 +52,10 @@ class LocalChat:
     def __init__(self, settings: Settings, schema: dict[str, Any]) -> None:
         self.settings = settings
         base_url = ensure_local_server(settings)
-        # The local server ignores the key and serves one model under any name.
+        # The server serves one model under any name; the key is this process's own token.
         if schema is ANSWER_SCHEMA:
             schema = capped_schema()
-        self.chat = _openai(settings, base_url, settings.llm_model or "local", "local", schema)
+        self.chat = _openai(settings, base_url, settings.llm_model or "local", TOKEN, schema)
 
     def stream(self, messages: Any, **kwargs: Any) -> Iterator[Any]:
         ensure_local_server(self.settings)  # a ~1 ms check while it runs

@@ -1,19 +1,24 @@
 """The local chat model: a GGUF file served by xllamacpp on 127.0.0.1 (OpenAI-compatible API).
 
-`ensure_local_server(settings)` reuses a server already answering on
-`127.0.0.1:settings.local_server_port`, or starts one in a child process (the model stays loaded
-across questions; the child is stopped when this process exits). The model is read into memory
-without mmap: with mmap, generation stalled on a busy disk.
+`ensure_local_server(settings)` starts the server in a child process that this process owns (the
+model stays loaded across questions; the child is stopped when this process exits) and talks
+only to that child: never to another program that happens to answer on the port. The child gets
+a secret token (`TOKEN_ENV`) that every call must carry; when the configured port is taken by
+someone else, the child gets a free port instead. The model is read into memory without mmap:
+with mmap, generation stalled on a busy disk.
 
 Example:
     >>> base_url = ensure_local_server(Settings.load())   # 'http://127.0.0.1:8765/v1'
-    python -m assistant.generate.local_server             # or keep one running in a terminal
+    python -m assistant.generate.local_server             # to try the model by hand
 """
 
 from __future__ import annotations
 
 import atexit
 import json
+import os
+import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -25,7 +30,11 @@ from assistant.settings import Settings
 
 CONTEXT_TOKENS = 4096
 START_TIMEOUT_S = 180.0
-_started: dict[int, subprocess.Popen] = {}
+TOKEN_ENV = "HJALP_LOCAL_SERVER_TOKEN"
+# The token this process gives its own server; a program it did not start does not know it.
+TOKEN = secrets.token_urlsafe(24)
+# configured port → (the child, the port it actually serves on)
+_started: dict[int, tuple[subprocess.Popen, int]] = {}
 
 
 class BackendUnavailable(RuntimeError):
@@ -36,13 +45,32 @@ def base_url(port: int) -> str:
     return f"http://127.0.0.1:{port}/v1"
 
 
-def is_serving(port: int, timeout: float = 2.0) -> bool:
-    """True when an OpenAI-compatible server answers /v1/models on the port."""
+def is_serving(port: int, timeout: float = 2.0, token: str | None = None) -> bool:
+    """True when an OpenAI-compatible server answers /v1/models on the port (with `token`
+    as its bearer key, when given)."""
+    request = urllib.request.Request(f"{base_url(port)}/models")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(f"{base_url(port)}/models", timeout=timeout) as resp:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
             return resp.status == 200 and "data" in json.loads(resp.read() or b"{}")
     except (OSError, ValueError, urllib.error.URLError):
         return False
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def check_local_model(settings: Settings) -> None:
@@ -60,30 +88,36 @@ def check_local_model(settings: Settings) -> None:
 
 
 def ensure_local_server(settings: Settings) -> str:
-    """The base URL of a running local server, starting one if none answers on the port."""
-    port = settings.local_server_port
-    if is_serving(port):
-        return base_url(port)
+    """The base URL of this process's own local server, started if it is not running."""
+    wanted = settings.local_server_port
+    started = _started.get(wanted)
+    if started is not None and started[0].poll() is None and is_serving(started[1],
+                                                                       token=TOKEN):
+        return base_url(started[1])
     check_local_model(settings)
-    proc = _started.get(port)
-    if proc is None or proc.poll() is not None:
+    if started is None or started[0].poll() is not None:
+        # Another program on the configured port is never used: ours takes a free one.
+        port = wanted if _port_free(wanted) else _free_port()
         cmd = [sys.executable, "-m", "assistant.generate.local_server",
                "--model", str(settings.local_model_path), "--port", str(port),
                "--threads", str(settings.local_threads)]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                cwd=str(Path(__file__).resolve().parents[2]))
-        _started[port] = proc
+                                cwd=str(Path(__file__).resolve().parents[2]),
+                                env={**os.environ, TOKEN_ENV: TOKEN})
+        started = (proc, port)
+        _started[wanted] = started
+    proc, port = started
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             err = (proc.stderr.read().decode("utf-8", "replace") if proc.stderr else "")[-1500:]
-            _started.pop(port, None)
+            _started.pop(wanted, None)
             raise BackendUnavailable(f"Den lokala modellservern startade inte / the local model "
                                      f"server did not start: {err.strip()}")
-        if is_serving(port):
+        if is_serving(port, token=TOKEN):
             return base_url(port)
         time.sleep(0.5)
-    stop_local_server(port)
+    stop_local_server(wanted)
     raise BackendUnavailable(f"Den lokala modellservern svarade inte inom {START_TIMEOUT_S:.0f} s "
                              f"/ the local model server did not answer in time.")
 
@@ -91,7 +125,7 @@ def ensure_local_server(settings: Settings) -> str:
 def stop_local_server(port: int | None = None) -> None:
     """Stop the server(s) this process started (never one started by someone else)."""
     for p in list(_started) if port is None else [port]:
-        proc = _started.pop(p, None)
+        proc = (_started.pop(p, None) or (None, 0))[0]
         if proc is not None and proc.poll() is None:
             proc.terminate()
             try:
@@ -118,6 +152,9 @@ def serve(model: Path, port: int, threads: int) -> None:
     params.cpuparams.n_threads = threads
     params.cpuparams_batch.n_threads = threads
     params.use_jinja = True
+    token = os.environ.get(TOKEN_ENV)
+    if token and hasattr(params, "api_keys"):
+        params.api_keys = [token]  # every call must carry the owner's token
     params.verbosity = 1  # errors only; info prints every slot and timing line
     server = xllamacpp.Server(params)  # serves HTTP on its own threads
     try:
