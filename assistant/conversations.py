@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import uuid
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.privacy import mask_identifiers
+from assistant.private_db import connect_private
 from assistant.settings import Settings
 from assistant.values import Answer, answer_from_record, answer_record
 
@@ -70,14 +70,7 @@ class ConversationStore:
         return cls(settings.conversations_db)
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fresh = not self.path.exists()
-        # A short-lived connection per call: Streamlit reruns scripts on several threads.
-        connection = sqlite3.connect(self.path, timeout=10)
-        if fresh:
-            os.chmod(self.path, 0o600)
-        connection.execute(_SCHEMA)
-        return connection
+        return connect_private(self.path, _SCHEMA)
 
     def save(self, conversation_id: str, turns: list[dict[str, Any]]) -> None:
         """Store the conversation's turns (all of them: a save replaces the earlier one)."""

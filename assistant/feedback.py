@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterable, Literal
 
 from assistant.privacy import mask_identifiers
+from assistant.private_db import connect_private
 from assistant.settings import Settings
 from assistant.values import Answer, Citation
 
@@ -116,11 +117,8 @@ class FeedbackStore:
         return cls(settings.feedback_db)
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # A short-lived connection per call: Streamlit reruns scripts on several threads.
-        connection = sqlite3.connect(self.path, timeout=10)
+        connection = connect_private(self.path, _SCHEMA)
         connection.row_factory = sqlite3.Row
-        connection.execute(_SCHEMA)
         return connection
 
     def record(self, answer: Answer, rating: str, comment: str = "",

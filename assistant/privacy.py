@@ -8,9 +8,15 @@ Masked:
   YYYYMMDDNNNN (also with a space or " - " as separator), with a valid Luhn check digit and
   a real month and day;
 - samordningsnummer: the same with 60 added to the day (61–91);
-- phone numbers: Swedish numbers written with a leading 0 (right before the area code), +46 or
-  0046 (optionally "(0)") and 7–10 further digits, with spaces, hyphens or " - " between
-  digit groups.
+- phone numbers: Swedish numbers written with a leading 0 (right before the area code), +46,
+  0046 or 46 (optionally "(0)") and 7–10 further digits, with spaces, hyphens, dots or " - "
+  between digit groups, the area code also in brackets ("(070) 123 45 67");
+- e-mail addresses;
+- a person's name written before a birth date or year ("Anna Andersson, född 1950").
+
+Dashes of every kind (–, —, −) count as a hyphen and invisible characters (zero-width spaces and
+joiners, soft hyphens) are ignored, so "501015–1234" or a number with a hidden character inside
+is masked too.
 
 Not masked: dates (2025-11-01), ISO codes (12 06 06, 120606), amounts (15 000 kr) and numbers
 that fail the checksum.
@@ -27,12 +33,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 PLACEHOLDERS = {
     "personnummer": "[personnummer]",
     "samordningsnummer": "[samordningsnummer]",
     "telefonnummer": "[telefonnummer]",
+    "e-postadress": "[e-postadress]",
+    "namn": "[namn]",
 }
+# Characters a copied text may hide inside a number: zero-width spaces and joiners, the BOM, the
+# soft hyphen and the word joiner.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+# Dashes written for a hyphen in a number ("501015–1234").
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
+                         "\u2014": "-", "\u2212": "-"})
 
 # Digits not glued to other digits (or to a hyphen-number, as in an ISO code or an amount).
 _ID = re.compile(
@@ -44,13 +59,17 @@ _ID = re.compile(
     r"(?![\d])"
 )
 _PHONE = re.compile(
-    r"(?<![\w+])"
-    # A national "0" is written right before the area code ("070", "08"); after +46/0046 a
+    r"(?<![\w+(])"
+    # A national "0" is written right before the area code ("070", "08"); after +46/0046/46 a
     # space, hyphen or "(0)" may follow. Not requiring that made "0-1 500 000 kr" a number.
-    r"(?:(?:\+46|0046)[\s-]*(?:\(0\)[\s-]*)?|0)"
-    r"[1-9](?:(?:\s?-\s?|\s)?\d){6,9}"
+    r"(?:(?:\+46|0046|46)[\s.-]*(?:\(0\)[\s.-]*)?|0|\(0)"
+    r"[1-9](?:\d{0,3}\))?(?:(?:\s?[-.]\s?|\s)?\d){6,9}"
     r"(?![\d])"
 )
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Two or more capitalised words right before "född" and a date or year (not a region's name).
+_NAMED = re.compile(r"\b(?!(?:Region|Kommun|Landstinget)\b)[A-ZÅÄÖ][a-zåäöéü]+"
+                    r"(?:[ -][A-ZÅÄÖ][a-zåäöéü]+)+(?=,?\s+(?:född|f\.)\s+\d)")
 
 
 @dataclass(frozen=True)
@@ -106,8 +125,21 @@ def mask_identifiers(text: str) -> Masked:
         kinds.append("telefonnummer")
         return PLACEHOLDERS["telefonnummer"]
 
-    masked = _ID.sub(replace_id, text)
+    def replace(kind: str) -> Callable[[re.Match[str]], str]:
+        def sub(_: re.Match[str]) -> str:
+            kinds.append(kind)
+            return PLACEHOLDERS[kind]
+        return sub
+
+    # Read as written, but without hidden characters and with one kind of hyphen; text that
+    # holds no identifier is returned exactly as it came.
+    clean = _INVISIBLE.sub("", text).translate(_DASHES)
+    masked = _EMAIL.sub(replace("e-postadress"), clean)
+    masked = _ID.sub(replace_id, masked)
     masked = _PHONE.sub(replace_phone, masked)
+    masked = _NAMED.sub(replace("namn"), masked)
+    if not kinds:
+        return Masked(text=text)
     return Masked(text=masked, kinds=tuple(dict.fromkeys(kinds)))
 
 

@@ -129,3 +129,14 @@ def test_csv_export_reads_back_and_defuses_formulas(store):
     assert row["comment"] == "'-1 poäng"
     assert row["citations"] == "[1] norrbotten.txt – Bilaga 1, rad 3–4"
     assert json.loads(row["settings"])["fusion"] == "dbsf"
+
+
+def test_the_feedback_file_is_readable_by_its_owner_only(tmp_path):
+    import os
+    import stat
+
+    path = tmp_path / "feedback.sqlite"
+    path.touch(mode=0o644)
+    os.chmod(path, 0o644)  # an older file, made before the store narrowed it
+    FeedbackStore(path).entries()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

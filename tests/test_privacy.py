@@ -49,6 +49,11 @@ def test_independent_luhn_agrees_with_known_numbers() -> None:
     f"{PNR[:6]} - {PNR[6:]}",
     f"{OLD[:6]}+{OLD[6:]}",  # 100 years or older
     f"19{OLD[:6]}+{OLD[6:]}",
+    f"{PNR[:6]}\u2013{PNR[6:]}",  # an en dash, as word processors write it
+    f"{PNR[:6]} \u2013 {PNR[6:]}",
+    f"19{PNR[:6]}\u2212{PNR[6:]}",  # a minus sign
+    f"{PNR[:3]}\u200b{PNR[3:6]}-{PNR[6:]}",  # a zero-width space inside
+    f"{PNR[:6]}-\u00ad{PNR[6:]}",  # a soft hyphen
 ])
 def test_personnummer_is_masked_in_every_written_form(written: str) -> None:
     masked = mask_identifiers(f"Patienten ({written}) behöver en rollator.")
@@ -69,7 +74,8 @@ def test_samordningsnummer_is_masked(written: str) -> None:
     "+46 70 123 45 67", "+46701234567", "+46-70-123 45 67", "0046 70 123 45 67",
     "0046701234567", "070-123 45 67", "070 - 123 45 67", "0701234567", "073-1234567",
     "08-123 456 78", "08 - 123 456 78", "08-12345678", "+46 (0)8 123 456 78",
-    "031-123 45 67", "0920-123 45",
+    "031-123 45 67", "0920-123 45", "(070) 123 45 67", "070.123.45.67", "46701234567",
+    "070\u2013123 45 67",
 ])
 def test_phone_numbers_are_masked(written: str) -> None:
     masked = mask_identifiers(f"Ring mig på {written}.")
@@ -96,6 +102,15 @@ def test_look_alikes_are_not_masked(text: str) -> None:
     assert masked.text == text
     assert masked.kinds == ()
     assert not masked.changed
+
+
+def test_e_mail_addresses_and_a_named_person_with_birth_year_are_masked() -> None:
+    masked = mask_identifiers("Mejla anna.andersson@regionx.se om Anna Andersson, född 1950.")
+    assert masked.text == "Mejla [e-postadress] om [namn], född 1950."
+    assert masked.kinds == ("e-postadress", "namn")
+    # A region's name before "född" is no person; a text without identifiers stays as written.
+    plain = "Region Norrbotten, född 2013 som samverkan\u2013policy"
+    assert mask_identifiers(plain).text == plain
 
 
 def test_several_kinds_are_listed_once_each() -> None:
