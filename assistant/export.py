@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Sequence
@@ -58,17 +59,17 @@ def conversation_markdown(turns: Sequence[ExportTurn], region: str | None = None
 
 
 def _turn_lines(i: int, turn: ExportTurn) -> list[str]:
-    lines = [f"## Fråga {i}", "", *_quoted(turn.question), ""]
+    lines = [f"## Fråga {i}", "", *_quoted(_inert(turn.question)), ""]
     answer = turn.answer
     if answer is None:
         lines += [f"**Fel:** {turn.error or 'Frågan kunde inte besvaras.'}", ""]
         return lines
-    lines += ["**Svar:**", "", answer.text.strip() or "(tomt svar)", ""]
+    lines += ["**Svar:**", "", _inert(answer.text.strip()) or "(tomt svar)", ""]
     if not answer.refused:
         lines += [*_rule_lines(answer.rule_check), ""]
     warnings = list(dict.fromkeys([*answer.warnings, *answer.rule_check.warnings]))
     if warnings:
-        lines += ["**Varningar:**", "", *(f"- {w}" for w in warnings), ""]
+        lines += ["**Varningar:**", "", *(f"- {_inert(w)}" for w in warnings), ""]
     if answer.citations:
         lines += ["**Källor:**", ""]
         for citation in sorted(answer.citations, key=lambda c: c.n):
@@ -107,8 +108,15 @@ def _citation_lines(citation: Citation) -> list[str]:
         head += f" – {place}"
     if about:
         head += f". {', '.join(about)}"
-    quote = " ".join(citation.quote.split())
-    return [head, f"   > ”{quote}”"]
+    quote = _inert(" ".join(citation.quote.split()))
+    return [_inert(head), f"   > ”{quote}”"]
+
+
+def _inert(text: str) -> str:
+    """Document and question text as plain text in any Markdown viewer: no HTML (an
+    `<img onerror>`), no links or images (`[x](javascript:…)`); the `[n]` markers stay."""
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"\]\(", "]\\(", text)
 
 
 def _quoted(text: str) -> list[str]:

@@ -68,3 +68,15 @@ def test_missing_facts_are_named_and_empty_conversation_is_said():
     assert "- Uppgifter som saknas: ange patientens ålder" in md
     assert "Region: Alla" in md
     assert "(Inga frågor ännu.)" in conversation_markdown([])
+
+
+def test_the_export_carries_no_html_or_links_from_the_text():
+    answer = Answer(question="<b>fet</b>?", text="Se <img src=x onerror=alert(1)> och "
+                    "[klicka](javascript:alert(1)) [1].",
+                    citations=[Citation(n=1, doc="x.txt", title="T", section="S", location="rad 1",
+                                        quote="<script>x</script>", text="<script>x</script>")])
+    md = conversation_markdown([ExportTurn("Fråga <i>?", answer, None)])
+    assert "<img" not in md and "<script>" not in md and "<i>" not in md
+    assert "&lt;img src=x onerror=alert(1)&gt;" in md
+    assert "](javascript:" not in md and "[klicka]\\(javascript:alert(1))" in md
+    assert "[1]." in md  # the source markers are kept

@@ -249,3 +249,12 @@ def test_broken_setting_is_a_swedish_message_not_a_traceback(page, monkeypatch):
     test = AppTest.from_file(str(page), default_timeout=TIMEOUT).run()
     assert not test.exception
     assert any("ogiltig inställning" in e.value for e in test.error)
+
+
+def test_a_document_name_from_the_url_is_shown_as_text(page_env):
+    bad = "[klicka](https://example.invalid/x) ![](https://example.invalid/beacon.png)"
+    test = _page(DOCUMENTS, doc=bad)
+    shown = [w.value for w in test.warning]
+    # Every bracket is escaped: Streamlit draws no link and loads no image.
+    assert shown and not any(re.search(r"(?<!\\)[\[\]]", w) for w in shown), shown
+    assert any("finns inte i indexet" in w for w in shown)

@@ -46,8 +46,9 @@ def flash(kind: str, text: str) -> None:
 
 def show_flash() -> None:
     for kind, text in st.session_state.pop(FLASH, []):
+        # File names and the library's notices may quote a document: text, not Markdown.
         {"success": st.success, "error": st.error, "info": st.info,
-         "warning": st.warning}.get(kind, st.info)(text)
+         "warning": st.warning}.get(kind, st.info)(escape_markdown(text))
 
 
 # --------------------------------------------------------------------------- library table
@@ -117,8 +118,9 @@ def render_reader(library: Library, entries: list[DocumentEntry]) -> None:
     titles = {e.doc: e.title for e in entries}
     wanted = _param("doc")
     if wanted and wanted not in docs:
-        st.warning(f"Dokumentet {wanted} finns inte i indexet (borttaget eller omdöpt). "
-                   "Välj ett annat dokument nedan.")
+        # The name comes from the URL: shown as text, never as Markdown.
+        st.warning(f"Dokumentet {escape_markdown(wanted)} finns inte i indexet (borttaget "
+                   "eller omdöpt). Välj ett annat dokument nedan.")
         wanted = None
     if st.session_state.get("reader_doc") not in (None, NO_DOC, *docs):
         del st.session_state["reader_doc"]  # the document was deleted meanwhile
@@ -281,7 +283,7 @@ def render_manage(library: Library, entries: list[DocumentEntry]) -> None:
         try:
             removed = library.delete(doc)
         except LibraryError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
             return
         except Exception as exc:  # the page must not show a traceback
             log.exception("Delete failed")
