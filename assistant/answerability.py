@@ -279,6 +279,9 @@ class AnswerabilityGate:
         if query.is_followup or _any(markers.get("status_asked", ()), asked):
             return None
         terms = self.key_terms(query, asking=True)
+        if len(terms) < 3:
+            # Too few words ask ("ska jag hänvisa henne?"): the case they ask about counts too.
+            terms = self.key_terms(query)
         if not terms:
             return None
         scored: list[tuple[float, Evidence]] = []
