@@ -137,7 +137,7 @@ class AnswerabilityGate:
         if not terms:
             return 1.0
         top_terms: set[str] = set()
-        for p in passages[:3]:
+        for p in passages[:COVERAGE_PASSAGES]:
             top_terms.update(self.retriever.chunk_terms[p.chunk.id])
         return sum(w for t, w in terms.items() if t in top_terms) / sum(terms.values())
 
@@ -421,6 +421,7 @@ class AnswerabilityGate:
 # saying "förväntas vara klar under 2025" answers "när blir den klar".
 _SPECIFIC = frozenset({"date", "amount", "duration", "count"})
 _ONE_ROW = 200  # characters: longer units hold several items
+COVERAGE_PASSAGES = 4  # the best passages whose words a question's key words are looked for in
 _RARE = 4.0  # IDF: a word few passages use, specific enough to be what is asked about
 
 
