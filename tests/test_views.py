@@ -41,7 +41,7 @@ def _library_table(test: AppTest):
 
 def _texts(test: AppTest) -> str:
     parts = [m.value for m in test.markdown] + [c.value for c in test.caption]
-    parts += [e.value for e in (*test.error, *test.success, *test.info, *test.warning)]
+    parts += [_unescape(e.value) for e in (*test.error, *test.success, *test.info, *test.warning)]
     return "\n".join(str(p) for p in parts)
 
 
@@ -107,6 +107,7 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
+
 def _fill_upload(test: AppTest, name: str, data: bytes, mime: str, title: str = "") -> AppTest:
     test.file_uploader[0].set_value((name, data, mime))
     inputs = {t.label: t for t in test.text_input}
@@ -124,7 +125,7 @@ def test_upload_real_pdf_through_the_form_then_delete_with_confirmation(page_env
     _fill_upload(test, "Sittdynor riktlinje.pdf", pdf, "application/pdf",
                  title="Riktlinje sittdynor")
     assert not test.error, [e.value for e in test.error]
-    assert any("Sittdynor_riktlinje.pdf är uppladdat och indexerat" in s.value
+    assert any("Sittdynor_riktlinje.pdf är uppladdat och indexerat" in _unescape(s.value)
                for s in test.success)
     table = _library_table(test)
     assert len(table) == 6
@@ -145,7 +146,7 @@ def test_upload_real_pdf_through_the_form_then_delete_with_confirmation(page_env
     run_page(test)
     next(b for b in test.button if b.label == "Ta bort dokumentet").click()
     run_page(test)
-    assert any("är borttaget" in s.value for s in test.success)
+    assert any("är borttaget" in _unescape(s.value) for s in test.success)
     assert len(_library_table(test)) == 5
     uploads = Path(page_env["HJALP_UPLOAD_DIR"])
     assert not any(uploads.glob("Sittdynor*"))
@@ -178,7 +179,7 @@ def test_reindex_button_reports_nothing_changed(page_env):
     test = _page(DOCUMENTS)
     test.button(key="reindex").click()
     run_page(test)
-    success = " ".join(s.value for s in test.success)
+    success = " ".join(_unescape(s.value) for s in test.success)
     assert "Omindexerat: 5 dokument" in success and "0 nya" in success
     assert len(_library_table(test)) == 5
 
