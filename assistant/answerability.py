@@ -48,7 +48,7 @@ from assistant.values import Passage
 # Parts a general rule can answer for a focus it does not name ("kommunerna ansvarar för …");
 # a fee, a duration, a date or a count is answered only where the focus itself is named.
 GENERAL = frozenset({Intent.WHO, Intent.MAY, Intent.PROFESSION, Intent.LIST, Intent.DEFINITION,
-                     Intent.REASON,
+                     Intent.REASON, Intent.WHERE,
                      Intent.COMPARISON, Intent.SURVEY, Intent.OTHER})
 
 

@@ -51,6 +51,7 @@ class Intent(Enum):
     COMPARISON = "comparison"
     SURVEY = "survey"
     REASON = "reason"
+    WHERE = "where"
     MAY = "may"
     OTHER = "other"
 
