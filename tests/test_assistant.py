@@ -415,3 +415,18 @@ def test_each_part_of_a_two_part_question_gets_its_own_unit(assistant):
                            "patienten för en hörapparat?")
     assert not answer.refused
     assert "hörselombud" in answer.text.lower() and "800 kr" in answer.text
+
+
+def test_the_category_of_a_product_the_documents_lack_is_refused(assistant):
+    missing = assistant.ask("Vilken kategori har en sparkcykel för vuxna i Norrbottens "
+                            "gränsdragning?")
+    assert_refused(missing)
+    assert "sparkcykel" in " ".join(missing.warnings)
+    known = assistant.ask("Vilken kategori har en rollator i Norrbottens gränsdragning?")
+    assert not known.refused and "120606" in known.text
+
+
+def test_a_where_question_names_the_place_and_no_rule_of_responsibility_decides_it(assistant):
+    answer = assistant.ask("Var registrerar Audionommottagningen i Kronoberg sina produkter?")
+    assert not answer.refused and "Auditbase" in answer.text
+    assert answer.rule_check.status == "not_checkable"
