@@ -25,7 +25,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from assistant.answer import ExtractiveAnswerer
 from assistant.embeddings import make_embeddings
-from assistant.frame import frame_rule_topics
+from assistant.frame import frame_rule_topics, lead_decisions
 from assistant.generate.local_server import BackendUnavailable
 from assistant.privacy import mask_identifiers, masked_notice
 from assistant.query import understand
@@ -226,10 +226,11 @@ class Assistant:
             earlier = [t.question for t in history] if query.is_followup else []
             # A rule speaks only to the kind of question it decides: a survey question is not
             # "corrected" by a prescribing-rights rule, a definition by none.
-            allowed = frame_rule_topics(self.answerer.frame_for(query))
+            frame = self.answerer.frame_for(query)
             try:
                 result = self.checker.check(question, answer.text, earlier, query.region, as_of,
-                                            allowed_topics=allowed, given=given)
+                                            allowed_topics=frame_rule_topics(frame),
+                                            given=given, lead=lead_decisions(frame))
             except Exception as exc:  # noqa: BLE001 - a rule fault must not cost the answer
                 log.exception("rule check failed")
                 answer.warnings.append(f"Regelkontrollen kunde inte köras ({type(exc).__name__}); "

@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
     ("probe.jsonl", "thresholds_probe.toml"),
     ("probe2.jsonl", "thresholds_probe2.toml"),
     ("probe3.jsonl", "thresholds_probe3.toml"),
+    ("probe4.jsonl", "thresholds_probe4.toml"),
+    ("probe5.jsonl", "thresholds_probe5.toml"),
 ])
 def test_gold_set_meets_thresholds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gold: str,
                                    thresholds: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from assistant.frame import lead_decisions, read_frame
 from assistant.rules.engine import RULES_DIR, Decision, RuleBase
 from assistant.rules.facts import extract_facts, infer_topics, normalize_facts
 
@@ -45,8 +46,10 @@ def run_case(rulebase: RuleBase, name: str, case: dict[str, Any]) -> CaseResult:
         read = extract_facts(case["question"], case.get("history") or (),
                              as_of=date.fromisoformat(str(as_of)) if as_of else None,
                              rulebase=rulebase)
+        # As the checker is asked: the kind of decision the question's first part asks for.
         decision = rulebase.decide(read.facts, date_explicit=read.date_explicit,
-                                   topics=case.get("topics") or read.topics)
+                                   topics=case.get("topics") or read.topics,
+                                   lead=lead_decisions(read_frame(case["question"])))
     else:
         facts = normalize_facts(case["facts"])
         decision = rulebase.decide(facts, date_explicit="date" in case["facts"],

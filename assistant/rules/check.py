@@ -65,10 +65,11 @@ class RuleChecker:
     def check(self, question: str, answer_text: str, history: Sequence[str] = (),
               region: str | None = None, as_of: date | None = None,
               allowed_topics: frozenset[str] | None = None,
-              given: Mapping[str, Any] | None = None) -> CheckResult:
+              given: Mapping[str, Any] | None = None,
+              lead: frozenset[str] = frozenset()) -> CheckResult:
         """`allowed_topics` (from the question's kind) limits which rules may decide it;
         `given` are facts the user chose in answer to a question back (they win over what
-        the question's text says)."""
+        the question's text says); `lead` the decision kinds its first part asks for."""
         facts = extract_facts(question, history, region, as_of, self.rulebase)
         if given:
             facts = replace(facts, facts={**facts.facts, **given})
@@ -80,7 +81,7 @@ class RuleChecker:
                 check = RuleCheck(status="not_checkable", explanation=none, reason=none)
                 return CheckResult(check, None, facts, Decision(None, None))
         decision = self.rulebase.decide(facts.facts, date_explicit=facts.date_explicit,
-                                        topics=topics)
+                                        topics=topics, lead=lead)
         result = self.judge(answer_text, facts, decision)
         back = None
         if result.rule_check.status != "conflict" and (decision.missing or decision.open):

@@ -146,7 +146,8 @@ class RuleBase:
         return next((r for r in self.rules if r.id == rule_id), None)
 
     def decide(self, facts: Mapping[str, Any], day: date | None = None,
-               date_explicit: bool = True, topics: Iterable[str] = ()) -> Decision:
+               date_explicit: bool = True, topics: Iterable[str] = (),
+               lead: Iterable[str] = ()) -> Decision:
         """The verdict for these facts on `day` (default: the facts' date, else today).
 
         `topics` limits the rules to what the question asks about (an elrullstol question on
@@ -157,12 +158,13 @@ class RuleBase:
         day = day or as_date(facts.get("date")) or date.today()
         facts = Catalogue.load().canonical_facts(facts)
         topics = frozenset(topics)
-        decision = self._decide(facts, day, topics)
+        lead = frozenset(lead)
+        decision = self._decide(facts, day, topics, lead)
         # An older version decides only when no rule valid today could (not when today's rules
         # merely need a fact more: then the checker asks for it).
         if (decision.verdict is None and not decision.conflict and not date_explicit
                 and not decision.missing):
-            older = self._decide(facts, None, topics)
+            older = self._decide(facts, None, topics, lead)
             if older.verdict is not None and older.rule is not None:
                 warning = (f"Regeln gäller {older.rule.validity}; nyare uppgifter finns inte i "
                            "dokumenten.")
@@ -171,7 +173,8 @@ class RuleBase:
         return decision
 
     def _decide(self, facts: Mapping[str, Any], day: date | None,
-                topics: frozenset[str] = frozenset()) -> Decision:
+                topics: frozenset[str] = frozenset(),
+                lead: frozenset[str] = frozenset()) -> Decision:
         trace: list[str] = []
         applicable: list[Rule] = []
         open_rules: list[tuple[Rule, Evaluation]] = []
@@ -194,6 +197,13 @@ class RuleBase:
             if rule not in winners:
                 by = next(o for o in applicable if o is not rule and o.overrides_rule(rule))
                 trace.append(f"{rule.id} gäller men undantaget {by.id} går före")
+        # The question's first part asks for a kind of decision (ja/nej for "kan hon få …"):
+        # rules giving it answer before rules for its later parts.
+        leading = [r for r in winners if r.decision.kind.value in lead]
+        if leading and len(leading) < len(winners):
+            trace.extend(f"{r.id} gäller men frågan frågar först efter {leading[0].id}s slag av "
+                         "beslut" for r in winners if r not in leading)
+            winners = leading
         # A rule on the process topic asked about (`topic` in its when) speaks more directly to
         # the question than one that merely matches the product or the person.
         on_topic = [r for r in winners if "topic" in r.when]
