@@ -23,7 +23,8 @@ import yaml
 from ingest.chunk import ISO_CODE_PATTERN
 
 WORD = re.compile(r"[0-9a-zåäöéüæø]+(?:-[0-9a-zåäöéüæø]+)*")
-ISO_CODE = re.compile(rf"\b{ISO_CODE_PATTERN}\b")
+# An ISO code in a question; "3000 kr" or "1200 kronor" is an amount, not class 30 or 12.
+ISO_CODE = re.compile(rf"\b{ISO_CODE_PATTERN}\b(?!\s?(?:kr\b|kronor|sek\b|%|:-))")
 LEXICON_PATH = Path(__file__).with_name("data") / "lexicon.yaml"
 
 STOPWORDS = frozenset("""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -168,8 +168,8 @@ class RuleBase:
             if older.verdict is not None and older.rule is not None:
                 warning = (f"Regeln gäller {older.rule.validity}; nyare uppgifter finns inte i "
                            "dokumenten.")
-                return Decision(older.verdict, older.rule, older.applicable, older.missing,
-                                older.trace, (*older.warnings, warning), older.conflict, True)
+                # Everything the older decision found (its computed total too), with a warning.
+                return replace(older, warnings=(*older.warnings, warning), date_assumed=True)
         return decision
 
     def _decide(self, facts: Mapping[str, Any], day: date | None,
@@ -248,12 +248,14 @@ class RuleBase:
 
 
 _RATE = re.compile(r"(\d[\d ]*)\s*kr per (påbörjad )?månad")
+_YEARLY = re.compile(r"(\d[\d ]*)\s*kr per år")
 _SHARE = re.compile(r"(\d+)\s*%\s*av kostnaden")
 
 
 def computed_amount(decision: RuleDecision, facts: Mapping[str, Any]) -> str:
-    """A monthly fee over the case's period ("200 kr per påbörjad månad", 3 months) as the
-    total it comes to, in Swedish; empty when the rule is no rate or the period is unknown."""
+    """A monthly or yearly fee over the case's period ("200 kr per påbörjad månad", 3 months;
+    "800 kr per år", 2 years), or a share of the product's value, as the total it comes to, in
+    Swedish; empty when the rule is no rate or the period is unknown."""
     if decision.kind is not DecisionKind.BELOPP:
         return ""
     share = _SHARE.search(decision.value)
@@ -263,12 +265,21 @@ def computed_amount(decision: RuleDecision, facts: Mapping[str, Any]) -> str:
         return (f"för ett hjälpmedel som kostar {_kronor(int(facts['amount_kr']))} blir det "
                 f"{_kronor(total)} ({share.group(1)} % av kostnaden)")
     months = facts.get("period_months")
-    rate = _RATE.search(decision.value)
-    if not rate or not months:
+    if not months:
         return ""
-    amount = int(rate.group(1).replace(" ", ""))
-    unit = "påbörjade månader" if rate.group(2) else "månader"
-    return f"för {months} {unit} blir det {_kronor(amount * int(months))} ({months} × {amount} kr)"
+    rate = _RATE.search(decision.value)
+    if rate:
+        amount = int(rate.group(1).replace(" ", ""))
+        unit = "påbörjade månader" if rate.group(2) else "månader"
+        return (f"för {months} {unit} blir det {_kronor(amount * int(months))} "
+                f"({months} × {amount} kr)")
+    yearly = _YEARLY.search(decision.value)
+    if yearly:
+        # A yearly fee is paid for every year begun.
+        amount = int(yearly.group(1).replace(" ", ""))
+        years = -(-int(months) // 12)
+        return (f"för {years} år blir det {_kronor(amount * years)} ({years} × {amount} kr)")
+    return ""
 
 
 def _kronor(amount: int) -> str:

@@ -335,11 +335,15 @@ def _people(low: str, facts: dict[str, Any]) -> None:
 
 
 def _period(low: str, facts: dict[str, Any], year: int | None) -> None:
-    """How many months a loan or rent runs: "i fem månader", or the months begun between two
-    days ("från 5 april till 12 juni" → 3 begun months)."""
+    """How many months a loan or rent runs: "i fem månader", "i två år", or the months begun
+    between two days ("från 5 april till 12 juni" → 3 begun months)."""
     months = re.search(r"\b(?:i|under|for)\s+(\d+|\w+)\s+(månader|månad|months?)\b", low)
     if months and (n := _number(months.group(1))):
         facts["period_months"] = n
+        return
+    years = re.search(r"\b(?:i|under|for)\s+(\d+|\w+)\s+(år|years?)\b", low)
+    if years and (n := _number(years.group(1))):
+        facts["period_months"] = 12 * n
         return
     names = "|".join(sorted(phrasing()["months"], key=len, reverse=True))
     span = re.search(rf"(?:från|from|mellan|between)\s+(?:den\s+)?(\d{{1,2}})\s+({names})\w*"
