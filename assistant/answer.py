@@ -197,7 +197,7 @@ class ExtractiveAnswerer:
                 continue
             taken = {c.sentence for c in chosen}
             # A unit naming the part's most specific word answers it however little it says
-            # of the other parts ("vad är ett hörselombud, och hur länge …").
+            # of the other parts ("vad menas med X, och vad kostar Y").
             key = max(clause, key=lambda t: (terms[t], t)) if clause else None
             fitting = [c for c in wider if (c.score >= 0.2 * best
                                             or (several and key is not None and key in c.terms))

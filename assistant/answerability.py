@@ -310,8 +310,8 @@ class AnswerabilityGate:
         unsettled = markers.get("unsettled", ())
         if not all(_any(signs, e.unit.with_heading.lower()) for e in top):
             # A rare word of the question that the passages use only where they say the
-            # matter is unsettled ("vad säger den nya vårdöverenskommelsen" where it "är under
-            # framtagande"): what is asked about does not exist yet.
+            # matter is unsettled (an agreement asked about where the documents say it "är
+            # under framtagande"): what is asked about does not exist yet.
             for term in sorted(terms, key=lambda t: -terms[t]):
                 if terms[term] < _RARE:
                     break

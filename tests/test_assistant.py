@@ -397,21 +397,21 @@ def test_a_matter_still_under_review_is_not_an_answer(assistant):
 
 
 def test_an_agreement_still_being_drawn_up_says_nothing_yet(assistant):
-    answer = assistant.ask("Vad står i den nya vårdöverenskommelsen om inkontinenshjälpmedel "
-                           "till patienter från kirurgkliniken i Kronoberg?")
+    answer = assistant.ask("Vad står i den kommande vårdöverenskommelsen kring "
+                           "inkontinenshjälpmedel till patienter från kirurgkliniken i Kronoberg?")
     assert_refused(answer)
     assert "under framtagande" in answer.text
 
 
 def test_a_list_kept_in_another_document_is_not_given(assistant):
-    answer = assistant.ask("Vilka hjälpmedel räknas till särskild förskrivning i Norrbotten, "
-                           "till exempel elrullstolar?")
+    answer = assistant.ask("Vilka hjälpmedel omfattas i Norrbotten av den särskilda "
+                           "förskrivningen, till exempel elrullstolar?")
     assert_refused(answer)
     assert "riktlinjerna" in answer.text
 
 
 def test_each_part_of_a_two_part_question_gets_its_own_unit(assistant):
-    answer = assistant.ask("Vad är ett hörselombud hos Region Kronoberg, och vad betalar "
+    answer = assistant.ask("Vad menas med hörselombud hos Region Kronoberg, och vad betalar "
                            "patienten för en hörapparat?")
     assert not answer.refused
     assert "hörselombud" in answer.text.lower() and "800 kr" in answer.text

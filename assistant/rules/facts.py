@@ -223,9 +223,13 @@ def _providers(texts: Sequence[str], facts: dict[str, Any]) -> None:
     facts["same_profession_at_both"] = existing[1] == asked[1]
 
 
+_CLAUSE_ENDS = (". ", "? ", "! ", "; ")
+
+
 def _sentence_at(low: str, start: int, end: int) -> str:
-    begin = max(low.rfind(". ", 0, start), low.rfind("? ", 0, start), low.rfind("! ", 0, start))
-    stops = [i for i in (low.find(". ", end), low.find("? ", end), low.find("! ", end)) if i >= 0]
+    """The sentence (or ';'-clause) of the text that holds low[start:end]."""
+    begin = max(low.rfind(mark, 0, start) for mark in _CLAUSE_ENDS)
+    stops = [i for i in (low.find(mark, end) for mark in _CLAUSE_ENDS) if i >= 0]
     return low[begin + 1:min(stops) if stops else len(low)]
 
 
