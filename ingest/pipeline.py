@@ -192,11 +192,15 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
                   indexer: Indexer, whole_corpus: bool, progress: bool,
                   interrupted: float | None) -> IngestReport:
     report = IngestReport()
+    # Every run makes the store and the record manager agree first: a store that lost its
+    # chunks (a Chroma server reset, a deleted folder) would otherwise be "unchanged" forever.
+    orphans, ghosts = indexer.reconcile()
     if interrupted is not None:
-        orphans, ghosts = indexer.reconcile()
         report.repaired = {"orphan_chunks": orphans, "ghost_records": ghosts,
                            "broken_cache_files": drop_broken_cache_entries(settings,
                                                                            interrupted)}
+    elif orphans or ghosts:
+        report.repaired = {"orphan_chunks": orphans, "ghost_records": ghosts}
     contents = indexer.contents()
     library = [f.resolve() for f in library_folders(settings)]
     present = {f.name for f in files}

@@ -166,6 +166,30 @@ def test_next_run_repairs_orphans_ghosts_and_a_cut_off_cache_file(tmp_path: Path
     assert len(json.loads(broken.read_text(encoding="utf-8"))) == 384  # embedded afresh
 
 
+def test_a_store_that_lost_its_chunks_is_filled_again_by_the_next_run(tmp_path: Path,
+                                                                       make_corpus) -> None:
+    corpus = make_corpus(tmp_path / "corpus", {
+        "a.txt": "Rollatorer förskrivs av vårdcentralen.\n",
+        "b.txt": "Hörapparater förskrivs av hörselvården.\n",
+    })
+    settings = base_settings(corpus_dir=corpus, index_dir=tmp_path / "index",
+                             embedding_cache_dir=tmp_path / "cache",
+                             upload_dir=tmp_path / "uploads")
+    first = ingest(settings, progress=False)
+    ids, _, _ = index_state(settings)
+    # The vector store is emptied behind the record manager's back (a reset server).
+    Indexer(settings).store.delete(sorted(ids))
+    assert index_state(settings)[0] == set()
+
+    report = ingest(settings, progress=False)
+    assert report.errors == []
+    assert report.repaired == {"orphan_chunks": 0, "ghost_records": first.chunks}
+    healed_ids, keys, pairs = index_state(settings)
+    assert healed_ids == keys and len(healed_ids) == first.chunks
+    assert sorted(doc for doc, _ in pairs) == ["a.txt", "b.txt"]
+    assert ingest(settings, progress=False).repaired == {}  # and nothing to repair after
+
+
 def test_a_concurrent_runs_marker_is_not_taken_for_an_interrupted_run(tmp_path: Path,
                                                                        make_corpus) -> None:
     from ingest.index import end_run, start_run
