@@ -58,8 +58,9 @@ from ui.common import (  # noqa: F401  (re-exported)
 )
 
 ROOT = Path(__file__).resolve().parent
-ABOUT = ("**Hjälpmedelsassistenten** svarar på frågor om förskrivning av hjälpmedel utifrån "
-         "regionernas styrdokument, med källor, och kontrollerar nyckelsvar mot en regelbas.")
+ABOUT = ("**Hjälpmedelsassistenten** svarar på frågor om regler för hjälpmedelsförskrivning "
+         "utifrån regionernas styrdokument, med källor, och kontrollerar nyckelsvar mot en "
+         "regelbas.")
 # (script, title, icon): the pages after the chat, in menu order.
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("views/documents.py", "Dokument", ":material/description:"),

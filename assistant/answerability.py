@@ -220,7 +220,7 @@ class AnswerabilityGate:
                                focus_terms=focus)
             if anchor is None and named and ask.intent not in GENERAL:
                 # Without a named focus, a fee, duration, date or count is looked for where the
-                # documents speak of what the clause asks about ("hur lång tid tar kursen").
+                # documents speak of what the clause asks about ("hur länge pågår utbildningen").
                 found = own
             else:
                 found = [e for e in scope if pattern.search(e.unit.with_heading.lower())]
@@ -280,7 +280,7 @@ class AnswerabilityGate:
             return None
         terms = self.key_terms(query, asking=True)
         if len(terms) < 3:
-            # Too few words ask ("ska jag hänvisa henne?"): the case they ask about counts too.
+            # Too few words ask ("bör hon remitteras dit?"): the case they ask about counts too.
             terms = self.key_terms(query)
         if not terms:
             return None
@@ -328,9 +328,9 @@ class AnswerabilityGate:
     def clause_evidence(self, ask: Ask, query: Query, wide: list[Passage],
                         pattern: re.Pattern[str]) -> tuple[list[Evidence], bool]:
         """Units holding the most specific word of the part's own clause (its cue left out)
-        that the passages use, and of those the ones with the asked kind ("hur lång tid tar
-        kursen" → units naming kurs); and whether the passages use any such word. An English
-        clause is read through the glossary ("user account" → användarkonto)."""
+        that the passages use, and of those the ones with the asked kind ("hur länge pågår
+        utbildningen" → units naming utbildning); and whether the passages use any such word.
+        An English clause is read through the glossary ("user account" → användarkonto)."""
         places = {n for names in lexicon().get("regions", {}).values() for n in names}
         clause = _without_cue(ask)
         tokens = [w for w in words(clause) if w not in STOPWORDS and len(w) >= 4
@@ -459,8 +459,8 @@ def holds(terms: frozenset[str], anchor: str) -> bool:
 
 
 def _without_cue(ask: Ask) -> str:
-    """The part's clause without the words that ask ("hur lång tid tar kursen" → "tid tar
-    kursen"); only a cue that opens the clause is cut, never one inside a word."""
+    """The part's clause without the words that ask ("hur länge pågår utbildningen" →
+    "pågår utbildningen"); only a cue that opens the clause is cut, never one inside a word."""
     return ask.clause[len(ask.cue):] if ask.clause.startswith(ask.cue) else ask.clause
 
 

@@ -133,7 +133,7 @@ def frame_rule_topics(frame: QuestionFrame) -> frozenset[str] | None:
 
 def lead_decisions(frame: QuestionFrame) -> frozenset[str]:
     """The rule decision kinds that answer the question's first part ("kan hon få
-    förskrivningsrätt, och hur ofta …" is answered first by a ja/nej rule); empty: any."""
+    förskriva, och när följs det upp …" is answered first by a ja/nej rule); empty: any."""
     if not frame.asks:
         return frozenset()
     return frozenset(config()["intents"].get(frame.asks[0].intent.value, {}).get("decides", ()))

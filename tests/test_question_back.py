@@ -64,7 +64,7 @@ def test_each_choice_leads_to_its_own_outcome(rulebase, facts):
 
 def test_the_checker_asks_back_and_a_given_fact_decides(rulebase):
     checker = RuleChecker(rulebase)
-    question = "Vilken huvudman skriver ut en duschstol till min patient i Kiruna?"
+    question = "Vilken huvudman skriver ut duschstolen som min patient i Kiruna behöver?"
     first = checker.check(question, "Kommunens ansvar.", as_of=DAY)
     back = first.rule_check.question
     assert back is not None and back.fact == "age"
