@@ -203,6 +203,8 @@ class AnswerabilityGate:
             scope = self.holding(wide, None)
         open_parts: list[Intent] = []
         years = set(re.findall(r"\b20\d\d\b", query.question))
+        age = case_age(query.question) or (case_age(query.context) if query.is_followup
+                                           else None)
         for i, ask in enumerate(frame.asks):
             kind = answer_kind(ask.intent)
             if kind is None or ask.intent in open_parts:
@@ -230,8 +232,6 @@ class AnswerabilityGate:
                 # benprotes. Vem gör behovsprövningen?"): look where the clause's own word is.
                 # A focus the clause itself names stays the test ("vem ansvarar för X").
                 found = own
-            age = (case_age(query.question) or (case_age(query.context)
-                                                 if query.is_followup else None))
             if found and i == 0 and age is not None and ask.intent not in GENERAL:
                 # A unit stating an age range that leaves out the patient's age ("990 kr
                 # > 16 år" for a 14-year-old) does not answer for this patient.
@@ -284,18 +284,11 @@ class AnswerabilityGate:
             terms = self.key_terms(query)
         if not terms:
             return None
-        scored: list[tuple[float, Evidence]] = []
-        scored_units: list[tuple[Evidence, frozenset[str]]] = []
-        for p in wide[:6]:
-            for unit, unit_terms in self.units(p):
-                said = sum(w for t, w in terms.items() if holds(unit_terms, t))
-                if said:
-                    scored.append((said, Evidence(unit, p)))
-                    scored_units.append((Evidence(unit, p), unit_terms))
+        scored = self.said_by_units(terms, wide[:6])
         if not scored:
             return None
-        best = max(score for score, _ in scored)
-        top = [e for score, e in scored if score >= 0.8 * best]
+        best = max(score for score, _, _ in scored)
+        top = [e for score, e, _ in scored if score >= 0.8 * best]
         signs = (*markers.get("unsettled", ()), *markers.get("elsewhere", ()))
         first = frame.asks[0] if frame.asks else None
         if first is not None and first.intent is Intent.LIST and first.cue.startswith(
@@ -315,15 +308,28 @@ class AnswerabilityGate:
             for term in sorted(terms, key=lambda t: -terms[t]):
                 if terms[term] < _RARE:
                     break
-                holding = [e for e in scored_units if holds(e[1], term)]
-                if holding and all(_any(unsettled, e[0].unit.with_heading.lower())
+                holding = [e for _, e, unit_terms in scored if holds(unit_terms, term)]
+                if holding and all(_any(unsettled, e.unit.with_heading.lower())
                                    for e in holding):
-                    return holding[0][0]
+                    return holding[0]
             return None
         if first is not None and answer_kind(first.intent) in _SPECIFIC and any(
                 answers(first).search(e.unit.with_heading.lower()) for e in top):
             return None
         return top[0]
+
+    def said_by_units(self, weights: dict[str, float], passages: list[Passage],
+                      by_head: bool = False) -> list[tuple[float, Evidence, frozenset[str]]]:
+        """(how much of the weighted terms it holds, the unit, its terms) for every unit of the
+        passages that holds any; `by_head` counts a compound named by its last part too."""
+        out: list[tuple[float, Evidence, frozenset[str]]] = []
+        for p in passages:
+            for unit, unit_terms in self.units(p):
+                said = sum(w for t, w in weights.items() if holds(unit_terms, t)
+                           or (by_head and refers_back(unit_terms, t)))
+                if said:
+                    out.append((said, Evidence(unit, p), unit_terms))
+        return out
 
     def clause_evidence(self, ask: Ask, query: Query, wide: list[Passage],
                         pattern: re.Pattern[str]) -> tuple[list[Evidence], bool]:
@@ -341,20 +347,14 @@ class AnswerabilityGate:
                  if t in self.retriever.doc_freq and t not in GENERIC}
         if not terms:
             return [], False
-        weight = {t: self.retriever.idf(t) for t in terms}
-        scored: list[tuple[float, Evidence]] = []
-        for p in wide:
-            for unit, unit_terms in self.units(p):
-                said = sum(w for t, w in weight.items()
-                           if holds(unit_terms, t) or refers_back(unit_terms, t))
-                if said:
-                    scored.append((said, Evidence(unit, p)))
+        scored = self.said_by_units({t: self.retriever.idf(t) for t in terms}, wide,
+                                    by_head=True)
         if not scored:
             return [], False
         # The units that say most of what the clause asks about: the answer must be there,
         # not in a unit that shares one general word with it.
-        best = max(score for score, _ in scored)
-        return [e for score, e in scored if score >= 0.5 * best
+        best = max(score for score, _, _ in scored)
+        return [e for score, e, _ in scored if score >= 0.5 * best
                 and pattern.search(e.unit.with_heading.lower())], True
 
     def kind_unknown(self, frame: QuestionFrame) -> bool:

@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal, Mapping
 
 RuleStatus = Literal["verified", "corrected", "conflict", "not_checkable"]
@@ -227,8 +227,9 @@ class Answer:
 def answer_record(answer: Answer) -> dict[str, Any]:
     """Everything needed to draw the answer again (a saved conversation), as JSON-safe data;
     the retrieved passages are left out (they are for evals, and large)."""
-    data = asdict(answer)
-    data.pop("passages", None)
+    # The passages are left out before the deep copy, not copied and then dropped.
+    data = asdict(replace(answer, passages=[]))
+    del data["passages"]
     return data
 
 

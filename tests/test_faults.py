@@ -125,15 +125,20 @@ def test_kill_9_during_ingest_then_ingest_again_matches_a_clean_build(
     assert dev_answers(settings) == dev_answers(clean_settings)
 
 
-def test_next_run_repairs_orphans_ghosts_and_a_cut_off_cache_file(tmp_path: Path,
-                                                                   make_corpus) -> None:
+def _two_documents(tmp_path: Path, make_corpus) -> tuple[Path, Settings]:
+    """A corpus of two one-line documents and settings that index it under tmp_path."""
     corpus = make_corpus(tmp_path / "corpus", {
         "a.txt": "Rollatorer förskrivs av vårdcentralen.\n",
         "b.txt": "Hörapparater förskrivs av hörselvården.\n",
     })
-    settings = base_settings(corpus_dir=corpus, index_dir=tmp_path / "index",
-                             embedding_cache_dir=tmp_path / "cache",
-                             upload_dir=tmp_path / "uploads")
+    return corpus, base_settings(corpus_dir=corpus, index_dir=tmp_path / "index",
+                                 embedding_cache_dir=tmp_path / "cache",
+                                 upload_dir=tmp_path / "uploads")
+
+
+def test_next_run_repairs_orphans_ghosts_and_a_cut_off_cache_file(tmp_path: Path,
+                                                                   make_corpus) -> None:
+    corpus, settings = _two_documents(tmp_path, make_corpus)
     assert ingest(settings, progress=False).repaired == {}  # nothing to repair the first time
 
     indexer = Indexer(settings)
@@ -168,13 +173,7 @@ def test_next_run_repairs_orphans_ghosts_and_a_cut_off_cache_file(tmp_path: Path
 
 def test_a_store_that_lost_its_chunks_is_filled_again_by_the_next_run(tmp_path: Path,
                                                                        make_corpus) -> None:
-    corpus = make_corpus(tmp_path / "corpus", {
-        "a.txt": "Rollatorer förskrivs av vårdcentralen.\n",
-        "b.txt": "Hörapparater förskrivs av hörselvården.\n",
-    })
-    settings = base_settings(corpus_dir=corpus, index_dir=tmp_path / "index",
-                             embedding_cache_dir=tmp_path / "cache",
-                             upload_dir=tmp_path / "uploads")
+    _, settings = _two_documents(tmp_path, make_corpus)
     first = ingest(settings, progress=False)
     ids, _, _ = index_state(settings)
     # The vector store is emptied behind the record manager's back (a reset server).

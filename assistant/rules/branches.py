@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any, Iterable, Mapping
 
 from assistant.rules.catalogue import Catalogue, FactSpec, FactType
-from assistant.rules.engine import Decision, Rule, RuleBase, evaluate
+from assistant.rules.engine import Decision, Rule, RuleBase, conditions, evaluate
 from assistant.rules.wording import outcome_party, outcome_words
 from assistant.values import FactOption, FactQuestion
 
@@ -77,20 +77,9 @@ def _askable(rules: list[Rule], known: set[str], catalogue: Catalogue) -> list[s
     """Missing facts the rules name and the catalogue asks back, in catalogue order."""
     named: set[str] = set()
     for rule in rules:
-        named.update(_facts_in(rule.when))
+        named.update(key for key, _ in conditions(rule.when))
     return [f for f, spec in catalogue.facts.items()
             if f in named and f not in known and spec.question]
-
-
-def _facts_in(when: Mapping[str, Any]) -> set[str]:
-    found: set[str] = set()
-    for key, cond in when.items():
-        if key in ("all", "any"):
-            for sub in cond:
-                found |= _facts_in(sub)
-        else:
-            found.add(key)
-    return found
 
 
 def _choices(spec: FactSpec) -> list[tuple[Any, str]]:
@@ -104,20 +93,11 @@ def _choices(spec: FactSpec) -> list[tuple[Any, str]]:
 def _boundaries(fact: str, rules: list[Rule]) -> list[int]:
     """Where a rule's comparison of the fact flips: `lt 18` and `gte 18` flip at 18,
     `lte 17` and `gt 17` at 18 too."""
-    found: set[int] = set()
-
-    def walk(when: Mapping[str, Any]) -> None:
-        for key, cond in when.items():
-            if key in ("all", "any"):
-                for sub in cond:
-                    walk(sub)
-            elif key == fact and isinstance(cond, Mapping):
-                for op, arg in cond.items():
-                    if isinstance(arg, (int, float)) and not isinstance(arg, bool):
-                        found.add(int(arg) + (1 if op in ("lte", "gt") else 0))
-
-    for rule in rules:
-        walk(rule.when)
+    found = {int(arg) + (1 if op in ("lte", "gt") else 0)
+             for rule in rules for key, cond in conditions(rule.when)
+             if key == fact and isinstance(cond, Mapping)
+             for op, arg in cond.items()
+             if isinstance(arg, (int, float)) and not isinstance(arg, bool)}
     return sorted(found)
 
 

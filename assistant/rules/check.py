@@ -29,8 +29,8 @@ from assistant.rules.engine import (
     Rule,
     RuleBase,
     RuleDecision,
-    as_date,
     ask_for,
+    day_of,
 )
 from assistant.rules.facts import ExtractedFacts, extract_facts
 from assistant.rules.wording import english_conclusion
@@ -85,7 +85,7 @@ class RuleChecker:
         result = self.judge(answer_text, facts, decision)
         back = None
         if result.rule_check.status != "conflict" and (decision.missing or decision.open):
-            back = question_back(self.rulebase, facts.facts, _day(facts.facts), topics,
+            back = question_back(self.rulebase, facts.facts, day_of(facts.facts), topics,
                                  decision)
         warnings = result.rule_check.warnings
         if back is not None:
@@ -238,7 +238,3 @@ def _chunk_with(doc: str, quote: str, chunks: Sequence[Chunk]) -> Chunk | None:
         if chunk.doc == doc and wanted in " ".join(chunk.text.split()):
             return chunk
     return None
-
-
-def _day(facts: Mapping[str, Any]) -> date:
-    return as_date(facts.get("date")) or date.today()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import yaml
 
@@ -155,7 +155,7 @@ class RuleBase:
         (`date_explicit=False`) and no rule valid today decides, the newest expired version
         that does is used, with a warning.
         """
-        day = day or as_date(facts.get("date")) or date.today()
+        day = day or day_of(facts)
         facts = Catalogue.load().canonical_facts(facts)
         topics = frozenset(topics)
         lead = frozenset(lead)
@@ -252,6 +252,11 @@ _YEARLY = re.compile(r"(\d[\d ]*)\s*kr per år")
 _SHARE = re.compile(r"(\d+)\s*%\s*av kostnaden")
 
 
+def day_of(facts: Mapping[str, Any]) -> date:
+    """The day the facts are decided for: their date, else today."""
+    return as_date(facts.get("date")) or date.today()
+
+
 def computed_amount(decision: RuleDecision, facts: Mapping[str, Any]) -> str:
     """A monthly or yearly fee over the case's period ("200 kr per påbörjad månad", 3 months;
     "800 kr per år", 2 years), or a share of the product's value, as the total it comes to, in
@@ -300,20 +305,28 @@ def _check_products(rules: list[Rule]) -> None:
                                     "fråga.")
 
 
-def values_of(when: Mapping[str, Any], fact: str) -> list[Any]:
-    """Every value a `when:` compares `fact` with (through all/any and in/not)."""
-    found: list[Any] = []
+def conditions(when: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """Every (fact, condition) of a `when:`, through its all/any groups."""
     for key, cond in when.items():
         if key in ("all", "any"):
             for sub in cond:
-                found.extend(values_of(sub, fact))
-        elif key == fact:
-            if isinstance(cond, Mapping):
-                for op, arg in cond.items():
-                    if op in ("in", "not"):
-                        found.extend(arg if isinstance(arg, list) else [arg])
-            else:
-                found.append(cond)
+                yield from conditions(sub)
+        else:
+            yield key, cond
+
+
+def values_of(when: Mapping[str, Any], fact: str) -> list[Any]:
+    """Every value a `when:` compares `fact` with (through all/any and in/not)."""
+    found: list[Any] = []
+    for key, cond in conditions(when):
+        if key != fact:
+            continue
+        if isinstance(cond, Mapping):
+            for op, arg in cond.items():
+                if op in ("in", "not"):
+                    found.extend(arg if isinstance(arg, list) else [arg])
+        else:
+            found.append(cond)
     return found
 
 
@@ -394,13 +407,7 @@ def _equal(value: Any, expected: Any) -> bool:
 
 
 def count_conditions(when: Mapping[str, Any]) -> int:
-    n = 0
-    for key, cond in when.items():
-        if key in ("all", "any"):
-            n += sum(count_conditions(sub) for sub in cond)
-        else:
-            n += len(cond) if isinstance(cond, Mapping) else 1
-    return n
+    return sum(len(cond) if isinstance(cond, Mapping) else 1 for _, cond in conditions(when))
 
 
 def load_rules(path: Path) -> list[Rule]:
