@@ -141,33 +141,117 @@ def clean_pages(pages: list[Page] | tuple[Page, ...]) -> list[Line]:
 # --------------------------------------------------------------------------- hostile text
 
 # Text addressed to an AI rather than to a prescriber. Policy documents never say this; a
-# document that does is trying to steer the assistant, so those lines are left out of the index.
+# document that does is trying to steer the assistant, so those sentences are left out of the
+# index. The patterns read text already folded by `fold_for_screening` (lower case, Latin
+# letters), and a gap never runs past a sentence end, so two harmless sentences do not add up.
 _INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:previous|prior|above|earlier|all)\b.{0,30}"
-    r"\b(?:instructions?|prompts?|rules)\b"
-    r"|\b(?:ignorera|strunta\s+i|glöm)\b.{0,40}\b(?:tidigare|föregående|ovanstående|alla)\b"
-    r".{0,30}\b(?:instruktion\w*|anvisning\w*|regler\w*)"
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,40}\b(?:previous|prior|above|earlier|all"
+    r"|your)\b[^.!?]{0,30}\b(?:instructions?|prompts?|rules)\b"
+    r"|\b(?:ignorera|strunta\s+i|bortse\s+från|glöm(?!\s+inte)|åsidosätt)\b[^.!?]{0,40}"
+    r"\b(?:tidigare|föregående|ovanstående|alla|dina|era|givna)\b[^.!?]{0,30}"
+    r"\b(?:instruktion\w*|anvisning\w*|regler\w*|direktiv\w*|prompt\w*)"
     r"|\bsystem\s?prompt\w*|\bsystemprompt\w*"
     r"|^\s*(?:system|assistant|assistent)\s*:"
-    r"|<\|?\s*(?:im_start|im_end|system|endoftext)\s*\|?>|\[/?INST\]|###\s*(?:instruction|system)"
+    r"|<\|?\s*(?:im_start|im_end|system|endoftext)\s*\|?>|\[/?inst\]|###\s*(?:instruction|system)"
     r"|\b(?:you\s+are\s+now|du\s+är\s+nu\s+en?)\b"
-    r"|\b(?:write|say|include|print)\b.{0,40}\bin\s+(?:your|the)\s+(?:answer|response|reply)\b"
-    r"|\bskriv\b.{0,40}\bi\s+(?:svaret|ditt\s+svar)\b"
+    r"|\b(?:nya|new)\s+(?:instruktioner|instructions)\s*:"
+    r"|\b(?:write|say|include|print)\b[^.!?]{0,40}\bin\s+(?:your|the)\s+(?:answer|response"
+    r"|reply)\b"
+    r"|\bskriv\b[^.!?]{0,40}\bi\s+(?:svaret|ditt\s+svar)\b"
     r"|\bsvara\s+(?:alltid|på\s+varje\s+fråga|på\s+alla\s+frågor)\b"
+    r"|\bciter(?:a|a\s+endast)\s+(?:detta|det\s+här)\s+dokument"
     r"|\b(?:always\s+answer|answer\s+every\s+question)\b",
     re.IGNORECASE,
 )
+# Letters of other scripts that look like Latin ones ("Ignоrera" with a Cyrillic о): folded
+# before screening, so a look-alike cannot slip an instruction past the patterns.
+_CONFUSABLES = str.maketrans({
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
+    "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l",
+    # Greek
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
+    "τ": "t", "υ": "u", "χ": "x", "γ": "y", "ω": "w",
+    # Latin look-alikes
+    "ı": "i", "ȷ": "j", "ſ": "s", "ɡ": "g", "ⅼ": "l",
+})
 # "[3]" in a document would read as one of the answer's citation markers.
 _MARKER = re.compile(r"\[(\d{1,3})\]")
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+def fold_for_screening(text: str) -> str:
+    """The text as the injection screen reads it: NFKC (fullwidth and mathematical letters
+    become plain ones), lower case, look-alike letters of other scripts folded to Latin,
+    format characters (zero-width, invisible separators) dropped. Same length per character
+    is not kept; only whether something matches is read from it."""
+    text = unicodedata.normalize("NFKC", text).lower().translate(_CONFUSABLES)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return unicodedata.normalize("NFC", text)
+
+
+def is_instruction(text: str) -> bool:
+    """Whether a text speaks to an AI assistant ("Ignorera alla tidigare instruktioner")."""
+    return bool(_INSTRUCTION.search(fold_for_screening(text)))
+
+
+def paragraphs(lines: list[Line]) -> list[list[int]]:
+    """Indices of `lines` grouped into paragraphs: runs between blank lines or page breaks."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for i, line in enumerate(lines):
+        if not line.text.strip() or (current and (line.page_start
+                                                  or line.page != lines[current[-1]].page)):
+            if current:
+                groups.append(current)
+            current = [] if not line.text.strip() else [i]
+            continue
+        current.append(i)
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _flagged_in_paragraph(lines: list[Line], group: list[int]) -> set[int]:
+    """Lines of one paragraph that hold (part of) a sentence that speaks to an AI.
+
+    The paragraph is screened as one text, so an instruction wrapped over two lines is caught;
+    the whole sentence around a match goes, so no half of it is left to be quoted.
+    """
+    folded = [fold_for_screening(lines[i].text) for i in group]
+    joined = " ".join(folded)
+    starts: list[int] = []
+    offset = 0
+    for text in folded:
+        starts.append(offset)
+        offset += len(text) + 1
+    spans = [(m.start(), m.end()) for m in _INSTRUCTION.finditer(joined)]
+    # Per line too: "SYSTEM:" only counts at the start of a line.
+    for start, text in zip(starts, folded, strict=True):
+        spans.extend((start + m.start(), start + m.end()) for m in _INSTRUCTION.finditer(text))
+    flagged: set[int] = set()
+    for begin, end in spans:
+        ends_before = [m.end() for m in _SENTENCE_END.finditer(joined, 0, begin)]
+        sentence_start = ends_before[-1] if ends_before else 0
+        after = _SENTENCE_END.search(joined, max(end - 1, begin))
+        sentence_end = after.end() if after else len(joined)
+        for i, start, text in zip(group, starts, folded, strict=True):
+            if start < sentence_end and start + len(text) > sentence_start:
+                flagged.add(i)
+    return flagged
 
 
 def drop_instructions(lines: list[Line]) -> tuple[list[Line], list[Line]]:
-    """(kept, dropped): lines that speak to an AI assistant ("ignore previous instructions")
-    are dropped, so that the answer can never quote them as if they were policy."""
-    kept: list[Line] = []
-    dropped: list[Line] = []
-    for line in lines:
-        (dropped if line.text and _INSTRUCTION.search(line.text) else kept).append(line)
+    """(kept, dropped): sentences that speak to an AI assistant ("ignore previous
+    instructions") are dropped with the lines they stand on, so that the answer can never quote
+    them as if they were policy. Each paragraph is screened as one folded text (see
+    `fold_for_screening`), so line breaks and look-alike letters do not hide an instruction."""
+    flagged: set[int] = set()
+    for group in paragraphs(lines):
+        flagged |= _flagged_in_paragraph(lines, group)
+    kept = [line for i, line in enumerate(lines) if i not in flagged]
+    dropped = [line for i, line in enumerate(lines) if i in flagged]
     return kept, dropped
 
 
