@@ -36,6 +36,7 @@ from assistant.settings import Settings
 from assistant.text import (
     GENERIC,
     STOPWORDS,
+    expand_query,
     glossary_expansion,
     is_english,
     lexicon,
@@ -122,8 +123,10 @@ class AnswerabilityGate:
         terms: dict[str, float] = {}
         question = asking_only(query.question) if asking else query.question
         # An English question's meaning is in its Swedish translations (the lexicon expansion).
+        # So is an English question's that a Swedish follow-up builds on.
+        context = expand_query(query.context) if is_english(query.context) else query.context
         source = query.text if query.english else (
-            f"{question} {query.context} {query.expansions}")
+            f"{question} {context} {query.expansions}")
         for word in words(source):
             if word in STOPWORDS or len(word) < 3 or word in GENERIC:
                 continue
@@ -258,6 +261,10 @@ class AnswerabilityGate:
                                         or self.best_unit(passages, set(terms))),
                                focus_terms=focus)
             open_parts.append(ask.intent)
+        ended = self.after_period(query, wide)
+        if ended is not None:
+            return Verdict(False, "Dokumenten anger bara till när det gäller, inte vad som "
+                                  "gäller därefter.", covered=ended, focus_terms=focus)
         deferred = self.not_answered_here(frame, query, wide)
         if deferred is not None:
             return Verdict(False, "Dokumenten tar upp frågan men besvarar den inte: det som står "
@@ -317,6 +324,44 @@ class AnswerabilityGate:
                 answers(first).search(e.unit.with_heading.lower()) for e in top):
             return None
         return top[0]
+
+    def after_period(self, query: Query, wide: list[Passage]) -> Evidence | None:
+        """The unit to cite when the question asks what holds after a period ends and the
+        units that say most of what it asks give only that end ("gäller till och med
+        2026-03-31"), none a start after it (frame.yaml `after_period`); else None."""
+        data = config().get("after_period", {})
+        asked = asking_only(query.question).lower()
+        hits = [m for p in data.get("asked", ()) for m in re.finditer(p, asked)]
+        if not hits:
+            return None
+        asked_years = [int(m.group("year")) for m in hits if m.groupdict().get("year")]
+        # A follow-up's few words are read with the question it follows.
+        terms = self.key_terms(query, asking=not query.is_followup)
+        scored = self.said_by_units(terms, wide[:6])
+        if not scored:
+            return None
+        # What ends is named in the asking words ("efter att avtalet har gått ut"): the units
+        # naming it; without a name ("efter 2015"), the units that say most of the question.
+        named = {t for m in hits for t in self.analyzer.terms(m.group(0)) if t in terms}
+        best = max(score for score, _, _ in scored)
+        ranked = sorted(scored, key=lambda s: -s[0])
+        top = [e for score, e, unit_terms in ranked if (
+            any(holds(unit_terms, t) for t in named) if named else score >= 0.6 * best)]
+        ending: list[tuple[int, Evidence]] = []
+        for e in top:
+            text = e.unit.with_heading.lower()
+            ends = [int(m.group("year")) for p in data.get("ends", ())
+                    for m in re.finditer(p, text)]
+            ends = [y for y in ends if not asked_years or y <= max(asked_years)]
+            if ends:
+                ending.append((max(ends), e))
+        if not ending:
+            return None
+        end = min(y for y, _ in ending)
+        later = [e for e in top for p in data.get("starts", ())
+                 for m in re.finditer(p, e.unit.with_heading.lower())
+                 if int(m.group("year")) > end]
+        return None if later else ending[0][1]
 
     def said_by_units(self, weights: dict[str, float], passages: list[Passage],
                       by_head: bool = False) -> list[tuple[float, Evidence, frozenset[str]]]:

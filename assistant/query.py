@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from assistant.abbreviations import Abbreviations
-from assistant.frame import read_frame
+from assistant.frame import asking_only, read_frame
 from assistant.text import ISO_CODE, expand_query, find_phrase, is_english, lexicon
 from assistant.values import Turn
 
@@ -56,6 +56,16 @@ def detect_regions(text: str) -> list[str]:
                 found.append((m.start(), region))
                 break
     return [r for _, r in sorted(found)]
+
+
+def asked_regions(question: str) -> list[str]:
+    """The regions the question asks about: those its asking sentences name, else all it
+    names. In "Vad tar Region Kalmar ut för en hörapparat? Vi vill jämföra med Kronoberg."
+    the second sentence says why, the first what is asked; a region named only in the case
+    description ("En man i Gällivare … Vem förskriver?") is still the question's."""
+    named = detect_regions(question)
+    asked = detect_regions(asking_only(question))
+    return asked if asked and len(set(asked)) < len(set(named)) else named
 
 
 def looks_like_followup(question: str, history: Sequence[Turn]) -> bool:
@@ -101,7 +111,7 @@ def understand(question: str, history: Sequence[Turn] = (), region: str | None =
     is asked, and `set_aside` keeps the UI's choice so the answer can say so.
     `abbreviations` (the corpus's own) add the long form of a short one the question uses."""
     known = set(known_regions)
-    named = detect_regions(question)
+    named = asked_regions(question)
     set_aside = None
     if region and len(set(named)) == 1 and named[0] != region:
         region, set_aside = None, region

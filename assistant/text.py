@@ -80,6 +80,23 @@ def glossary_words() -> frozenset[str]:
     return frozenset(w for name in glossary_names() for w in words(name))
 
 
+def english_fold(tokens: Iterable[str]) -> str:
+    """A name with British and American spelling and the plural folded together
+    ("orthopaedic devices" = "orthopedic device"), so one glossary entry serves all."""
+    out = []
+    for token in tokens:
+        token = token.replace("ae", "e").replace("oe", "e")
+        token = re.sub(r"our$", "or", token)
+        token = re.sub(r"(?<=\w\w\w)s$", "", token)
+        out.append(token)
+    return " ".join(out)
+
+
+@lru_cache(maxsize=1)
+def folded_glossary() -> dict[str, str]:
+    return {english_fold(name.split()): corpus for name, corpus in glossary_names().items()}
+
+
 def glossary_expansion(tokens: list[str], max_words: int = 4,
                        skip: Callable[[str], bool] | None = None) -> list[str]:
     """The corpus words for every glossary name among the tokens (n-grams up to 4 words);
@@ -91,7 +108,7 @@ def glossary_expansion(tokens: list[str], max_words: int = 4,
             gram = tokens[i:i + size]
             if skip is not None and all(skip(w) for w in gram):
                 continue
-            corpus = names.get(" ".join(gram))
+            corpus = names.get(" ".join(gram)) or folded_glossary().get(english_fold(gram))
             if corpus:
                 out.append(corpus)
     return out

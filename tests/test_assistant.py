@@ -430,3 +430,38 @@ def test_a_where_question_names_the_place_and_no_rule_of_responsibility_decides_
     answer = assistant.ask("Var registrerar Audionommottagningen i Kronoberg sina produkter?")
     assert not answer.refused and "Auditbase" in answer.text
     assert answer.rule_check.status == "not_checkable"
+
+
+def test_what_follows_a_period_the_documents_only_end_is_refused(assistant):
+    after = assistant.ask("Gäller Norrbottens samverkansavtal om hjälpmedel fortfarande, "
+                          "eller vad kom efter 2015?")
+    assert_refused(after)
+    assert "2015-12-31" in after.text
+    how_long = assistant.ask("Hur länge gäller samverkansavtalet om hjälpmedel i Norrbotten?")
+    assert not how_long.refused and "2015-12-31" in how_long.text
+    # A start date is not an end: what applies from it is answered.
+    start = assistant.ask("Vilka sjuksköterskor får ordinera HPV-vaccin efter 1 november 2025?")
+    assert not start.refused
+
+
+def test_an_agreement_that_runs_out_in_a_followup_is_refused(assistant):
+    first = assistant.ask("Vem sköter ortopedtekniken i Kronoberg?")
+    answer = assistant.ask("Och när det avtalet löper ut, vem gör det då?",
+                           history=[Turn("Vem sköter ortopedtekniken i Kronoberg?", first.text)])
+    assert_refused(answer)
+    assert "2026-03-31" in answer.text
+
+
+def test_an_idea_a_region_has_is_not_a_decision(assistant):
+    idea = assistant.ask("Har Skåne bestämt att rollatorer för utomhusbruk ska lämnas ut utan "
+                         "förskrivning via en e-tjänst?")
+    assert_refused(idea)
+    asked = assistant.ask("Vad funderar Skåne på när det gäller utomhusrollatorer?")
+    assert not asked.refused and "funder" in asked.text
+
+
+def test_the_region_asked_about_is_the_one_the_asking_sentence_names(assistant):
+    answer = assistant.ask("Vad tar Region Kalmar län ut för en hörapparat? Jag vill jämföra "
+                           "med Växjö.")
+    assert_refused(answer)
+    assert answer.region == "Kalmar"

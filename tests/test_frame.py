@@ -233,3 +233,9 @@ def test_the_examples_in_the_answer_stage_docstrings_run() -> None:
     for module in (assistant.abbreviations, assistant.frame, assistant.labels, assistant.units,
                    ingest.infer):
         assert doctest.testmod(module).failed == 0, module.__name__
+
+
+def test_english_names_match_in_either_spelling_and_number():
+    from assistant.text import glossary_expansion
+    assert glossary_expansion("orthopaedic device".split()) == glossary_expansion(
+        "orthopedic devices".split()) != []
