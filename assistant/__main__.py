@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.provenance import UNREVIEWED_LABEL
+
 if TYPE_CHECKING:
     from assistant.rules.engine import RuleBase
 
@@ -180,7 +182,9 @@ def _run(args: argparse.Namespace, settings) -> int:
             for warning in answer.warnings:
                 print(f"OBS: {warning}")
             for c in answer.citations:
-                print(f"\n[{c.n}] {c.title} – {c.section or '(utan rubrik)'} ({c.location})\n"
+                mark = "" if c.reviewed else f" – {UNREVIEWED_LABEL}"
+                print(f"\n[{c.n}] {c.title} – {c.section or '(utan rubrik)'} ({c.location})"
+                      f"{mark}\n"
                       f"    ”{c.quote}”\n    {c.doc}")
         return 0
     n = run_batch(assistant, args.input, args.output)

@@ -43,6 +43,9 @@ MAX_NAME_CHARS = 120
 BUNDLED = "medföljande"
 UPLOADED = "uppladdad"
 MISSING = "filen saknas"
+# Provenance, as the table and the answer show it.
+REVIEWED = "granskat"
+UNREVIEWED = "ogranskat"
 
 # Document types offered in the upload form (stored value → Swedish label).
 DOC_TYPES: dict[str, str] = {
@@ -81,10 +84,15 @@ class DocumentEntry:
     indexed_at: str | None  # ISO timestamp (UTC) of the last ingest that touched it
     origin: str  # BUNDLED | UPLOADED | MISSING
     regions_inferred: bool = False  # read from the document's text, no metadata was given
+    reviewed: bool = True  # bundled, or an upload an editor marked reviewed
 
     @property
     def deletable(self) -> bool:
         return self.origin == UPLOADED
+
+    @property
+    def reviewable(self) -> bool:
+        return self.origin == UPLOADED and not self.reviewed
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,8 @@ class UploadMeta:
         data["publisher"] = self.publisher.strip()
         data["regions"] = clean_regions(self.regions)
         data["language"] = "sv"
+        # An upload is not trusted until an editor has read it (Library.review).
+        data["reviewed"] = False
         return data
 
 
@@ -215,7 +225,8 @@ def document_entries(chunks: Iterable[Chunk], indexed_at: dict[str, str],
             doc=doc, title=first.title or doc, publisher=first.publisher, regions=regions,
             date=first.date, doc_type=first.doc_type, chunks=len(mine),
             indexed_at=indexed_at.get(doc), origin=origin(doc, settings),
-            regions_inferred=any(c.regions_inferred for c in mine)))
+            regions_inferred=any(c.regions_inferred for c in mine),
+            reviewed=all(c.reviewed for c in mine)))
     return sorted(entries, key=lambda e: e.title.casefold())
 
 
@@ -359,6 +370,38 @@ class Library:
         self.assistant.reload()
         return removed
 
+    def review(self, doc: str) -> int:
+        """Mark an uploaded document reviewed by an editor: its sidecar says so, and its chunks
+        are indexed again carrying the trust. Returns the document's chunk count."""
+        path = self.settings.upload_dir / doc
+        if origin(doc, self.settings) != UPLOADED or path.resolve().parent != \
+                self.settings.upload_dir.resolve():
+            raise LibraryError(f"{doc} är inte ett uppladdat dokument; medföljande dokument "
+                               "räknas redan som granskade.")
+        sidecar = sidecar_path(path)
+        try:
+            data = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
+        except (OSError, ValueError) as exc:
+            raise LibraryError(f"Metadatafilen för {doc} går inte att läsa ({exc}); rätta "
+                               "eller ta bort den och ladda upp dokumentet igen.") from exc
+        if not isinstance(data, dict):
+            data = {}
+        before = sidecar.read_bytes() if sidecar.is_file() else None
+        data.update(reviewed=True, reviewed_at=datetime.now(tz=UTC).isoformat(
+            timespec="seconds"))
+        data.setdefault("title", Path(doc).stem)
+        _atomic_write(sidecar, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
+        try:
+            report = self.assistant.ingest([path], progress=False)
+        except Exception:
+            _restore(sidecar, before)
+            raise
+        if report.errors:
+            _restore(sidecar, before)
+            raise LibraryError(f"Dokumentet kunde inte indexeras om: {report.errors[0]} Det är "
+                               "fortfarande markerat som ogranskat.")
+        return report.chunks
+
     def reindex(self) -> IngestReport:
         """Whole-library ingest (bundled corpus + uploads); unchanged chunks are skipped."""
         return self.assistant.ingest(progress=False)
@@ -376,6 +419,14 @@ class Library:
             self._indexer().delete_document(path.name)
         finally:
             self.assistant.reload()
+
+
+def _restore(path: Path, data: bytes | None) -> None:
+    """Put a file back as it was (None: it did not exist)."""
+    if data is None:
+        path.unlink(missing_ok=True)
+    else:
+        _atomic_write(path, data)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -28,6 +28,7 @@ from assistant.embeddings import make_embeddings
 from assistant.frame import frame_rule_topics, lead_decisions
 from assistant.generate.local_server import BackendUnavailable
 from assistant.privacy import mask_identifiers, masked_notice
+from assistant.provenance import mark_citations, unreviewed_docs, unreviewed_warning
 from assistant.query import understand
 from assistant.retrieve import HybridRetriever
 from assistant.rules.check import RuleChecker, apply_to_answer
@@ -102,6 +103,7 @@ class Assistant:
         self.retriever = HybridRetriever.from_store(self.store, self.settings)
         self.answerer = ExtractiveAnswerer(self.retriever, self.settings)
         self.known_regions = self.retriever.regions
+        self.unreviewed = unreviewed_docs(self.retriever.chunks)
         self._generative: Any = None
 
     def generative_answerer(self) -> Any:
@@ -217,6 +219,8 @@ class Assistant:
                     drafted = True
                     yield item
             assert answer is not None
+        # Before the rule check: it reads which citations come from unreviewed uploads.
+        mark_citations(answer, self.unreviewed)
         t2 = time.perf_counter()
         # Model time is reported as "generate" (and "first_token"), not twice in "answer".
         timings["answer"] = (t2 - t1) * 1000 - answer.timings_ms.get("generate", 0.0)
@@ -245,6 +249,8 @@ class Assistant:
                             f"dokument och inte på Region {query.set_aside} som är vald i "
                             "sidopanelen.")
         answer.warnings = warnings + answer.warnings
+        if (trust := unreviewed_warning(answer)) is not None:
+            answer.warnings.append(trust)
         answer.as_of = str(rule_date or as_of or date.today())
         if not answer.conclusion:
             answer.conclusion = _first_sentence(answer.text)

@@ -37,6 +37,9 @@ class Chunk:
     line_end: int | None = None
     kind: str = "text"  # text | table_row | heading_only
     regions_inferred: bool = False  # regions read from the text, not declared (ingest.infer)
+    # Provenance: a bundled or editor-reviewed document is trusted; an upload is not until an
+    # editor marks it reviewed (assistant.library). The rule checker never verifies on it.
+    reviewed: bool = True
 
     def metadata(self) -> dict[str, Any]:
         """Flat metadata for a vector store (scalars only; regions joined by '|')."""
@@ -57,6 +60,8 @@ class Chunk:
                 meta[key] = value
         if self.regions_inferred:  # only then, so declared chunks keep their stored metadata
             meta["regions_inferred"] = True
+        if not self.reviewed:  # likewise: trusted chunks keep the metadata they had
+            meta["unreviewed"] = True
         return meta
 
     @classmethod
@@ -78,6 +83,7 @@ class Chunk:
             line_end=_opt_int(meta.get("line_end")),
             kind=str(meta.get("kind", "text")),
             regions_inferred=bool(meta.get("regions_inferred", False)),
+            reviewed=not meta.get("unreviewed", False),
         )
 
     @property
@@ -124,6 +130,7 @@ class Citation:
     line_start: int | None = None
     line_end: int | None = None
     copies: int = 1  # documents holding this passage or a near-copy (assistant.copies)
+    reviewed: bool = True  # False: an upload no editor has reviewed yet ("ogranskat dokument")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -287,4 +287,5 @@ def _to_chunk(draft: _Draft, doc: str, meta: DocMeta) -> Chunk:
         # A survey respondent's own region is read from the text too, but its document's
         # regions were declared.
         regions_inferred="regions" in meta.inferred and not draft.region,
+        reviewed=meta.reviewed is not False,
     )

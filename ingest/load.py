@@ -53,6 +53,9 @@ class DocMeta:
     doc_type: str = ""
     language: str = "sv"
     inferred: tuple[str, ...] = ()  # fields read from the text, not declared (ingest.infer)
+    # Whether an editor reviewed the document; None: not stated, so its folder decides
+    # (bundled: trusted, uploaded: not; ingest.pipeline.with_trust).
+    reviewed: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,14 @@ def meta_from_dict(entry: dict) -> DocMeta:
         date=str(entry["date"]) if entry.get("date") else None,
         doc_type=str(entry.get("doc_type") or ""),
         language=str(entry.get("language") or "sv"),
+        reviewed=_reviewed(entry.get("reviewed")),
     )
+
+
+def _reviewed(value: object) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValueError('"reviewed" ska vara true eller false')
 
 
 def sidecar_meta(path: Path) -> DocMeta | None:

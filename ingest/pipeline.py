@@ -158,6 +158,16 @@ def resolve_meta(path: Path, manifest: dict[str, DocMeta]) -> DocMeta:
                                                                   inferred=("title",))
 
 
+def with_trust(path: Path, meta: DocMeta, settings: Settings) -> DocMeta:
+    """`meta` with its provenance settled: a document in the upload folder is unreviewed
+    unless its sidecar says an editor reviewed it; any other (bundled, or named on the command
+    line by whoever runs the ingest) is trusted unless its metadata says otherwise."""
+    if meta.reviewed is not None:
+        return meta
+    uploaded = path.resolve().parent == settings.upload_dir.resolve()
+    return dataclasses.replace(meta, reviewed=not uploaded)
+
+
 def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bool = True,
            indexer: Indexer | None = None) -> IngestReport:
     """Ingest files (default: the whole corpus folder, pruning documents that left it)."""
@@ -217,7 +227,8 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
                 raise LoadError(path, "länken pekar utanför mapparna för dokument och "
                                       "hoppades över; kopiera filen in i mappen i stället.")
             notices: list[str] = []
-            chunks = chunk_document(path, resolve_meta(path, manifest), settings, notices)
+            meta = with_trust(path, resolve_meta(path, manifest), settings)
+            chunks = chunk_document(path, meta, settings, notices)
             content = frozenset(c.text for c in chunks)
             twin = contents.get(content)
             # A twin that left the corpus is about to be pruned: this is a rename, not a copy.

@@ -18,6 +18,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from assistant.export import RULE_STATUS_LABELS
+from assistant.provenance import UNREVIEWED_LABEL, UNREVIEWED_NOTE
 from ui.common import (
     _escape_inline,
     escape_markdown,
@@ -88,12 +89,22 @@ def render_text(answer: Answer, key: str = "") -> None:
     text = answer.text or REFUSAL
     conclusion = answer.conclusion if text.startswith(answer.conclusion) else ""
     rest = text[len(conclusion):].strip()
+    unreviewed = {c.n for c in answer.citations if not c.reviewed}
     parts = []
     if conclusion:
-        parts.append(f"**{_linked(_escape_inline(conclusion), key)}**")
+        parts.append(f"**{_marked(_linked(_escape_inline(conclusion), key), unreviewed)}**")
     if rest:
-        parts.append(_linked(escape_markdown(rest), key))
+        parts.append(_marked(_linked(escape_markdown(rest), key), unreviewed))
     st.markdown("\n\n".join(parts))
+
+
+def _marked(markdown: str, unreviewed: set[int]) -> str:
+    r"""Each [n] of an unreviewed document followed by "(ogranskat dokument)"."""
+    if not unreviewed:
+        return markdown
+    return re.sub(r"(\[?\\\[(\d+)\\\](?:\]\(#[\w-]+\))?)",
+                  lambda m: (f"{m.group(1)} *({UNREVIEWED_LABEL})*"
+                             if int(m.group(2)) in unreviewed else m.group(1)), markdown)
 
 
 def _linked(markdown: str, key: str) -> str:
@@ -235,12 +246,20 @@ def render_sources(citations: list[Citation], answer: Answer | None = None,
         if key:
             # The target of the answer's [n] link (an id only this app writes).
             st.html(f'<span id="{anchor(key, citation.n)}"></span>')
-        with st.expander(source_label(citation)):
+        with st.expander(citation_label(citation)):
             render_citation(citation, answer)
+
+
+def citation_label(citation: Citation) -> str:
+    """The source's expander title; an unreviewed upload says so beside its number."""
+    label = source_label(citation)
+    return label if citation.reviewed else f"{label} · :orange[{UNREVIEWED_LABEL}]"
 
 
 def render_citation(citation: Citation, answer: Answer | None = None) -> None:
     place = " · ".join(p for p in (citation.section, citation.location) if p)
+    if not citation.reviewed:
+        st.warning(UNREVIEWED_NOTE, icon=":material/gpp_maybe:")
     st.caption(
         f"Utgivare: {_escape_inline(citation.publisher or 'okänd')}  \n"
         f"Datum: {_escape_inline(format_date(citation.date))}  \n"

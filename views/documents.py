@@ -54,7 +54,7 @@ def show_flash() -> None:
 # --------------------------------------------------------------------------- library table
 
 def table_rows(entries: list[DocumentEntry]) -> list[dict[str, Any]]:
-    from assistant.library import DOC_TYPES
+    from assistant.library import DOC_TYPES, REVIEWED, UNREVIEWED
 
     # The brief columns first in the order a reader scans them; long publisher names last.
     return [{
@@ -66,6 +66,7 @@ def table_rows(entries: list[DocumentEntry]) -> list[dict[str, Any]]:
         "Indexerad": format_timestamp(e.indexed_at),
         "Utgivare": e.publisher,
         "Källa": e.origin,
+        "Granskning": REVIEWED if e.reviewed else UNREVIEWED,
         "Fil": e.doc,
     } for e in entries]
 
@@ -87,6 +88,9 @@ def render_table(entries: list[DocumentEntry]) -> None:
             "Textavsnitt", help="Antal indexerade textavsnitt (chunkar)", width=80),
         "Indexerad": st.column_config.TextColumn(
             "Indexerad", help="Senaste indexering som omfattade dokumentet"),
+        "Granskning": st.column_config.TextColumn(
+            "Granskning", help="Uppladdade dokument är ogranskade tills en redaktör markerar "
+                               "dem som granskade; svar som citerar dem märks så."),
     })
 
 
@@ -144,6 +148,10 @@ def render_reader(library: Library, entries: list[DocumentEntry]) -> None:
     st.markdown(f"**{escape_markdown(entry.title)}**  \n"
                 f"{escape_markdown(entry.publisher)} · {format_date(entry.date)} · "
                 f"{entry.chunks} textavsnitt · fil: {escape_markdown(entry.doc)}")
+    if not entry.reviewed:
+        from assistant.provenance import UNREVIEWED_NOTE
+
+        st.warning(UNREVIEWED_NOTE, icon=":material/gpp_maybe:")
     if target is not None:
         render_passage_in_context(ordered, target)
     with st.expander("Hela dokumentet", expanded=target is None):
@@ -238,7 +246,9 @@ def render_upload(library: Library) -> None:
         st.error(escape_markdown(failure), icon=":material/error:")
         return
     flash("success", f"{result.doc} är uppladdat och indexerat: {result.chunks} textavsnitt "
-                     f"på {result.seconds:.1f} s. Det kan nu besvaras i chatten.")
+                     f"på {result.seconds:.1f} s. Det kan nu besvaras i chatten, men är "
+                     "ogranskat tills en redaktör markerar det som granskat: svar som citerar "
+                     "det märks så, och regelkontrollen godkänner inget på dess grund.")
     for notice in result.notices:
         flash("warning", notice)
     st.rerun()
@@ -269,6 +279,7 @@ def render_manage(library: Library, entries: list[DocumentEntry]) -> None:
             flash("warning", notice)
         st.rerun()
 
+    render_review(library, entries)
     deletable = [e for e in entries if e.deletable]
     if not deletable:
         st.caption("Det finns inga uppladdade dokument att ta bort. Medföljande dokument kan "
@@ -292,6 +303,36 @@ def render_manage(library: Library, entries: list[DocumentEntry]) -> None:
             return
         st.session_state.pop("delete_confirm", None)
         flash("success", f"{doc} är borttaget ({removed} textavsnitt).")
+        st.rerun()
+
+
+def render_review(library: Library, entries: list[DocumentEntry]) -> None:
+    """Mark an unreviewed upload as reviewed, after an editor has read it."""
+    from assistant.library import LibraryError
+
+    reviewable = [e for e in entries if e.reviewable]
+    if not reviewable:
+        return
+    titles = {e.doc: e.title for e in reviewable}
+    doc = st.selectbox("Ogranskat dokument att markera som granskat",
+                       [e.doc for e in reviewable], key="review_doc",
+                       format_func=lambda d: f"{titles[d]} ({d})")
+    confirm = st.checkbox("Jag har läst dokumentet och det stämmer med regionens riktlinjer",
+                          key="review_confirm")
+    if st.button("Markera som granskat", key="review", disabled=not confirm):
+        try:
+            chunks = library.review(doc)
+        except LibraryError as exc:
+            st.error(escape_markdown(str(exc)))
+            return
+        except Exception as exc:  # the page must not show a traceback
+            log.exception("Review failed")
+            st.error(f"Dokumentet kunde inte markeras som granskat ({type(exc).__name__}); "
+                     "det är fortfarande ogranskat. Försök igen.")
+            return
+        st.session_state.pop("review_confirm", None)
+        flash("success", f"{doc} är markerat som granskat ({chunks} textavsnitt indexerade "
+                         "om).")
         st.rerun()
 
 

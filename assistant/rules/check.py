@@ -1,7 +1,8 @@
 """Check: compare an answer with the rule that decides its question; verify or correct it.
 
 The model (or the extractive answerer) proposes, the rules decide:
-- `verified`: the answer states the rule's conclusion and nothing that contradicts it;
+- `verified`: the answer states the rule's conclusion and nothing that contradicts it, no cited
+  sentence says otherwise, and the agreement does not rest on unreviewed uploads alone;
 - `corrected`: it did not (or said the opposite): the rule's conclusion, with the rule's own
   citation, is put first in the answer, and the explanation says why;
 - `conflict`: several rules apply with different conclusions: shown, not guessed;
@@ -44,6 +45,20 @@ _KOMMUN = re.compile(r"kommun\w*s ansvar|kommun\w* ansvarar|ansvarar kommun|komm
 _REGION = re.compile(r"(region|landsting)\w*s ansvar|(regionen|landstinget) ansvarar"
                      r"|ansvarar (regionen|landstinget)|(regionen|landstinget) förskriver")
 _RESPONSIBLE = {"kommun": (_KOMMUN, _REGION), "region": (_REGION, _KOMMUN)}
+# A sentence that gives a decision to everyone ("förskrivs av alla, även icke-legitimerad
+# personal") contradicts a rule that gives it to someone: a party, a category, a "nej".
+_EVERYONE = re.compile(
+    r"\bförskriv\w*\s+av\s+(?:alla|vem\s+som\s+helst|var\s+och\s+en|envar)\b"
+    r"(?!\s+(?:förskrivare|legitimerade|hjälpmedel))"
+    r"|\b(?:alla|vem\s+som\s+helst|var\s+och\s+en|envar)\s+(?:\w+\s+){0,2}(?:får|kan)\s+"
+    r"(?:\w+\s+){0,2}förskriva"
+    r"|\bäven\s+(?:icke-?\s?legitimerad|olegitimerad|outbildad)"
+    r"|\butan\s+krav\s+på\s+(?:legitimation|utbildning|behörighet|förskrivarutbildning)"
+    r"|\boavsett\s+(?:legitimation|utbildning|yrke|profession)"
+    r"|\b(?:anyone|everyone|everybody)\s+(?:\w+\s+){0,2}(?:may|can)\s+prescribe",
+    re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:inte|ej|aldrig|not)\b", re.IGNORECASE)
+_MARKS = re.compile(r"(?:\s*\[\d+\])+")
 
 
 @dataclass(frozen=True)
@@ -157,6 +172,88 @@ def compare(decision: RuleDecision, answer: str) -> tuple[bool, bool]:
     return all(stem(word) in text for word in value.split()), False
 
 
+def gives_to_everyone(text: str) -> bool:
+    """Whether a sentence grants the decision to everyone, unlicensed staff included."""
+    return any(not _NEGATION.search(text[max(0, m.start() - 12):m.end()])
+               for m in _EVERYONE.finditer(text))
+
+
+def contradicts_decision(decision: RuleDecision, sentence: str) -> bool:
+    """Whether one sentence says the opposite of a decision: another party's responsibility,
+    or everyone where the rule names someone (a party, a category) or says no."""
+    if decision.kind is DecisionKind.ANSVAR:
+        states, opposite = _RESPONSIBLE[decision.value.lower()]
+        text = sentence.lower()
+        return bool(opposite.search(text)) and not states.search(text)
+    restricts = decision.kind in (DecisionKind.PART, DecisionKind.KATEGORI) or (
+        decision.kind is DecisionKind.JA_NEJ and decision.value.lower() == "nej")
+    return restricts and gives_to_everyone(sentence)
+
+
+def cited_parts(text: str) -> list[tuple[str, frozenset[int]]]:
+    """The answer cut after each group of [n] markers: (the text, the numbers citing it).
+    Text after the last marker stands with an empty set."""
+    parts: list[tuple[str, frozenset[int]]] = []
+    pos = 0
+    for m in _MARKS.finditer(text):
+        numbers = frozenset(int(n) for n in re.findall(r"\d+", m.group()))
+        parts.append((text[pos:m.start()], numbers))
+        pos = m.end()
+    if text[pos:].strip():
+        parts.append((text[pos:], frozenset()))
+    return parts
+
+
+def weigh_citations(answer: Answer, result: CheckResult) -> CheckResult:
+    """A `verified` that the citations do not bear out becomes `corrected`: a cited sentence
+    contradicts the rule's decision, or only unreviewed documents state it. A contradicting
+    sentence that rests on unreviewed documents alone is taken out of the answer."""
+    rule = result.rule
+    if result.rule_check.status not in ("verified", "corrected") or rule is None:
+        return result
+    parts = cited_parts(answer.text)
+    unreviewed = frozenset(c.n for c in answer.citations if not c.reviewed)
+    against = [i for i, (text, marks) in enumerate(parts)
+               if marks and contradicts_decision(rule.decision, text)]
+    dropped = [i for i in against if parts[i][1] <= unreviewed]
+    if dropped:
+        _drop_parts(answer, parts, dropped)
+    if result.rule_check.status == "corrected":
+        return result
+    if dropped:
+        why = ("Ett stycke ur ett ogranskat dokument motsade regeln och har tagits bort; "
+               "regelns slutsats gäller.")
+    elif against:
+        why = "Ett citerat stycke i svaret motsäger regeln; regelns slutsats gäller."
+    elif unreviewed:
+        trusted = " ".join(text for text, marks in parts if not marks or marks - unreviewed)
+        agrees, contradicts = compare(rule.decision, trusted)
+        if agrees and not contradicts:
+            return result
+        why = ("Svaret stödde regeln bara med ogranskade dokument; regelns slutsats har lagts "
+               "till från en granskad källa.")
+    else:
+        return result
+    explanation = result.rule_check.explanation.replace("Svaret stämmer med regeln.", why, 1)
+    check = replace(result.rule_check, status="corrected", reason=why, explanation=explanation)
+    return replace(result, rule_check=check,
+                   conclusion=conclusion_for(rule, computed=result.computed))
+
+
+def _drop_parts(answer: Answer, parts: list[tuple[str, frozenset[int]]],
+                dropped: list[int]) -> None:
+    """Take these parts out of the answer text; citations no longer pointed at go, and the
+    rest are numbered 1, 2, … again in their order."""
+    kept = [(text, marks) for i, (text, marks) in enumerate(parts) if i not in dropped]
+    used = {n for _, marks in kept for n in marks}
+    citations = [c for c in sorted(answer.citations, key=lambda c: c.n) if c.n in used]
+    number = {c.n: i for i, c in enumerate(citations, 1)}
+    answer.citations = [replace(c, n=number[c.n]) for c in citations]
+    pieces = [text + "".join(f" [{number[n]}]" for n in sorted(marks, key=number.__getitem__))
+              for text, marks in kept]
+    answer.text = "".join(pieces).strip()
+
+
 def conclusion_for(rule: Rule, explained: bool = True, computed: str = "") -> str:
     """The rule's conclusion in its own words; `explained` adds the rule's answer text (what a
     correction needs, since the evidence did not say it), `computed` the case's own figure."""
@@ -179,6 +276,7 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
                     english: bool = False) -> Answer:
     """Put the checker's verdict on the answer; a correction leads with the rule and cites it.
     An English question gets the conclusion in English (`english`)."""
+    result = weigh_citations(answer, result)
     answer.rule_check = result.rule_check
     answer.warnings = list(dict.fromkeys([*answer.warnings, *result.rule_check.warnings]))
     if result.rule_check.status not in ("corrected", "verified") or result.rule is None:
@@ -214,7 +312,8 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
         text=chunk.text if chunk else source.quote, date=chunk.date if chunk else None,
         publisher=chunk.publisher if chunk else "", page=chunk.page if chunk else None,
         line_start=chunk.line_start if chunk else None,
-        line_end=chunk.line_end if chunk else None))
+        line_end=chunk.line_end if chunk else None,
+        reviewed=chunk.reviewed if chunk else True))
     # The conclusion is the rule base's wording, not a quote: it points to the rule's source
     # instead of standing under the source's number as if quoted from it.
     return _lead_with(answer, result.conclusion, n, result.rule_check.status, english)
