@@ -22,12 +22,14 @@ import json
 import os
 import re
 import sqlite3
+import threading
 import time
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from assistant.settings import Settings
 from assistant.values import Chunk
@@ -306,12 +308,40 @@ def manifest_regions(settings: Settings) -> list[str]:
 
 # --------------------------------------------------------------------------- the Library
 
+# One lock per index folder in this process: Streamlit sessions each make their own Library, but
+# an upload, a delete, a review and a re-index of the same index must not overlap (a re-index
+# that listed the files before an upload was saved would prune it).
+_LOCKS: dict[str, threading.RLock] = {}
+_LOCKS_GUARD = threading.Lock()
+WAITING = "Väntar på att en annan ändring i biblioteket blir klar …"
+
+
+def library_lock(settings: Settings) -> threading.RLock:
+    """The process-wide lock of one index folder's library."""
+    key = str(settings.index_dir.resolve())
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(key, threading.RLock())
+
+
 class Library:
     """The library of one Assistant's index: list, read, upload, delete, re-index."""
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
         self.settings = assistant.settings
+        self.lock = library_lock(self.settings)
+
+    @contextmanager
+    def _changing(self, progress: Progress | None = None) -> Iterator[None]:
+        """Hold the library lock; say so first when another change holds it."""
+        if not self.lock.acquire(blocking=False):
+            if progress is not None:
+                progress(0.05, WAITING)
+            self.lock.acquire()
+        try:
+            yield
+        finally:
+            self.lock.release()
 
     def documents(self) -> list[DocumentEntry]:
         return document_entries(self.assistant.retriever.chunks, indexed_times(self.settings),
@@ -338,6 +368,11 @@ class Library:
         """Save, then ingest just this file; on any failure remove it again and keep the index."""
         report_progress = progress or (lambda _f, _m: None)
         start = time.perf_counter()
+        with self._changing(report_progress):
+            return self._upload(name, data, meta, report_progress, start)
+
+    def _upload(self, name: str, data: bytes, meta: UploadMeta, report_progress: Progress,
+                start: float) -> UploadResult:
         safe = check_upload(name, data, self.settings, self.taken_names())
         report_progress(0.1, "Kontrollerar och sparar filen …")
         path = write_upload(self.settings.upload_dir, safe, data, meta)
@@ -359,6 +394,10 @@ class Library:
 
     def delete(self, doc: str) -> int:
         """Remove an uploaded document: its chunks, file and sidecar. Returns chunks removed."""
+        with self._changing():
+            return self._delete(doc)
+
+    def _delete(self, doc: str) -> int:
         path = self.settings.upload_dir / doc
         if origin(doc, self.settings) != UPLOADED or path.resolve().parent != \
                 self.settings.upload_dir.resolve():
@@ -373,6 +412,10 @@ class Library:
     def review(self, doc: str) -> int:
         """Mark an uploaded document reviewed by an editor: its sidecar says so, and its chunks
         are indexed again carrying the trust. Returns the document's chunk count."""
+        with self._changing():
+            return self._review(doc)
+
+    def _review(self, doc: str) -> int:
         path = self.settings.upload_dir / doc
         if origin(doc, self.settings) != UPLOADED or path.resolve().parent != \
                 self.settings.upload_dir.resolve():
@@ -404,7 +447,8 @@ class Library:
 
     def reindex(self) -> IngestReport:
         """Whole-library ingest (bundled corpus + uploads); unchanged chunks are skipped."""
-        return self.assistant.ingest(progress=False)
+        with self._changing():
+            return self.assistant.ingest(progress=False)
 
     def _indexer(self) -> Any:
         from ingest.index import Indexer

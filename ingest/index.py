@@ -5,9 +5,10 @@ embeds nothing, a changed document's old chunks are replaced (`scoped_full` clea
 document) and a removed document's chunks are deleted. Nothing is ever duplicated.
 
 A run that is killed half-way (kill -9, power loss) can leave chunks in Chroma that the record
-manager never heard of, or a half-written embedding-cache file. Each run leaves a marker in the
-index folder while it works; the next run that finds a marker of a dead process repairs both
-(`Indexer.reconcile`, `drop_broken_cache_entries`) before it indexes anything.
+manager never heard of, or a half-written embedding-cache file. Each run leaves its own marker
+(pid + run id) in the index folder while it works; the next run that finds a marker of a dead
+process repairs both (`Indexer.reconcile`, `drop_broken_cache_entries`) before it indexes
+anything, unless another run is live (its in-flight chunks would look like orphans).
 
 Example:
     >>> idx = Indexer(settings)
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -121,44 +123,92 @@ class Indexer:
                       json.dumps(state, ensure_ascii=False, indent=2))
 
 
+# Each run leaves its own marker, named by its pid and a run id, so that one run's end never
+# removes another's. A marker whose process is gone is an interrupted run; the legacy name
+# (one shared marker) is read as one too.
 RUN_MARKER = "ingest_running.json"
+RUN_MARKERS = "ingest_running*.json"
 
 
-def start_run(settings: Settings) -> float | None:
-    """Leave this run's marker; return when an earlier run was interrupted (its start), if so.
+@dataclass
+class IngestRun:
+    """One ingest's marker and what it found at its start."""
 
-    A marker whose process still lives belongs to a concurrent ingest: not interrupted.
-    """
-    marker = settings.index_dir / RUN_MARKER
+    marker: Path
+    run_id: str
+    started: float
+    # The earliest start of the interrupted runs found (their markers' processes are gone).
     interrupted: float | None = None
-    if marker.is_file():
-        pid, started = _read_marker(marker)
-        if not _alive(pid):
-            interrupted = started
+    # Another live run holds a marker: its in-flight chunks would look like orphans, so this
+    # run repairs nothing and leaves the dead markers for a run that is alone.
+    concurrent: bool = False
+    dead: tuple[Path, ...] = ()
+
+    def end(self, completed: bool) -> None:
+        """Completed: remove this run's marker and the dead ones it repaired. Failed: keep
+        it, owned by no process (pid 0), so that the next run repairs after it."""
+        if completed:
+            for marker in self.dead:
+                marker.unlink(missing_ok=True)
+            self.marker.unlink(missing_ok=True)
+            return
+        # "started" stays, so the repair checks every cache file this run may have written.
+        _write_atomic(self.marker, json.dumps({"pid": 0, "run": self.run_id,
+                                               "started": self.started}))
+
+
+def start_run(settings: Settings) -> IngestRun:
+    """Leave this run's marker; report interrupted runs (dead markers) and concurrent ones."""
     settings.index_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(marker, json.dumps({"pid": os.getpid(), "started": time.time()}))
-    return interrupted
+    run_id = uuid.uuid4().hex[:12]
+    pid = os.getpid()
+    marker = settings.index_dir / f"ingest_running.{pid}.{run_id}.json"
+    started = time.time()
+    _write_atomic(marker, json.dumps({"pid": pid, "run": run_id, "started": started,
+                                      "process_start": _process_start(pid)}))
+    # Read after writing: two runs starting together both see each other as concurrent.
+    dead: list[Path] = []
+    earliest: float | None = None
+    concurrent = False
+    for other in sorted(settings.index_dir.glob(RUN_MARKERS)):
+        if other == marker:
+            continue
+        other_pid, other_started, process_start = _read_marker(other)
+        if _alive(other_pid, process_start):
+            concurrent = True
+            continue
+        dead.append(other)
+        earliest = other_started if earliest is None else min(earliest, other_started)
+    if concurrent:
+        return IngestRun(marker, run_id, started, concurrent=True)
+    return IngestRun(marker, run_id, started, interrupted=earliest, dead=tuple(dead))
 
 
-def end_run(settings: Settings, completed: bool) -> None:
-    """Remove the marker after a completed run; after a failed one, mark it interrupted."""
-    marker = settings.index_dir / RUN_MARKER
-    if completed:
-        marker.unlink(missing_ok=True)
-        return
-    # pid 0: no process owns it any more; "started" stays, so the repair checks every cache
-    # file this run may have written.
-    _, started = _read_marker(marker)
-    _write_atomic(marker, json.dumps({"pid": 0, "started": started}))
+def run_markers(settings: Settings) -> list[Path]:
+    """The markers of runs that are working or were interrupted."""
+    return sorted(settings.index_dir.glob(RUN_MARKERS))
 
 
-def _read_marker(marker: Path) -> tuple[int, float]:
+def _read_marker(marker: Path) -> tuple[int, float, str | None]:
     try:
         data = json.loads(marker.read_text(encoding="utf-8"))
-        return int(data.get("pid", 0)), float(data.get("started", 0.0))
+        start = data.get("process_start")
+        return (int(data.get("pid", 0)), float(data.get("started", 0.0)),
+                str(start) if start is not None else None)
     except (OSError, ValueError, TypeError, AttributeError):
         # Unreadable: treat as a dead run that may have written anything.
-        return 0, 0.0
+        return 0, 0.0, None
+
+
+def _process_start(pid: int) -> str | None:
+    """When a process started (clock ticks since boot, Linux), to tell a reused pid apart."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses; fields after it are plain.
+    fields = stat[stat.rfind(")") + 2:].split()
+    return fields[19] if len(fields) > 19 else None
 
 
 def drop_broken_cache_entries(settings: Settings, since: float) -> int:
@@ -188,7 +238,7 @@ def drop_broken_cache_entries(settings: Settings, since: float) -> int:
     return dropped
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, process_start: str | None = None) -> bool:
     if pid <= 0:
         return False
     try:
@@ -196,8 +246,10 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    # A pid taken over by another process after the run died is not the run.
+    now = _process_start(pid)
+    return process_start is None or now is None or now == process_start
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -27,8 +27,8 @@ from ingest.clean import clean_pages, drop_instructions, neutralise_markers
 from ingest.index import (
     IndexCounts,
     Indexer,
+    IngestRun,
     drop_broken_cache_entries,
-    end_run,
     start_run,
 )
 from ingest.infer import infer_meta
@@ -185,14 +185,13 @@ def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bo
             return IngestReport(errors=[str(exc)], seconds=time.perf_counter() - start)
 
     indexer = indexer or Indexer(settings)
-    interrupted = start_run(settings)
+    run = start_run(settings)
     completed = False
     try:
-        report = _ingest_files(settings, files, manifest, indexer, whole_corpus, progress,
-                               interrupted)
+        report = _ingest_files(settings, files, manifest, indexer, whole_corpus, progress, run)
         completed = True
     finally:
-        end_run(settings, completed)
+        run.end(completed)
     report.seconds = time.perf_counter() - start
     indexer.write_state(report.to_json())
     return report
@@ -200,15 +199,16 @@ def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bo
 
 def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, DocMeta],
                   indexer: Indexer, whole_corpus: bool, progress: bool,
-                  interrupted: float | None) -> IngestReport:
+                  run: IngestRun) -> IngestReport:
     report = IngestReport()
-    # Every run makes the store and the record manager agree first: a store that lost its
-    # chunks (a Chroma server reset, a deleted folder) would otherwise be "unchanged" forever.
-    orphans, ghosts = indexer.reconcile()
-    if interrupted is not None:
+    # Every run that is alone makes the store and the record manager agree first: a store that
+    # lost its chunks (a Chroma server reset, a deleted folder) would otherwise be "unchanged"
+    # forever. Beside a live run it would delete that run's chunks in flight.
+    orphans, ghosts = (0, 0) if run.concurrent else indexer.reconcile()
+    if run.interrupted is not None:
         report.repaired = {"orphan_chunks": orphans, "ghost_records": ghosts,
                            "broken_cache_files": drop_broken_cache_entries(settings,
-                                                                           interrupted)}
+                                                                           run.interrupted)}
     elif orphans or ghosts:
         report.repaired = {"orphan_chunks": orphans, "ghost_records": ghosts}
     contents = indexer.contents()
@@ -258,7 +258,10 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
         report.chunks += len(chunks)
 
     if whole_corpus:
+        folders = library_folders(settings)
         for doc in sorted(indexer.indexed_docs() - present):
+            if any((folder / doc).is_file() for folder in folders):
+                continue  # added after this run listed the folders (an upload meanwhile)
             report.counts.deleted += indexer.delete_document(doc)
             report.removed_docs.append(doc)
     return report

@@ -29,7 +29,7 @@ from conftest import CORPUS, NORRBOTTEN, base_settings, hjalp_env
 
 from assistant.embeddings import cache_namespace
 from assistant.settings import PROJECT_ROOT, Settings
-from ingest.index import RUN_MARKER, Indexer
+from ingest.index import Indexer, run_markers
 from ingest.load import read_manifest
 from ingest.pipeline import chunk_document, ingest, resolve_meta
 
@@ -110,12 +110,12 @@ def test_kill_9_during_ingest_then_ingest_again_matches_a_clean_build(
     assert proc.returncode == -signal.SIGKILL
     written = record_count(settings)
     assert before_norrbotten <= written < clean_report.chunks
-    assert (settings.index_dir / RUN_MARKER).is_file()  # the next run sees it was interrupted
+    assert len(run_markers(settings)) == 1  # the next run sees it was interrupted
 
     report = ingest(settings, progress=False)
     assert report.errors == []
     assert set(report.repaired) == {"orphan_chunks", "ghost_records", "broken_cache_files"}
-    assert not (settings.index_dir / RUN_MARKER).exists()
+    assert run_markers(settings) == []
 
     ids, keys, pairs = index_state(settings)
     clean_ids, clean_keys, clean_pairs = index_state(clean_settings)
@@ -189,18 +189,23 @@ def test_a_store_that_lost_its_chunks_is_filled_again_by_the_next_run(tmp_path: 
     assert ingest(settings, progress=False).repaired == {}  # and nothing to repair after
 
 
-def test_a_concurrent_runs_marker_is_not_taken_for_an_interrupted_run(tmp_path: Path,
-                                                                       make_corpus) -> None:
-    from ingest.index import end_run, start_run
+def test_a_concurrent_runs_marker_is_not_taken_for_an_interrupted_run(tmp_path: Path) -> None:
+    from ingest.index import start_run
 
     settings = base_settings(index_dir=tmp_path / "index")
-    assert start_run(settings) is None
+    first = start_run(settings)
+    assert first.interrupted is None and not first.concurrent
     # This process is alive, so a second start sees a concurrent run, not a dead one.
-    assert start_run(settings) is None
-    end_run(settings, completed=False)  # a failed run marks itself interrupted
-    assert start_run(settings) is not None
-    end_run(settings, completed=True)
-    assert not (settings.index_dir / RUN_MARKER).exists()
+    second = start_run(settings)
+    assert second.interrupted is None and second.concurrent
+    assert first.marker != second.marker and f".{os.getpid()}." in first.marker.name
+    second.end(completed=True)
+    assert run_markers(settings) == [first.marker]  # the other run's marker stays
+    first.end(completed=False)  # a failed run marks itself interrupted
+    third = start_run(settings)
+    assert third.interrupted is not None and third.dead == (first.marker,)
+    third.end(completed=True)
+    assert run_markers(settings) == []
 
 
 @pytest.mark.parametrize("content", [b"", b"[0.1, 0.2", b"not json", b"{}"])
