@@ -225,8 +225,11 @@ class AnswerabilityGate:
                                focus_terms=focus)
             if anchor is None and named and ask.intent not in GENERAL:
                 # Without a named focus, a fee, duration, date or count is looked for where the
-                # documents speak of what the clause asks about ("hur länge pågår utbildningen").
-                found = own
+                # documents speak of what the clause asks about ("hur länge pågår utbildningen"),
+                # or, when the question names no thing after its cue ("vilken avgift debiteras
+                # han"), where they say most of the whole question: its case names the thing.
+                found = own or ([] if frame.focus_from_cue
+                                else self.said_most(terms, wide, pattern))
             else:
                 found = [e for e in scope if pattern.search(e.unit.with_heading.lower())]
             if not found and ask.intent in GENERAL and not (
@@ -362,6 +365,17 @@ class AnswerabilityGate:
                  for m in re.finditer(p, e.unit.with_heading.lower())
                  if int(m.group("year")) > end]
         return None if later else ending[0][1]
+
+    def said_most(self, terms: dict[str, float], passages: list[Passage],
+                  pattern: re.Pattern[str]) -> list[Evidence]:
+        """Of the units that say at least half as much of the terms as the best one, those
+        with the asked kind of answer."""
+        scored = self.said_by_units(terms, passages)
+        if not scored:
+            return []
+        best = max(score for score, _, _ in scored)
+        return [e for score, e, _ in scored
+                if score >= 0.5 * best and pattern.search(e.unit.with_heading.lower())]
 
     def said_by_units(self, weights: dict[str, float], passages: list[Passage],
                       by_head: bool = False) -> list[tuple[float, Evidence, frozenset[str]]]:

@@ -234,8 +234,9 @@ def read_frame(question: str, vocabulary: Vocabulary | None = None) -> QuestionF
         # a cue may describe the case; a later one the documents know is the thing asked for.
         focus, phrase, from_cue = next(
             (c for c in candidates if all(_known(w, vocabulary) for w in c[0])), candidates[0])
+    novel = any(re.search(p, lowered) for p in config().get("novel_focus", ()))
     unknown = tuple(w for w in focus if not _known(w, vocabulary)) if (
-        from_cue and vocabulary is not None) else ()
+        from_cue and vocabulary is not None and not novel) else ()
     asked = tuple(dict.fromkeys(m.group(1) for m in _ASKED.finditer(lowered)
                                 if m.group(1) not in STOPWORDS))
     return QuestionFrame(question=question, asks=asks, focus=focus, unknown=unknown,

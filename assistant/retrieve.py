@@ -130,10 +130,27 @@ class HybridRetriever:
                 if self.copies.in_regions(hit.key, query.regions):
                     hit.fused *= self.settings.region_boost
         ranked = sorted(hits.values(), key=lambda h: -h.fused)
+        if mode != "dense" and (own := self._regions_own(query, hits)):
+            cut = max(0, k - len(own))
+            ranked = ranked[:cut] + own + ranked[cut:]
         return [Passage(chunk=pick.chunk, rank=i, fused=pick.hit.fused, dense=pick.hit.dense,
                         sparse=pick.hit.sparse, dense_rank=pick.hit.dense_rank,
                         sparse_rank=pick.hit.sparse_rank, copies=pick.documents)
                 for i, pick in enumerate(self._pick(ranked, k, query.regions), 1)]
+
+    def _regions_own(self, query: Query, hits: dict[Key, _Hit]) -> list[_Hit]:
+        """For an asked region that none of the candidates is from (a region with a few
+        passages, such as one survey answer), its own best passages by BM25, placed last
+        within the k returned: region scoping keeps them, so the question is judged on its
+        region's evidence rather than on none."""
+        missing = [r for r in query.regions
+                   if not any(self.copies.in_regions(key, (r,)) for key in hits)]
+        if not missing:
+            return []
+        found = self.copies.unique(self.sparse(query.text, len(self.chunks)))
+        own = [(key, score) for key, score in found
+               if key not in hits and self.copies.in_regions(key, missing)]
+        return [_Hit(key, sparse=score) for key, score in own[: self.settings.top_k]]
 
     def _pick(self, ranked: list[_Hit], k: int, regions: Sequence[str]) -> list[_Pick]:
         """The k best hits, each passage once. A near-copy of a passage (the same passage in

@@ -465,3 +465,20 @@ def test_the_region_asked_about_is_the_one_the_asking_sentence_names(assistant):
                            "med Växjö.")
     assert_refused(answer)
     assert answer.region == "Kalmar"
+
+
+def test_a_region_with_a_few_passages_is_answered_from_them(assistant):
+    # Örebro has only its survey answers: retrieval must bring them even when other regions'
+    # passages match the words better.
+    answer = assistant.ask("What does Örebro County think about letting staff without a "
+                           "licence prescribe assistive devices?")
+    assert not answer.refused
+    assert all("Örebro" in c.text or "Örebro" in c.section for c in answer.citations)
+
+
+def test_a_fee_asked_without_naming_the_item_is_read_from_the_case(assistant):
+    answer = assistant.ask("Min patient uteblev från utprovningen hos arbetsterapeuten på "
+                           "vårdcentralen i Växjö. Vad tar regionen ut då?")
+    assert not answer.refused and "300 kr" in answer.text
+    # A thing named after the cue that the documents never price is still refused.
+    assert_refused(assistant.ask("Vad kostar en peruk för patienten i Kronoberg?"))

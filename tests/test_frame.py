@@ -239,3 +239,23 @@ def test_english_names_match_in_either_spelling_and_number():
     from assistant.text import glossary_expansion
     assert glossary_expansion("orthopaedic device".split()) == glossary_expansion(
         "orthopedic devices".split()) != []
+
+
+@pytest.mark.parametrize(("question", "not_focus"), [
+    # a time span, a channel or an estimate after the thing is not the thing
+    ("Han behöver en rollator under ett par månader, vem förskriver den?", "månader"),
+    ("Hon har fått en hörapparat via öronkliniken. Vad kostar den?", "öronkliniken"),
+    ("Rollatorn beräknas kosta omkring 3 000 kr. Vem betalar?", "omkring"),
+])
+def test_the_focus_ends_before_a_time_span_a_channel_or_an_estimate(question, not_focus):
+    frame = read_frame(question, VOCAB)
+    assert not_focus not in frame.focus and frame.unknown == ()
+
+
+@pytest.mark.parametrize("question", [
+    "Vi vill kunna förskriva en ny typ av trappklättrare som inte finns i handboken. Hur gör vi?",
+    "Our unit wants to start prescribing a new kind of stairclimber. What is the procedure?",
+])
+def test_a_thing_the_question_itself_calls_new_is_not_refused_as_unknown(question):
+    assert read_frame(question, VOCAB).unknown == ()
+    assert read_frame("Vem förskriver en trappklättrare?", VOCAB).unknown == ("trappklättrare",)
