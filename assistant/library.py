@@ -344,6 +344,7 @@ class Library:
             self.lock.release()
 
     def documents(self) -> list[DocumentEntry]:
+        self.assistant.follow_index()  # counts as they are, after a CLI ingest too
         return document_entries(self.assistant.retriever.chunks, indexed_times(self.settings),
                                 self.settings)
 

@@ -18,6 +18,7 @@ has the last word in both modes.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,7 +35,7 @@ from assistant.retrieve import HybridRetriever
 from assistant.rules.check import RuleChecker, apply_to_answer
 from assistant.rules.engine import RuleBase
 from assistant.settings import Settings
-from assistant.store import chroma_client, open_store
+from assistant.store import chroma_client, fresh_chroma_client, open_store
 from assistant.text import spell_out
 from assistant.values import Answer, Turn
 from ingest.chunk import split_sentences
@@ -85,6 +86,7 @@ class Assistant:
         self.embeddings = embeddings
         self.client = client
         self.store = open_store(settings, embeddings, client)
+        self._reload_lock = threading.Lock()
         self.reload()
 
     @classmethod
@@ -100,11 +102,34 @@ class Assistant:
 
     def reload(self) -> None:
         """Rebuild the in-memory BM25 index from the store (after an ingest)."""
+        from ingest.index import read_version
+
+        # Read before the store: a change made meanwhile is noticed by the next question.
+        self.index_version = read_version(self.settings)
         self.retriever = HybridRetriever.from_store(self.store, self.settings)
         self.answerer = ExtractiveAnswerer(self.retriever, self.settings)
         self.known_regions = self.retriever.regions
         self.unreviewed = unreviewed_docs(self.retriever.chunks)
         self._generative: Any = None
+
+    def follow_index(self) -> bool:
+        """Reload when another process (a CLI ingest) changed the index since it was loaded;
+        True if it did. Costs one small file read when nothing changed."""
+        from ingest.index import read_version, written_here
+
+        if read_version(self.settings) == self.index_version:
+            return False
+        with self._reload_lock:  # many sessions may notice at once; one reloads
+            version = read_version(self.settings)
+            if version == self.index_version:
+                return False
+            if not written_here(version):
+                # A new client: the embedded one would not see the other process's vectors.
+                self.client = fresh_chroma_client(self.settings, self.client)
+                self.store = open_store(self.settings, self.embeddings, self.client)
+            self.reload()
+        log.info("Index changed since it was loaded; reloaded")
+        return True
 
     def generative_answerer(self) -> Any:
         """The GenerativeAnswerer (made on first use); BackendUnavailable says what is missing."""
@@ -133,6 +158,7 @@ class Assistant:
     def status(self) -> IndexStatus:
         from ingest.index import read_state
 
+        self.follow_index()
         docs = {c.doc for c in self.retriever.chunks}
         return IndexStatus(documents=len(docs), chunks=len(self.retriever.chunks),
                            last_ingest=read_state(self.settings).get("last_ingest"))
@@ -158,6 +184,7 @@ class Assistant:
 
         `answer_mode` overrides `settings.answer_mode` for this call ("extractive"|"generative").
         """
+        self.follow_index()  # a CLI ingest may have changed the index since the last question
         answer_mode = answer_mode or self.settings.answer_mode
         if answer_mode not in ANSWER_MODES:
             raise ValueError(f"Okänt svarsläge / unknown answer mode {answer_mode!r}; välj / "

@@ -141,6 +141,23 @@ def chroma_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
+def fresh_chroma_client(settings: Settings, client: Any) -> Any:
+    """A client that reads the store as it is now, after another process changed it.
+
+    An embedded client keeps the vector index in memory and does not see another process's
+    writes (a CLI ingest), so a new one is made; a server always answers with its current data.
+    """
+    if settings.store != "embedded":
+        return client
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    # chromadb shares one system per folder in a process. Dropping it from that cache (not
+    # stopping it: other threads may still be querying through it) makes the next client open
+    # the folder afresh; the old one goes when nothing refers to it any more.
+    SharedSystemClient._identifier_to_system.pop(str(settings.index_dir / "chroma"), None)
+    return chroma_client(settings)
+
+
 def open_store(settings: Settings, embeddings: Embeddings, client: Any = None) -> Any:
     """A LangChain `Chroma` vector store over the configured collection (cosine distance)."""
     kwargs: dict[str, Any] = {

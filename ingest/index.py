@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 import uuid
@@ -32,6 +33,7 @@ from assistant.settings import Settings
 from assistant.store import chroma_client, open_store, read_all
 from assistant.values import Chunk
 
+log = logging.getLogger("hjalp.ingest")
 
 @dataclass
 class IndexCounts:
@@ -115,6 +117,7 @@ class Indexer:
         if keys:
             self.store.delete(keys)
             self.records.delete_keys(keys)
+            write_version(self.settings)
         return len(keys)
 
     def write_state(self, summary: dict[str, Any]) -> None:
@@ -257,6 +260,35 @@ def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+VERSION_FILE = "index_version"
+
+
+def write_version(settings: Settings) -> None:
+    """Stamp the index as changed, so that a running app notices a CLI ingest
+    (`Assistant.follow_index` reads it before every question)."""
+    stamp = f"{time.time_ns()} {os.getpid()} {uuid.uuid4().hex[:8]}"
+    try:
+        _write_atomic(settings.index_dir / VERSION_FILE, stamp)
+    except OSError as exc:
+        # The index was written, or failed with its own clear error; a stamp that cannot be
+        # written only means a running app notices the change at its next restart.
+        log.warning("Could not stamp the index version (%s)", exc)
+
+
+def written_here(version: str) -> bool:
+    """Whether this process wrote the stamp (its writes went through this process's client)."""
+    parts = version.split()
+    return len(parts) > 1 and parts[1] == str(os.getpid())
+
+
+def read_version(settings: Settings) -> str:
+    """The index's change stamp ('' before the first ingest): one small file read."""
+    try:
+        return (settings.index_dir / VERSION_FILE).read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 def read_state(settings: Settings) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from ingest.index import (
     IngestRun,
     drop_broken_cache_entries,
     start_run,
+    write_version,
 )
 from ingest.infer import infer_meta
 from ingest.load import (
@@ -192,6 +193,7 @@ def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bo
         completed = True
     finally:
         run.end(completed)
+        write_version(settings)  # also after a failure: part of the index may have changed
     report.seconds = time.perf_counter() - start
     indexer.write_state(report.to_json())
     return report
