@@ -64,3 +64,50 @@ def test_a_day_without_a_year_takes_the_conversations_year(rulebase, earlier, fo
 ])
 def test_english_product_names_read_as_the_corpus_words(rulebase, question, fact, value):
     assert extract_facts(question, rulebase=rulebase).facts.get(fact) == value
+
+
+def _decide(rulebase, question):
+    facts = extract_facts(question, as_of=TODAY, rulebase=rulebase)
+    return facts, rulebase.decide(facts.facts, date_explicit=facts.date_explicit,
+                                  topics=frozenset(facts.topics))
+
+
+@pytest.mark.parametrize(("question", "age"), [
+    ("Kan jag som distriktssköterska ordinera kikhostevaccin till en femåring?", 5),
+    ("Får en tolvårig flicka HPV-vaccin av mig som distriktssköterska?", 12),
+    ("Jag vill ge HPV-vaccin till en tjugotreåring, får jag det som distriktssköterska?", 23),
+])
+def test_an_age_written_in_words_is_the_patients_age(rulebase, question, age):
+    assert _decide(rulebase, question)[0].facts["age"] == age
+
+
+@pytest.mark.parametrize(("question", "verdict"), [
+    # more credits than the threshold meet it; fewer do not
+    ("Jag är sjuksköterska utan specialistutbildning med 7,5 hp i vaccinationsverksamhet. Får jag "
+     "ordinera HPV-vaccin till en 21-åring i januari 2026?", "ja"),
+    ("I'm a nurse without specialist training but took a 4.5-credit vaccination course. Can I "
+     "order HPV vaccine for a 20-year-old in February 2026?", "ja"),
+    ("Jag är sjuksköterska utan specialistutbildning och har läst 1,5 hp vaccinationslära. Får "
+     "jag ordinera HPV-vaccin till en 21-åring i januari 2026?", "nej"),
+])
+def test_credits_are_compared_with_the_threshold(rulebase, question, verdict):
+    assert _decide(rulebase, question)[1].verdict.startswith(verdict)
+
+
+@pytest.mark.parametrize(("question", "outcome"), [
+    # a locality, not the municipality, names where the patient lives
+    ("En 70-årig man i Rottne behöver armbågskryckor efter en operation. Vem lämnar ut dem?",
+     "regionens ansvar"),
+    ("Hon är 81, bor i Braås och behöver en planerare med påminnelser för dagen. Vem förskriver "
+     "den, kommunen eller regionen?", "regionens ansvar oavsett ålder"),
+])
+def test_a_kronoberg_locality_and_a_cognitive_aid_are_read(rulebase, question, outcome):
+    facts, decision = _decide(rulebase, question)
+    assert facts.facts["region"] == "Kronoberg"
+    assert decision.verdict.startswith(outcome)
+
+
+def test_a_question_of_whether_a_decision_is_needed_reaches_the_boundary_rule(rulebase):
+    _, decision = _decide(rulebase, "En protes till en patient i Växjö beräknas kosta 30 000 kr. "
+                                    "Kan den förskrivas direkt?")
+    assert "behovsprövning" in decision.verdict

@@ -274,7 +274,7 @@ def _names_a_thing(text: str) -> bool:
 
 def _extract_one(text: str, rulebase: RuleBase | None,
                  default_year: int | None = None) -> ExtractedFacts:
-    low = f" {text.lower()} "
+    low = digits_for_numbers(f" {text.lower()} ")
     # A year the question names ("2025 års avgifter") is the year of a day named without one.
     year = next((m for m in re.finditer(r"\b(20\d\d)\b", low)
                  if not _describes_case(low, m.start())), None)
@@ -592,6 +592,35 @@ _CASE_DATE = re.compile(r"(född|födda|föddes|born|sedan|since|haft|had|diagno
 
 def _describes_case(low: str, start: int) -> bool:
     return bool(_CASE_DATE.search(low[max(0, start - 25):start]))
+
+
+@lru_cache(maxsize=1)
+def _cardinal_pattern() -> re.Pattern[str]:
+    table = phrasing()["cardinals"]
+    units = "|".join(table["units"])
+    teens = "|".join(table["teens"])
+    tens = "|".join(table["tens"])
+    before = "|".join(table["before"])
+    return re.compile(rf"\b(?:(?P<tens>{tens})(?P<unit>{units})?|(?P<teen>{teens})|"
+                      rf"(?P<one>{units}))(?=(?:{before}))")
+
+
+def digits_for_numbers(low: str) -> str:
+    """Spelled numbers of an age or of credits as digits: "en fyraåring" → "en 4-åring",
+    "tre hp" → "3 hp" (phrasing.yaml `cardinals`), so the age and credit patterns read them."""
+    table = phrasing()["cardinals"]
+
+    def value(m: re.Match[str]) -> str:
+        if m.group("teen"):
+            n = table["teens"][m.group("teen")]
+        elif m.group("tens"):
+            n = table["tens"][m.group("tens")] + table["units"].get(m.group("unit") or "", 0)
+        else:
+            n = table["units"][m.group("one")]
+        following = low[m.end():m.end() + 1]
+        return f"{n}-" if following.isalpha() else str(n)
+
+    return _cardinal_pattern().sub(value, low)
 
 
 def _number(token: str) -> int | None:
