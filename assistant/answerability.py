@@ -196,6 +196,9 @@ class AnswerabilityGate:
         anchor = self.anchor(focus) if frame.focus_from_cue else None
         wide = pool or passages
         scope = self.holding(wide, anchor)
+        # A compound focus the corpus never uses whole ("ledarutbildningen") is spoken of where
+        # a unit names both its parts; a fee or a duration of it is looked for there only.
+        parts = self.compound_parts(frame) if anchor is None and frame.focus_from_cue else ()
         # Key-word coverage of the best passages judges a question without a named focus; one
         # whose focus a retrieved passage names is judged by what that passage says.
         if coverage < self.settings.min_term_coverage and not (anchor and scope):
@@ -223,7 +226,10 @@ class AnswerabilityGate:
                                covered=(self.best_unit(passages, set(focus))
                                         or self.best_unit(passages, set(terms))),
                                focus_terms=focus)
-            if anchor is None and named and ask.intent not in GENERAL:
+            if parts and ask.intent not in GENERAL:
+                found = [e for e in self.holding_all(wide, parts)
+                         if pattern.search(e.unit.with_heading.lower())]
+            elif anchor is None and named and ask.intent not in GENERAL:
                 # Without a named focus, a fee, duration, date or count is looked for where the
                 # documents speak of what the clause asks about ("hur länge pågår utbildningen"),
                 # or, when the question names no thing after its cue ("vilken avgift debiteras
@@ -449,6 +455,26 @@ class AnswerabilityGate:
         known = [t for t in focus if t in self.retriever.doc_freq]
         # Ties broken by the term itself: set order changes between processes.
         return max(known, key=lambda t: (self.retriever.idf(t), len(t), t)) if known else None
+
+    def compound_parts(self, frame: QuestionFrame) -> tuple[str, ...]:
+        """The index terms of the parts of the focus's compounds that no passage uses whole
+        ("slangset" → slang, set); empty when every focus word is indexed or none splits."""
+        out: list[str] = []
+        for word in frame.focus:
+            if any(t in self.retriever.doc_freq for t in self.analyzer.word_terms(word)):
+                continue
+            split = self.vocabulary.parts(word)
+            if split is None:
+                continue
+            for part in split:
+                known = [t for t in self.analyzer.word_terms(part) if t in self.retriever.doc_freq]
+                out.extend(known[:1])
+        return tuple(dict.fromkeys(out))
+
+    def holding_all(self, passages: list[Passage], terms: tuple[str, ...]) -> list[Evidence]:
+        """Units of the passages that hold every one of the terms."""
+        return [Evidence(unit, p) for p in passages for unit, unit_terms in self.units(p)
+                if all(holds(unit_terms, t) for t in terms)]
 
     def holding(self, passages: list[Passage], anchor: str | None) -> list[Evidence]:
         """Units of the passages that hold the anchor term (every unit when there is none)."""

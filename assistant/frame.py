@@ -195,6 +195,20 @@ class Vocabulary:
         m = re.match(r"(.+)e([lnr])$", word)
         return bool(m) and stem(m.group(1) + m.group(2)) in self.stems
 
+    def parts(self, word: str) -> tuple[str, str] | None:
+        """A compound the corpus never uses whole, as two words it does use ("slangset" →
+        slang, set; "ledarutbildningen" → ledar, utbildningen), or None."""
+        if word in self.words or self._stem_known(word):
+            return None
+        for i in range(3, len(word) - 2):
+            head, tail = word[:i], word[i:]
+            if tail not in self.words and not self._stem_known(tail):
+                continue
+            for h in (head, head[:-1] if head.endswith("s") else head):
+                if len(h) >= 3 and (h in self.words or stem(h) in self.stems):
+                    return h, tail
+        return None
+
     def _compound(self, word: str) -> bool:
         # Every part known: "utomhusrollator" = utomhus + rollator; "influensavaccin" is not.
         for i in range(3, len(word) - 2):

@@ -482,3 +482,13 @@ def test_a_fee_asked_without_naming_the_item_is_read_from_the_case(assistant):
     assert not answer.refused and "300 kr" in answer.text
     # A thing named after the cue that the documents never price is still refused.
     assert_refused(assistant.ask("Vad kostar en peruk för patienten i Kronoberg?"))
+
+
+def test_a_compound_the_documents_only_name_in_parts_is_judged_where_both_parts_stand(assistant):
+    # "slangset": the documents speak of a set and a slang (tube) only to say the patient buys
+    # further sets herself; no price is given.
+    answer = assistant.ask("Vad kostar ett slangset till CPAP i Kronoberg?")
+    assert_refused(answer)
+    leader = assistant.ask("Hur lång tid tar ledarutbildningen som Dalarna rekommenderar för "
+                           "chefer?")
+    assert_refused(leader)

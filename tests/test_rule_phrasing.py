@@ -111,3 +111,15 @@ def test_a_question_of_whether_a_decision_is_needed_reaches_the_boundary_rule(ru
     _, decision = _decide(rulebase, "En protes till en patient i Växjö beräknas kosta 30 000 kr. "
                                     "Kan den förskrivas direkt?")
     assert "behovsprövning" in decision.verdict
+
+
+@pytest.mark.parametrize("question", [
+    "Jag är arbetsterapeut och har själv aldrig provat ut en duschstol. Kan jag delegera "
+    "utprovningen till en undersköterska?",
+    "Chefen vill att jag delegerar förskrivning av rollatorer, men jag saknar själv erfarenhet "
+    "av det. Får jag delegera?",
+])
+def test_one_who_lacks_the_skill_cannot_delegate_it(rulebase, question):
+    facts, decision = _decide(rulebase, question)
+    assert facts.facts.get("delegator_competent") is False
+    assert decision.verdict.startswith("nej")
