@@ -158,7 +158,8 @@ class ExtractiveAnswerer:
                     f"{_in_context(cand)} [1]")
         return Answer(question=query.question, text=text, refused=True, citations=citations,
                       warnings=[verdict.reason] if verdict.reason else [], passages=passages,
-                      query=query.text, region=query.region)
+                      query=query.text, region=query.region,
+                      rule_may_answer=verdict.rule_may_answer)
 
     def select(self, query: Query, passages: list[Passage], terms: dict[str, float],
                frame: QuestionFrame, verdict: Verdict,

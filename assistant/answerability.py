@@ -68,6 +68,9 @@ class Verdict:
     covered: Evidence | None = None  # what the documents do say on the topic, cited in a refusal
     open_parts: tuple[Intent, ...] = ()  # later parts of the question without evidence
     focus_terms: frozenset[str] = frozenset()
+    # The passages speak of the matter, only not for this region or this age: a rule that
+    # decides the case may answer it (the refusal is not that the documents are silent).
+    rule_may_answer: bool = False
 
 
 class AnswerabilityGate:
@@ -189,7 +192,8 @@ class AnswerabilityGate:
             if elsewhere - coverage >= self.settings.region_gap:
                 return Verdict(False, f"Dokumenten från Region {query.region} tar inte upp "
                                       "detta (det som finns gäller andra regioner).",
-                               covered=self.best_unit(passages, set(terms)), focus_terms=focus)
+                               covered=self.best_unit(passages, set(terms)), focus_terms=focus,
+                               rule_may_answer=True)
         # The asked kind of answer is looked for where the passages speak of the focus. A
         # focus they never name may still fall under a general rule: a who/may/list question
         # is then looked up anywhere (below), a fee, duration, date or count is not.
@@ -254,7 +258,7 @@ class AnswerabilityGate:
                         said & set(self.analyzer.terms(e.unit.with_heading))))
                     return Verdict(False, f"Dokumenten anger detta bara för en annan ålder än "
                                           f"patientens ({age} år).",
-                                   covered=nearest, focus_terms=focus)
+                                   covered=nearest, focus_terms=focus, rule_may_answer=True)
                 found = fits
             if found and ask.intent is Intent.COST and years:
                 # A fee asked for a year is answered only by a table or text of that year.

@@ -251,10 +251,20 @@ def read_frame(question: str, vocabulary: Vocabulary | None = None) -> QuestionF
     novel = any(re.search(p, lowered) for p in config().get("novel_focus", ()))
     unknown = tuple(w for w in focus if not _known(w, vocabulary)) if (
         from_cue and vocabulary is not None and not novel) else ()
+    if vocabulary is not None and not novel:
+        unknown = (*unknown, *(a for a in _actors(lowered) if a not in unknown
+                               and not _known(a, vocabulary)))
     asked = tuple(dict.fromkeys(m.group(1) for m in _ASKED.finditer(lowered)
                                 if m.group(1) not in STOPWORDS))
     return QuestionFrame(question=question, asks=asks, focus=focus, unknown=unknown,
                          focus_from_cue=from_cue, phrase=phrase, asked=asked)
+
+
+def _actors(lowered: str) -> list[str]:
+    """The professions a "may X do it" question names as the one who would do it."""
+    shape = re.compile(config().get("actor_shape", "$^"))
+    return [m.group(1) for p in config().get("actor_cues", ()) for m in re.finditer(p, lowered)
+            if shape.search(m.group(1)) and m.group(1) not in STOPWORDS]
 
 
 # The noun a question word asks for: "vilka risker", "vilken avgift", "vem är ordförande".

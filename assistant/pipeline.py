@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Iterator, Mapping, Sequence
 
@@ -32,7 +32,7 @@ from assistant.privacy import mask_identifiers, masked_notice
 from assistant.provenance import mark_citations, unreviewed_docs, unreviewed_warning
 from assistant.query import understand
 from assistant.retrieve import HybridRetriever
-from assistant.rules.check import RuleChecker, apply_to_answer
+from assistant.rules.check import CheckResult, RuleChecker, apply_to_answer
 from assistant.rules.engine import RuleBase
 from assistant.settings import Settings
 from assistant.store import chroma_client, fresh_chroma_client, open_store
@@ -253,15 +253,18 @@ class Assistant:
         timings["answer"] = (t2 - t1) * 1000 - answer.timings_ms.get("generate", 0.0)
         timings.update(answer.timings_ms)
         rule_date = None
-        if self.checker is not None and not answer.refused:
+        if self.checker is not None and (not answer.refused or answer.rule_may_answer):
             earlier = [t.question for t in history] if query.is_followup else []
             # A rule speaks only to the kind of question it decides: a survey question is not
             # "corrected" by a prescribing-rights rule, a definition by none.
             frame = self.answerer.frame_for(query)
             try:
-                result = self.checker.check(question, answer.text, earlier, query.region, as_of,
+                result = self.checker.check(question, "" if answer.refused else answer.text,
+                                            earlier, query.region, as_of,
                                             allowed_topics=frame_rule_topics(frame),
                                             given=given, lead=lead_decisions(frame))
+                if answer.refused:
+                    answer = _answered_by_rule(answer, result)
             except Exception as exc:  # noqa: BLE001 - a rule fault must not cost the answer
                 log.exception("rule check failed")
                 answer.warnings.append(f"Regelkontrollen kunde inte köras ({type(exc).__name__}); "
@@ -286,6 +289,16 @@ class Assistant:
             return  # the draft went out as the model wrote it; the UI now shows answer.text
         # The extractive answer is complete at once; hand it out word by word for the chat.
         yield from _words(answer.text)
+
+
+def _answered_by_rule(refusal: Answer, result: CheckResult) -> Answer:
+    """A refusal for want of the region's or the age's own passages becomes the answer of the
+    rule that decides the case (its conclusion, cited to its source); otherwise it stands."""
+    if result.rule is None or result.rule_check.status != "corrected":
+        return refusal
+    # The refusal's reason and the passage it cited were about the missing evidence.
+    return replace(refusal, text="", citations=[], refused=False, rule_may_answer=False,
+                   warnings=[])
 
 
 def _first_sentence(text: str) -> str:

@@ -208,6 +208,9 @@ class Answer:
     answer_mode: str = "extractive"  # how this answer was made: extractive | generative
     conclusion: str = ""  # the text's first sentence: what the answer concludes
     as_of: str | None = None  # the date (ISO) the rules were applied for
+    # A refusal for want of the region's or the age's own passages, which a rule of the
+    # rule base that decides the case may answer instead (see Assistant.ask).
+    rule_may_answer: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The batch contract of evals/README: id is added by the caller."""

@@ -492,3 +492,20 @@ def test_a_compound_the_documents_only_name_in_parts_is_judged_where_both_parts_
     leader = assistant.ask("Hur lång tid tar ledarutbildningen som Dalarna rekommenderar för "
                            "chefer?")
     assert_refused(leader)
+
+
+def test_a_rule_answers_where_the_documents_speak_only_of_other_ages(assistant):
+    # The table rows the gate reads give 18–26 years; the rule base decides 27 and older.
+    answer = assistant.ask("Min patient är 31 år och vill ha HPV-vaccin i januari 2026. Jag är "
+                           "sjuksköterska med 3 hp vaccinationsverksamhet, får jag ordinera?")
+    assert not answer.refused
+    assert answer.text.startswith("Enligt regelkontrollen: Nej")
+    assert answer.citations and answer.citations[0].n == 1
+
+
+def test_whether_one_may_decide_is_not_answered_by_a_fee(assistant):
+    answer = assistant.ask("Efter remiss har den upphandlade aktören provat ut en protes till en "
+                           "kvinna i Alvesta som kostar 40 000 kr. Kan aktören besluta själv om "
+                           "förskrivningen?")
+    assert "uteblivandeavgift" not in answer.text.split("\n")[0]
+    assert "behovsprövning" in answer.text
