@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.embeddings import EmbeddingModelError
     from assistant.generate.local_server import BackendUnavailable
     from assistant.settings import Settings
-    from assistant.store import StoreUnavailable
+    from assistant.store import IndexNotWritable, StoreUnavailable
 
     try:
         settings = Settings.load()
@@ -68,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "mode", None):
             settings = settings.with_(answer_mode=args.mode)
         return _run(args, settings)
-    except (EmbeddingModelError, StoreUnavailable, BackendUnavailable, ValueError,
-            OSError) as exc:
+    except (EmbeddingModelError, StoreUnavailable, BackendUnavailable, IndexNotWritable,
+            ValueError, OSError) as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 2
 

@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -34,6 +35,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 from assistant.settings import Settings
 from assistant.values import Chunk
 from ingest.load import SUPPORTED_SUFFIXES
+
+log = logging.getLogger("hjalp.library")
 
 if TYPE_CHECKING:
     from assistant.pipeline import Assistant
@@ -332,14 +335,24 @@ class Library:
         self.lock = library_lock(self.settings)
 
     @contextmanager
-    def _changing(self, progress: Progress | None = None) -> Iterator[None]:
-        """Hold the library lock; say so first when another change holds it."""
+    def _changing(self, progress: Progress | None = None,
+                  error: type[Exception] = LibraryError) -> Iterator[None]:
+        """Hold the library lock (say so first when another change holds it); a read-only
+        index is refused before anything is written, and a full disk or read-only index met on
+        the way is reported as `error` with what to do."""
+        from assistant.store import IndexNotWritable, write_problem
+
         if not self.lock.acquire(blocking=False):
             if progress is not None:
                 progress(0.05, WAITING)
             self.lock.acquire()
         try:
+            problem = write_problem(self.settings)
+            if problem is not None:
+                raise error(problem)
             yield
+        except IndexNotWritable as exc:
+            raise error(str(exc)) from exc
         finally:
             self.lock.release()
 
@@ -369,19 +382,29 @@ class Library:
         """Save, then ingest just this file; on any failure remove it again and keep the index."""
         report_progress = progress or (lambda _f, _m: None)
         start = time.perf_counter()
-        with self._changing(report_progress):
+        with self._changing(report_progress, UploadError):
             return self._upload(name, data, meta, report_progress, start)
 
     def _upload(self, name: str, data: bytes, meta: UploadMeta, report_progress: Progress,
                 start: float) -> UploadResult:
         safe = check_upload(name, data, self.settings, self.taken_names())
         report_progress(0.1, "Kontrollerar och sparar filen …")
-        path = write_upload(self.settings.upload_dir, safe, data, meta)
+        try:
+            path = write_upload(self.settings.upload_dir, safe, data, meta)
+        except OSError as exc:
+            raise UploadError(f"{safe}: filen kunde inte sparas i {self.settings.upload_dir} "
+                              f"({exc.strerror or exc}). Är disken full, frigör utrymme; är "
+                              "mappen skrivskyddad, ge skrivrättighet. Inget sparades; försök "
+                              "igen sedan.") from exc
         report_progress(0.3, "Läser, delar upp och indexerar texten …")
         try:
             report = self.assistant.ingest([path], progress=False)
         except Exception as exc:  # noqa: BLE001 - any failure must leave nothing half-done
+            from assistant.store import IndexNotWritable
+
             self._undo(path)
+            if isinstance(exc, IndexNotWritable):
+                raise UploadError(f"{safe}: {exc} Inget sparades.") from exc
             raise UploadError(f"{safe}: indexeringen misslyckades ({type(exc).__name__}: "
                               f"{_first_line(exc)}). Inget sparades; försök igen.") from exc
         if report.errors:
@@ -462,6 +485,8 @@ class Library:
         try:
             # A new document: whatever reached the index before the failure goes again.
             self._indexer().delete_document(path.name)
+        except Exception:  # noqa: BLE001 - e.g. a full disk: the next re-index prunes it
+            log.exception("Could not remove the chunks of a failed upload")
         finally:
             self.assistant.reload()
 

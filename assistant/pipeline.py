@@ -35,7 +35,7 @@ from assistant.retrieve import HybridRetriever
 from assistant.rules.check import CheckResult, RuleChecker, apply_to_answer
 from assistant.rules.engine import RuleBase
 from assistant.settings import Settings
-from assistant.store import chroma_client, fresh_chroma_client, open_store
+from assistant.store import IndexNotWritable, chroma_client, fresh_chroma_client, open_store
 from assistant.text import spell_out
 from assistant.values import Answer, Turn
 from ingest.chunk import split_sentences
@@ -148,7 +148,16 @@ class Assistant:
         from ingest.pipeline import ingest
 
         indexer = Indexer(self.settings, embeddings=self.embeddings, client=self.client)
-        report = ingest(self.settings, paths, progress=progress, indexer=indexer)
+        try:
+            report = ingest(self.settings, paths, progress=progress, indexer=indexer)
+        except IndexNotWritable as exc:
+            if exc.kind == "full":
+                # chromadb's embedded core can hang on the next write after a full disk; a
+                # fresh client starts it anew (and sees what the failed run left).
+                self.client = fresh_chroma_client(self.settings, self.client)
+                self.store = open_store(self.settings, self.embeddings, self.client)
+            self.reload()
+            raise
         self.reload()
         return report
 

@@ -15,10 +15,17 @@ Example:
 
 from __future__ import annotations
 
+import atexit
+import errno
 import functools
 import logging
+import os
+import shutil
+import tempfile
 import time
-from typing import Any, Callable, TypeVar
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, Literal, TypeVar
 
 from langchain_core.embeddings import Embeddings
 
@@ -31,6 +38,93 @@ T = TypeVar("T")
 
 class StoreUnavailable(RuntimeError):
     """The Chroma server or folder cannot be reached; the message says what to do."""
+
+
+Problem = Literal["full", "readonly"]
+
+
+class IndexNotWritable(RuntimeError):
+    """The index cannot be changed (disk full, read-only); the message is Swedish and says what
+    to do, and never advises a command that deletes data."""
+
+    def __init__(self, message: str, kind: Problem = "readonly") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+_FULL_TEXT = ("disk is full", "no space left", "(code: 13)", "quota exceeded")
+_READONLY_TEXT = ("readonly database", "read-only file system", "(code: 8)",
+                  "read-only database")
+
+
+def storage_problem(exc: BaseException | None) -> tuple[Problem, str] | None:
+    """('full' | 'readonly', the file concerned or '') when an error, or one it was raised
+    from, says the disk is full or the index cannot be written; else None. SQLite (record
+    manager), Chroma's Rust core and the file system each say it in their own words."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        where = str(getattr(exc, "filename", None) or "")
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return "full", where
+        if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return "readonly", where
+        text = str(exc).lower()
+        if any(t in text for t in _FULL_TEXT):
+            return "full", where
+        if any(t in text for t in _READONLY_TEXT):
+            return "readonly", where
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def not_writable_message(folder: Path, problem: Problem, where: str = "") -> str:
+    """What happened to the index in `folder` and what to do, in Swedish; nothing that
+    deletes data."""
+    file = f" ({where})" if where and Path(where) != folder else ""
+    if problem == "full":
+        return (f"Disken där indexet ligger är full{file}, så indexet i {folder} kunde inte "
+                "uppdateras. Frigör utrymme på disken, eller ange en mapp på en annan disk med "
+                "HJALP_INDEX_DIR, och läs in igen. Det som redan fanns i indexet finns kvar och "
+                "frågor besvaras som förut; nästa inläsning reparerar det som blev halvfärdigt.")
+    return (f"Indexmappen {folder} är skrivskyddad{file}, så dokument kan inte läggas till, "
+            "ändras eller tas bort. Frågor besvaras som vanligt från det befintliga indexet. Ge "
+            f"skrivrättighet till mappen (t.ex. chmod -R u+w {folder}) eller montera den "
+            "skrivbar, och försök igen.")
+
+
+@contextmanager
+def storage_errors(settings: Settings) -> Iterator[None]:
+    """Turn a full disk or a read-only index, however it is raised, into IndexNotWritable."""
+    try:
+        yield
+    except IndexNotWritable:
+        raise
+    except Exception as exc:
+        problem = storage_problem(exc)
+        if problem is None:
+            raise
+        raise IndexNotWritable(not_writable_message(settings.index_dir, *problem),
+                               problem[0]) from exc
+
+
+def can_write(folder: Path) -> bool:
+    """Whether the folder (or, if missing, the nearest folder above it) and its files can be
+    written. Root may write where the mode says not, so this asks the system (`os.access`)."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not os.access(existing, os.W_OK):
+        return False
+    return existing != folder or all(os.access(f, os.W_OK)
+                                     for f in folder.iterdir() if f.is_file())
+
+
+def write_problem(settings: Settings) -> str | None:
+    """The message when this index cannot be changed before anything is tried, else None."""
+    if read_only_copy(settings) is not None or not can_write(settings.index_dir) or (
+            settings.store == "embedded" and not can_write(settings.index_dir / "chroma")):
+        return not_writable_message(settings.index_dir, "readonly")
+    return None
 
 
 def server_down_message(settings: Settings, exc: BaseException) -> str:
@@ -137,8 +231,52 @@ def chroma_client(settings: Settings) -> Any:
     if settings.store != "embedded":
         raise StoreUnavailable(f"Okänt lager {settings.store!r}; välj 'embedded' eller 'server'.")
     path = settings.index_dir / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    if not can_write(path):
+        return _read_only_client(settings, chroma_settings)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        if storage_problem(exc) is None:
+            raise
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        # chromadb cached the system that failed to start; a later attempt must not reuse it.
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
+        return _read_only_client(settings, chroma_settings)
+
+
+# Index folders opened through a private copy (chromadb writes when it opens a folder, so a
+# read-only one cannot be opened in place): folder → the copy.
+_READ_ONLY_COPIES: dict[str, Path] = {}
+
+
+def read_only_copy(settings: Settings) -> Path | None:
+    """The private copy an index is read from when its folder cannot be written, if any."""
+    return _READ_ONLY_COPIES.get(str(settings.index_dir / "chroma"))
+
+
+def _read_only_client(settings: Settings, chroma_settings: Any) -> Any:
+    """A client over a private copy of a read-only (or full) index: questions are answered
+    from it, and `write_problem` refuses every change (it would land in the copy)."""
+    import chromadb
+
+    path = settings.index_dir / "chroma"
+    copy = Path(tempfile.mkdtemp(prefix="hjalp-index-kopia-")) / "chroma"
+    try:
+        if path.is_dir():
+            shutil.copytree(path, copy)
+        else:
+            copy.mkdir()
+    except OSError as exc:
+        shutil.rmtree(copy.parent, ignore_errors=True)
+        problem = storage_problem(exc) or ("readonly", "")
+        raise IndexNotWritable(not_writable_message(settings.index_dir, *problem),
+                               problem[0]) from exc
+    atexit.register(shutil.rmtree, copy.parent, True)
+    _READ_ONLY_COPIES[str(path)] = copy
+    log.warning("Index %s cannot be written; answering from a copy in %s", path, copy)
+    return chromadb.PersistentClient(path=str(copy), settings=chroma_settings)
 
 
 def fresh_chroma_client(settings: Settings, client: Any) -> Any:
@@ -154,7 +292,10 @@ def fresh_chroma_client(settings: Settings, client: Any) -> Any:
     # chromadb shares one system per folder in a process. Dropping it from that cache (not
     # stopping it: other threads may still be querying through it) makes the next client open
     # the folder afresh; the old one goes when nothing refers to it any more.
-    SharedSystemClient._identifier_to_system.pop(str(settings.index_dir / "chroma"), None)
+    copy = read_only_copy(settings)
+    SharedSystemClient._identifier_to_system.pop(str(copy or settings.index_dir / "chroma"),
+                                                 None)
+    _READ_ONLY_COPIES.pop(str(settings.index_dir / "chroma"), None)
     return chroma_client(settings)
 
 

@@ -30,7 +30,14 @@ from langchain_core.documents import Document
 
 from assistant.embeddings import cache_namespace, make_embeddings
 from assistant.settings import Settings
-from assistant.store import chroma_client, open_store, read_all
+from assistant.store import (
+    IndexNotWritable,
+    chroma_client,
+    open_store,
+    read_all,
+    storage_errors,
+    write_problem,
+)
 from assistant.values import Chunk
 
 log = logging.getLogger("hjalp.ingest")
@@ -60,14 +67,20 @@ class Indexer:
         from langchain_classic.indexes import SQLRecordManager
 
         self.settings = settings
-        settings.index_dir.mkdir(parents=True, exist_ok=True)
-        self.embeddings = embeddings if embeddings is not None else make_embeddings(settings)
-        self.store = open_store(settings, self.embeddings,
-                                client if client is not None else chroma_client(settings))
-        self.records = SQLRecordManager(
-            namespace=f"chroma/{settings.collection}", db_url=settings.record_manager_url
-        )
-        self.records.create_schema()
+        # Refused before anything is written: a read-only index is read from a copy, and a
+        # change would land there and be lost.
+        problem = write_problem(settings)
+        if problem is not None:
+            raise IndexNotWritable(problem)
+        with storage_errors(settings):
+            settings.index_dir.mkdir(parents=True, exist_ok=True)
+            self.embeddings = embeddings if embeddings is not None else make_embeddings(settings)
+            self.store = open_store(settings, self.embeddings,
+                                    client if client is not None else chroma_client(settings))
+            self.records = SQLRecordManager(
+                namespace=f"chroma/{settings.collection}", db_url=settings.record_manager_url
+            )
+            self.records.create_schema()
 
     def index_document(self, doc: str, chunks: Iterable[Chunk]) -> dict[str, int]:
         """Make the index hold exactly these chunks for `doc` (adds, replaces, deletes)."""
@@ -156,8 +169,11 @@ class IngestRun:
             self.marker.unlink(missing_ok=True)
             return
         # "started" stays, so the repair checks every cache file this run may have written.
-        _write_atomic(self.marker, json.dumps({"pid": 0, "run": self.run_id,
-                                               "started": self.started}))
+        try:
+            _write_atomic(self.marker, json.dumps({"pid": 0, "run": self.run_id,
+                                                   "started": self.started}))
+        except OSError:
+            pass  # a full disk: the marker keeps this pid, and a dead pid reads as interrupted
 
 
 def start_run(settings: Settings) -> IngestRun:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from assistant.settings import Settings
+from assistant.store import storage_errors
 from assistant.values import Chunk
 from ingest.chunk import chunk_lines
 from ingest.clean import clean_pages, drop_instructions, neutralise_markers
@@ -186,16 +187,20 @@ def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bo
             return IngestReport(errors=[str(exc)], seconds=time.perf_counter() - start)
 
     indexer = indexer or Indexer(settings)
-    run = start_run(settings)
-    completed = False
-    try:
-        report = _ingest_files(settings, files, manifest, indexer, whole_corpus, progress, run)
-        completed = True
-    finally:
-        run.end(completed)
-        write_version(settings)  # also after a failure: part of the index may have changed
-    report.seconds = time.perf_counter() - start
-    indexer.write_state(report.to_json())
+    # A full disk or a read-only index, wherever it shows (marker, record manager, Chroma,
+    # embedding cache), becomes one Swedish message that says what to do.
+    with storage_errors(settings):
+        run = start_run(settings)
+        completed = False
+        try:
+            report = _ingest_files(settings, files, manifest, indexer, whole_corpus, progress,
+                                   run)
+            completed = True
+        finally:
+            run.end(completed)
+            write_version(settings)  # also after a failure: part of the index may have changed
+        report.seconds = time.perf_counter() - start
+        indexer.write_state(report.to_json())
     return report
 
 

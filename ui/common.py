@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -164,10 +165,19 @@ def history_turns(messages: list[dict[str, Any]]) -> list[Turn]:
 def load_error_message(exc: BaseException) -> str:
     """A Swedish explanation of why the assistant could not start, and what to do about it."""
     from assistant.embeddings import EmbeddingModelError
-    from assistant.store import StoreUnavailable
+    from assistant.store import (
+        IndexNotWritable,
+        StoreUnavailable,
+        not_writable_message,
+        storage_problem,
+    )
 
     detail = _first_line(exc)
-    # These two already say what to do; `make clean` would wipe an index that is fine.
+    # These already say what to do; a command that deletes the index is never advised.
+    if isinstance(exc, IndexNotWritable):
+        return f"Indexet kunde inte öppnas: {exc}"
+    if (problem := storage_problem(exc)) is not None:
+        return f"Indexet kunde inte öppnas: {not_writable_message(_index_dir(), *problem)}"
     if isinstance(exc, StoreUnavailable):
         return (f"Indexet kunde inte nås: {exc} Indexet är orört; ladda om sidan när "
                 "Chroma-servern svarar igen.")
@@ -191,14 +201,17 @@ def load_error_message(exc: BaseException) -> str:
         )
     return (
         f"Modellen eller indexet kunde inte laddas ({type(exc).__name__}: {detail}). "
-        "Kör `make run` igen. Om felet kvarstår: bygg om indexet (`make clean` och sedan "
-        "`make run`) eller installera om beroendena (`make install`)."
+        "Kör `make run` igen. Om felet kvarstår: läs in dokumenten igen (`python -m assistant "
+        "ingest`, som reparerar indexet och inte tar bort något du lagt dit) eller installera "
+        "om beroendena (`make install`)."
     )
 
 
 def ask_error_message(exc: BaseException) -> str:
-    from assistant.store import StoreUnavailable
+    from assistant.store import StoreUnavailable, not_writable_message, storage_problem
 
+    if (problem := storage_problem(exc)) is not None:
+        return f"Frågan kunde inte besvaras: {not_writable_message(_index_dir(), *problem)}"
     if isinstance(exc, StoreUnavailable):
         return (f"Frågan kunde inte besvaras: indexet kunde inte nås ({_first_line(exc)}). "
                 "Försök igen om en stund; appen återansluter av sig själv.")
@@ -206,6 +219,16 @@ def ask_error_message(exc: BaseException) -> str:
         f"Frågan kunde inte besvaras ({type(exc).__name__}: {_first_line(exc)}). "
         "Försök igen; om felet kvarstår, starta om appen med `make run`."
     )
+
+
+def _index_dir() -> Path:
+    """The configured index folder, for a message (never fails: a message must be shown)."""
+    from assistant.settings import Settings
+
+    try:
+        return Settings.load().index_dir
+    except Exception:  # noqa: BLE001 - settings that cannot be read: the default folder
+        return Settings.load(env={}).index_dir
 
 
 def _first_line(exc: BaseException, limit: int = 200) -> str:

@@ -94,6 +94,15 @@ def render_table(entries: list[DocumentEntry]) -> None:
     })
 
 
+def render_read_only(library: Library) -> None:
+    """Say up front when the index cannot be changed (the chat still answers from it)."""
+    from assistant.store import write_problem
+
+    problem = write_problem(library.settings)
+    if problem is not None:
+        st.warning(escape_markdown(problem), icon=":material/lock:")
+
+
 # --------------------------------------------------------------------------- reading
 
 def _param(name: str) -> str | None:
@@ -265,6 +274,10 @@ def render_manage(library: Library, entries: list[DocumentEntry]) -> None:
         with st.status("Indexerar om …", expanded=False) as status:
             try:
                 report = library.reindex()
+            except LibraryError as exc:  # a full disk or a read-only index: what to do
+                status.update(label="Omindexeringen misslyckades", state="error")
+                st.error(escape_markdown(str(exc)))
+                return
             except Exception as exc:  # the page must not show a traceback
                 log.exception("Re-index failed")
                 status.update(label="Omindexeringen misslyckades", state="error")
@@ -355,6 +368,7 @@ def main() -> None:
                  "felet kvarstår, indexera om.")
         entries = []
     render_table(entries)
+    render_read_only(library)
     render_reader(library, entries)
     render_upload(library)
     render_manage(library, entries)
