@@ -37,9 +37,8 @@ from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
 from assistant.text import GENERIC, find_phrase, lexicon, words
 from assistant.units import Unit, UnitKind, is_fragment
-from assistant.values import Answer, Citation, Passage
+from assistant.values import REFUSAL, Answer, Citation, Passage
 
-REFUSAL = "Det framgår inte av dokumenten."
 OLD_SOURCE_YEARS = 5
 MAX_LIST_CHARS = 900  # a needed list is quoted whole, up to this
 

@@ -51,7 +51,8 @@ def detect_regions(text: str) -> list[str]:
     found: list[tuple[int, str]] = []
     for region, names in lexicon().get("regions", {}).items():
         for name in names:
-            m = find_phrase(lowered, name)
+            # A place in the genitive names it too ("Leksands kommun", "Luleås").
+            m = find_phrase(lowered, name) or find_phrase(lowered, f"{name}s")
             if m:
                 found.append((m.start(), region))
                 break

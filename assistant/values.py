@@ -19,6 +19,10 @@ from typing import Any, Literal, Mapping
 RuleStatus = Literal["verified", "corrected", "conflict", "not_checkable"]
 
 
+# What every refusal begins with: the answer, the rule checker and the UI all say it so.
+REFUSAL = "Det framgår inte av dokumenten."
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A piece of one document, the unit that is embedded, indexed and cited."""

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import REFUSAL
 from assistant.batch import BatchInputError, read_rows
 from assistant.pipeline import Assistant
 from assistant.query import understand
-from assistant.values import Answer, Turn
+from assistant.values import REFUSAL, Answer, Turn
 
 pytestmark = pytest.mark.slow
 
@@ -509,3 +508,10 @@ def test_whether_one_may_decide_is_not_answered_by_a_fee(assistant):
                            "förskrivningen?")
     assert "uteblivandeavgift" not in answer.text.split("\n")[0]
     assert "behovsprövning" in answer.text
+
+
+def test_a_case_the_rule_base_declares_left_out_is_refused_with_what_is_covered(assistant):
+    answer = assistant.ask("I'm a district nurse. Can I order the whooping cough vaccine for a "
+                           "45-year-old man (not pregnant, obviously) in January 2026?")
+    assert answer.refused and answer.text.startswith(REFUSAL)
+    assert "gravida" in answer.text and answer.citations[0].n == 1

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import REFUSAL
 from assistant.frame import Intent, Vocabulary, read_frame
 from assistant.pipeline import Assistant
 from assistant.units import UnitKind, units_of
+from assistant.values import REFUSAL
 from ingest.chunk import chunk_lines
 from ingest.clean import Line
 

@@ -303,11 +303,11 @@ def test_quiz_alternatives_follow_the_kind_of_decision(rule_base):
                 assert q.choices == ("kommun", "region")
             elif kind == "iso":
                 assert len(q.choices) == 3 and q.answer in q.choices
-            else:  # amounts and parties are written, not chosen
+            else:  # amounts, parties and a case the documents leave out are written, not chosen
                 assert q.is_open and q.choices == ()
             assert check_answer(q, q.answer)
             assert not any(check_answer(q, c) for c in q.choices if c != q.answer)
-    assert kinds == {"ja_nej", "ansvar", "iso", "belopp", "part"}
+    assert kinds == {"ja_nej", "ansvar", "iso", "belopp", "part", "tas_inte_upp"}
 
 
 def test_written_answers_are_checked_on_numbers_and_words():

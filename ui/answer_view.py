@@ -19,6 +19,7 @@ from streamlit.errors import StreamlitAPIException
 
 from assistant.export import RULE_STATUS_LABELS
 from assistant.provenance import UNREVIEWED_LABEL, UNREVIEWED_NOTE
+from assistant.values import REFUSAL
 from ui.common import (
     _escape_inline,
     escape_markdown,
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hjalp.app")
 
-REFUSAL = "Det framgår inte av dokumenten."
 DOCUMENTS_PAGE = "views/documents.py"
 OPEN_DOCUMENT = "Öppna hela dokumentet vid avsnittet"
 # Session key of a pending re-ask: the choice made in a question back (read by ui.chat).

@@ -36,7 +36,7 @@ from assistant.rules.engine import (
 from assistant.rules.facts import ExtractedFacts, extract_facts
 from assistant.rules.wording import english_conclusion
 from assistant.text import stem
-from assistant.values import Answer, Chunk, Citation, RuleCheck
+from assistant.values import REFUSAL, Answer, Chunk, Citation, RuleCheck
 from ingest.chunk import split_sentences
 
 # Who is responsible is stated by a phrase, not by the name alone ("Region Kronoberg" says
@@ -165,6 +165,9 @@ def compare(decision: RuleDecision, answer: str) -> tuple[bool, bool]:
             amounts = {a.replace(" ", "")
                        for a in re.findall(rf"(\d[\d ]*\d|\d)\s*{re.escape(unit)}", text)}
             return wanted in amounts, bool(amounts - {wanted}) and wanted not in amounts
+    if decision.kind is DecisionKind.TAS_INTE_UPP:
+        says_silent = "framgår inte" in text or "does not say" in text
+        return says_silent, not says_silent
     if decision.kind is DecisionKind.ANSVAR:
         states, opposite = _RESPONSIBLE[value]
         return bool(states.search(text)), bool(opposite.search(text))
@@ -288,6 +291,8 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
         # ("hembesök krävs" → kommunens ansvar), so it leads.
         result = replace(result, conclusion=conclusion_for(result.rule, explained=False,
                                                            computed=result.computed))
+    if result.rule.decision.kind is DecisionKind.TAS_INTE_UPP:
+        return _refused_by_rule(answer, result, chunks, english)
     source = result.rule.source
     chunk = _chunk_with(source.doc, source.quote, chunks)
     verified = result.rule_check.status == "verified"
@@ -306,17 +311,37 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
     n = 1
     answer.citations = [replace(c, n=c.n + 1) for c in answer.citations]
     answer.text = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + 1}]", answer.text)
-    answer.citations.insert(0, Citation(
+    answer.citations.insert(0, rule_citation(result.rule, chunk, n))
+    # The conclusion is the rule base's wording, not a quote: it points to the rule's source
+    # instead of standing under the source's number as if quoted from it.
+    return _lead_with(answer, result.conclusion, n, result.rule_check.status, english)
+
+
+def rule_citation(rule: Rule, chunk: Chunk | None, n: int) -> Citation:
+    """Citation n of the passage a rule rests on (its quote; the chunk's place and title)."""
+    source = rule.source
+    return Citation(
         n=n, doc=source.doc, title=chunk.title if chunk else "", section=source.section,
         location=chunk.location if chunk else "", quote=source.quote,
         text=chunk.text if chunk else source.quote, date=chunk.date if chunk else None,
         publisher=chunk.publisher if chunk else "", page=chunk.page if chunk else None,
         line_start=chunk.line_start if chunk else None,
         line_end=chunk.line_end if chunk else None,
-        reviewed=chunk.reviewed if chunk else True))
-    # The conclusion is the rule base's wording, not a quote: it points to the rule's source
-    # instead of standing under the source's number as if quoted from it.
-    return _lead_with(answer, result.conclusion, n, result.rule_check.status, english)
+        reviewed=chunk.reviewed if chunk else True)
+
+
+def _refused_by_rule(answer: Answer, result: CheckResult, chunks: Sequence[Chunk],
+                     english: bool) -> Answer:
+    """A case the rule base declares the documents leave out: the answer says so and cites
+    what they do cover (the rule's source), whatever the passages seemed to say."""
+    rule = result.rule
+    assert rule is not None
+    chunk = _chunk_with(rule.source.doc, rule.source.quote, chunks)
+    answer.refused = True
+    answer.citations = [rule_citation(rule, chunk, 1)]
+    answer.text = f"{REFUSAL} {rule.answer} [1]"
+    answer.conclusion = REFUSAL
+    return answer
 
 
 def _lead_with(answer: Answer, conclusion: str, n: int, status: str, english: bool) -> Answer:

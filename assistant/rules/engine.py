@@ -47,6 +47,9 @@ class DecisionKind(StrEnum):
     KATEGORI = "kategori"  # value: an ISO row's category (hembesök krävs …)
     BELOPP = "belopp"      # value: an amount as the fee table writes it ("200 kr")
     PART = "part"          # value: a body, unit, system or person (Thord, verksamhetschefen …)
+    # value: "tas inte upp": the case is one the document leaves out (a table of groups with no
+    # row for it), so the answer is that the documents do not say; `answer` says what they cover
+    TAS_INTE_UPP = "tas_inte_upp"
 
 
 @dataclass(frozen=True)
