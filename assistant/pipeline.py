@@ -143,13 +143,15 @@ class Assistant:
             self._generative = GenerativeAnswerer(self.answerer, self.chat_model)
         return self._generative
 
-    def ingest(self, paths: Sequence[Any] | None = None, progress: bool = True) -> Any:
+    def ingest(self, paths: Sequence[Any] | None = None, progress: bool = True,
+               max_chunks: int | None = None) -> Any:
         from ingest.index import Indexer
         from ingest.pipeline import ingest
 
         indexer = Indexer(self.settings, embeddings=self.embeddings, client=self.client)
         try:
-            report = ingest(self.settings, paths, progress=progress, indexer=indexer)
+            report = ingest(self.settings, paths, progress=progress, indexer=indexer,
+                            max_chunks=max_chunks)
         except IndexNotWritable as exc:
             if exc.kind == "full":
                 # chromadb's embedded core can hang on the next write after a full disk; a

@@ -96,11 +96,13 @@ def library_folders(settings: Settings) -> list[Path]:
 
 
 def chunk_document(path: Path, meta: DocMeta, settings: Settings,
-                   notices: list[str] | None = None) -> list[Chunk]:
+                   notices: list[str] | None = None,
+                   max_chunks: int | None = None) -> list[Chunk]:
     """Load, clean and chunk one file (raises LoadError on bad input).
 
     Lines addressed to an AI assistant are left out; `notices` (if given) gets a message that
-    names the file and what was left out.
+    names the file and what was left out. More than `max_chunks` chunks (an upload's cap) is
+    refused before anything is embedded.
     """
     loaded = load_document(path, meta, max_mb=settings.max_file_mb,
                            max_pages=settings.max_pdf_pages,
@@ -117,6 +119,14 @@ def chunk_document(path: Path, meta: DocMeta, settings: Settings,
     chunks = split_oversized(chunks, settings.chunk_max_chars)
     if not chunks:
         raise LoadError(path, "inga textstycken hittades efter rensning; kontrollera innehållet.")
+    if max_chunks is not None and len(chunks) > max_chunks:
+        minutes = len(chunks) / 4 / 60  # ~4 chunks are embedded per second on this machine
+        raise LoadError(path, f"dokumentet blir {len(chunks)} textavsnitt, fler än gränsen "
+                              f"{max_chunks} för en uppladdning (det skulle ta omkring "
+                              f"{minutes:.0f} minuter att indexera och göra andras frågor "
+                              "långsamma under tiden); dela upp det i mindre delar, eller låt "
+                              "en administratör läsa in det med python -m assistant ingest "
+                              "<fil> eller höja gränsen (HJALP_MAX_UPLOAD_CHUNKS).")
     return chunks
 
 
@@ -171,8 +181,9 @@ def with_trust(path: Path, meta: DocMeta, settings: Settings) -> DocMeta:
 
 
 def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bool = True,
-           indexer: Indexer | None = None) -> IngestReport:
-    """Ingest files (default: the whole corpus folder, pruning documents that left it)."""
+           indexer: Indexer | None = None, max_chunks: int | None = None) -> IngestReport:
+    """Ingest files (default: the whole corpus folder, pruning documents that left it);
+    `max_chunks` caps the chunks of each file (uploads)."""
     start = time.perf_counter()
     whole_corpus = not paths
     files: list[Path] = []
@@ -194,7 +205,7 @@ def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bo
         completed = False
         try:
             report = _ingest_files(settings, files, manifest, indexer, whole_corpus, progress,
-                                   run)
+                                   run, max_chunks)
             completed = True
         finally:
             run.end(completed)
@@ -206,7 +217,7 @@ def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bo
 
 def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, DocMeta],
                   indexer: Indexer, whole_corpus: bool, progress: bool,
-                  run: IngestRun) -> IngestReport:
+                  run: IngestRun, max_chunks: int | None = None) -> IngestReport:
     report = IngestReport()
     # Every run that is alone makes the store and the record manager agree first: a store that
     # lost its chunks (a Chroma server reset, a deleted folder) would otherwise be "unchanged"
@@ -235,7 +246,7 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
                                       "hoppades över; kopiera filen in i mappen i stället.")
             notices: list[str] = []
             meta = with_trust(path, resolve_meta(path, manifest), settings)
-            chunks = chunk_document(path, meta, settings, notices)
+            chunks = chunk_document(path, meta, settings, notices, max_chunks)
             content = frozenset(c.text for c in chunks)
             twin = contents.get(content)
             # A twin that left the corpus is about to be pruned: this is a rename, not a copy.
