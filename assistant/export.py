@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Sequence
 
+from assistant.provenance import UNREVIEWED_LABEL
 from assistant.values import Answer, Citation, RuleCheck
 
 TITLE = "Konversation med Hjälpmedelsassistenten"
@@ -108,6 +109,8 @@ def _citation_lines(citation: Citation) -> list[str]:
         head += f" – {place}"
     if about:
         head += f". {', '.join(about)}"
+    if not citation.reviewed:
+        head += f" – {UNREVIEWED_LABEL}"
     quote = _inert(" ".join(citation.quote.split()))
     return [_inert(head), f"   > ”{quote}”"]
 

@@ -229,3 +229,10 @@ def test_the_answer_card_marks_an_unreviewed_citation() -> None:
     assert UNREVIEWED_LABEL in citation_label(citation)
     assert UNREVIEWED_LABEL not in citation_label(_citation(1, NORRBOTTEN, ROW, True))
     assert _marked(r"A. \[1\] B. \[2\]", {2}) == rf"A. \[1\] B. \[2\] *({UNREVIEWED_LABEL})*"
+
+
+def test_the_markdown_export_marks_an_unreviewed_citation() -> None:
+    from assistant.export import _citation_lines
+
+    assert UNREVIEWED_LABEL in _citation_lines(_citation(2, POISON_DOC, FALSEHOOD, False))[0]
+    assert UNREVIEWED_LABEL not in _citation_lines(_citation(1, NORRBOTTEN, ROW, True))[0]
