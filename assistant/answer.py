@@ -22,13 +22,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from assistant.abbreviations import Abbreviations
-from assistant.answerability import AnswerabilityGate, Verdict, answers
+from assistant.answerability import AnswerabilityGate, Verdict, answers, holds
 from assistant.frame import (
     Intent,
     QuestionFrame,
     Vocabulary,
     answer_kind,
     answer_pattern,
+    config,
     read_frame,
 )
 from assistant.labels import TableLabels
@@ -128,6 +129,11 @@ class ExtractiveAnswerer:
         terms = self.gate.key_terms(query)
         chosen = self.with_definitions(self.select(query, passages, terms, frame, verdict,
                                                    pool))
+        if not chosen:
+            # No unit of the passages says a word of the question: nothing to quote.
+            return self.refusal(query, passages, replace(
+                verdict, answerable=False, reason="Inget stycke i dokumenten säger något om "
+                                                  "det som frågas."))
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
         parts: list[str] = []
@@ -177,6 +183,10 @@ class ExtractiveAnswerer:
         if survey:
             # A survey compared without naming regions: every region it speaks for answers.
             chosen = survey
+        elif frame.pair and len(query.regions) < 2:
+            # Two terms side by side ("skillnaden mellan X och Y"): each term's own definition,
+            # not two units of the first.
+            chosen = self._one_per_term(frame.pair, wider)
         elif len(query.regions) >= 2 or frame.intent is Intent.COMPARISON:
             # A comparison needs each region's own statement, not the three best of one.
             chosen = self._one_per_region(query, ranked, best)
@@ -281,6 +291,33 @@ class ExtractiveAnswerer:
                          and c.score > 0), None)
             if best is not None:
                 picked.append(best)
+        return picked
+
+    def _one_per_term(self, pair: tuple[str, ...], ranked: list[Candidate]) -> list[Candidate]:
+        """For each of two terms asked side by side, the best unit that names it and not the
+        other, of those that say how the text defines it (frame.yaml `defines`) if any."""
+        defines = re.compile("|".join(config().get("defines", ())) or "$^")
+        picked: list[Candidate] = []
+        for word in pair:
+            term = next((t for t in self.analyzer.word_terms(word)
+                         if t in self.retriever.doc_freq), None)
+            if term is None:
+                continue
+            others = [t for w in pair if w != word
+                      for t in self.analyzer.word_terms(w)[:1]]
+            # An abbreviation is named by its long form too ("MAS": medicinskt ansvarig
+            # sjuksköterska, every word of it).
+            long = [t for t in self.analyzer.terms(self.abbreviations.expand(word.upper()))
+                    if t in self.retriever.doc_freq]
+            naming = [c for c in ranked if c.unit is not None and c not in picked and (
+                holds(c.terms, term) or (long and all(holds(c.terms, t) for t in long)))]
+            # A unit that names this term only says what it is, not how it differs.
+            own = [c for c in naming if not any(holds(c.terms, t) for t in others)]
+            naming = own or naming
+            # Where the text defines the term, that is what the question asks.
+            defining = [c for c in naming if defines.search(c.unit.with_heading.lower())]
+            if naming:
+                picked.append(max(defining or naming, key=lambda c: c.score))
         return picked
 
     def _one_per_region(self, query: Query, ranked: list[Candidate],

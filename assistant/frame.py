@@ -76,6 +76,7 @@ class QuestionFrame:
     focus_from_cue: bool  # read after an asking word (reliable) or guessed from content words
     phrase: tuple[str, ...] = ()  # the focus phrase as written, fillers included ("hearing aid")
     asked: tuple[str, ...] = ()  # what the question words ask for: "vilka risker" → risker
+    pair: tuple[str, ...] = ()  # two terms asked side by side ("skillnaden mellan X och Y")
 
     @property
     def intent(self) -> Intent:
@@ -256,8 +257,10 @@ def read_frame(question: str, vocabulary: Vocabulary | None = None) -> QuestionF
                                and not _known(a, vocabulary)))
     asked = tuple(dict.fromkeys(m.group(1) for m in _ASKED.finditer(lowered)
                                 if m.group(1) not in STOPWORDS))
+    pair = next(((m.group("a"), m.group("b")) for p in config().get("term_pairs", ())
+                 if (m := re.search(p, lowered))), ())
     return QuestionFrame(question=question, asks=asks, focus=focus, unknown=unknown,
-                         focus_from_cue=from_cue, phrase=phrase, asked=asked)
+                         focus_from_cue=from_cue, phrase=phrase, asked=asked, pair=pair)
 
 
 def _actors(lowered: str) -> list[str]:

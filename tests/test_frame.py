@@ -16,6 +16,7 @@ from ingest.clean import Line
 
 VOCAB = Vocabulary.from_texts(["Rollator för utomhusbruk förskrivs av vårdcentralen.",
                                "Vaccin mot kikhosta och HPV-vaccin.",
+                               "Distriktssköterskan ordinerar vaccin.",
                                "Egenavgift för hörapparat 800 kr.",
                                "Rådet träffas fyra gånger per år. Kalendrar och almanackor."])
 
@@ -259,3 +260,17 @@ def test_the_focus_ends_before_a_time_span_a_channel_or_an_estimate(question, no
 def test_a_thing_the_question_itself_calls_new_is_not_refused_as_unknown(question):
     assert read_frame(question, VOCAB).unknown == ()
     assert read_frame("Vem förskriver en trappklättrare?", VOCAB).unknown == ("trappklättrare",)
+
+
+def test_a_profession_the_corpus_never_names_is_unknown_as_the_one_who_would_act():
+    assert read_frame("Får en barnmorska ordinera HPV-vaccin?", VOCAB).unknown == ("barnmorska",)
+    assert read_frame("Får en distriktssköterska ordinera HPV-vaccin?", VOCAB).unknown == ()
+    # only a word shaped like a profession is judged so
+    assert read_frame("Får vår nya kollega förskriva en rollator?", VOCAB).unknown == ()
+
+
+def test_two_terms_asked_side_by_side_are_read_as_a_pair():
+    assert read_frame("Vad är skillnaden mellan förskrivning och ordination?",
+                      VOCAB).pair == ("förskrivning", "ordination")
+    assert read_frame("Vad gör förskrivaren respektive beställaren?",
+                      VOCAB).pair == ("förskrivaren", "beställaren")
