@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.provenance import UNREVIEWED_LABEL
+from assistant.terminal import printable
 
 if TYPE_CHECKING:
     from assistant.rules.engine import RuleBase
@@ -70,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args, settings)
     except (EmbeddingModelError, StoreUnavailable, BackendUnavailable, IndexNotWritable,
             ValueError, OSError) as exc:
-        print(f"Fel: {exc}", file=sys.stderr)
+        print(printable(f"Fel: {exc}"), file=sys.stderr)
+        for note in getattr(exc, "__notes__", ()):  # e.g. where a stopped batch kept its answers
+            print(printable(f"OBS: {note}"), file=sys.stderr)
         return 2
 
 
@@ -156,20 +159,27 @@ def _rules(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, settings) -> int:
     if args.command == "rules":
         return _rules(args)
-    from assistant.batch import run_batch
     from assistant.pipeline import Assistant
 
     if args.command == "ingest":
         assistant = Assistant.from_settings(settings, build_if_missing=False)
         report = assistant.ingest(args.paths or None)
+        # An error or notice names a file, and a file name may hold a newline or escape codes.
         for error in report.errors:
-            print(f"Hoppade över {error}", file=sys.stderr)
-        print(report.summary())
+            print(printable(f"Hoppade över {error}"), file=sys.stderr)
+        print("\n".join(printable(line) for line in report.summary().split("\n")))
         return 1 if report.errors and not report.documents else 0
     if args.command == "batch":
-        from assistant.batch import read_rows
+        from assistant.batch import check_rows
 
-        read_rows(args.input)  # a malformed file fails before the model and index load
+        # Every line is checked before the model and index load; bad ones are named at once.
+        checked = check_rows(args.input)
+        if checked.problems:
+            print(checked.message(args.input), file=sys.stderr)
+        if not checked.rows:
+            print("Inga giltiga frågor att besvara; utfilen är orörd. "
+                  "(No valid questions; the output file is unchanged.)", file=sys.stderr)
+            return 2
     assistant = Assistant.from_settings(settings)
     if settings.answer_mode == "generative":
         assistant.generative_answerer()  # fails here, clearly, if the model is not available
@@ -187,8 +197,34 @@ def _run(args: argparse.Namespace, settings) -> int:
                       f"{mark}\n"
                       f"    ”{c.quote}”\n    {c.doc}")
         return 0
-    n = run_batch(assistant, args.input, args.output)
-    print(f"{n} frågor besvarade → {args.output}")
+    return _batch(assistant, checked, args.output, skipped=len(checked.problems))
+
+
+def _batch(assistant, checked, output: Path, skipped: int) -> int:
+    """Answer the good rows; SIGTERM stops the run like Ctrl-C, keeping a partial file."""
+    import signal
+
+    from assistant.batch import BatchInterrupted, write_answers
+
+    received: list[int] = []
+
+    def terminate(signum, frame):  # noqa: ARG001 - signal handler signature
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        n = write_answers(assistant, checked.rows, output)
+    except BatchInterrupted as stop:
+        print(stop, file=sys.stderr)
+        return 128 + (received[0] if received else signal.SIGINT)  # the shell's convention
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(f"{n} frågor besvarade → {printable(output)}")
+    if skipped:
+        print(f"{skipped} felaktiga rader hoppades över (se ovan). "
+              f"({skipped} invalid lines skipped, see above.)", file=sys.stderr)
+        return 2
     return 0
 
 

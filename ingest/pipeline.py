@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 from assistant.settings import Settings
 from assistant.store import storage_errors
+from assistant.terminal import printable
 from assistant.values import Chunk
 from ingest.chunk import chunk_lines
 from ingest.clean import clean_pages, drop_instructions, neutralise_markers
@@ -235,7 +236,7 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
     bar = _progress(files, progress)
     for path in bar:
         if hasattr(bar, "set_postfix_str"):
-            bar.set_postfix_str(path.name[:40])
+            bar.set_postfix_str(printable(path.name)[:40])  # a name may hold escape codes
         try:
             if whole_corpus and path.name.startswith("."):
                 raise LoadError(path, "namnet börjar med en punkt (en dold fil) och filen "
