@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -133,7 +134,23 @@ _URL = re.compile(r"(https?://|www\.)\S+")
 
 
 def is_fragment(sentence: str) -> bool:
-    """Headings, links and stray table cells read as answers but say nothing on their own."""
+    """Headings, links, stray table cells and lists of footnotes read as answers but say
+    nothing on their own."""
     sentence = _URL.sub("", sentence).strip()
     has_verb_length = len(sentence) >= 45 or re.search(r"\d", sentence)
-    return not has_verb_length or sentence.count(" ") < 4
+    return not has_verb_length or sentence.count(" ") < 4 or is_reference_list(sentence)
+
+
+# A footnote number before the title it refers to ("55 Rutiner för …").
+_NOTE = re.compile(r"(?<![\w.,:/–-])(\d{1,3}) (?=[A-ZÅÄÖ])")
+
+
+def is_reference_list(text: str) -> bool:
+    """Footnotes run together ("55 Rutiner för … 2002-04-25 56 Fritidshjälpmedel - 1177 57 …"):
+    two or more numbers in a row, each one more than the last, before capitalised titles."""
+    numbers = [int(m.group(1)) for m in _NOTE.finditer(text)]
+    steps = [b - a for a, b in itertools.pairwise(numbers)]
+    if any(x == y == 1 for x, y in itertools.pairwise(steps)):
+        return True
+    # Two notes are a list only when the text opens with the first.
+    return steps == [1] and text[:4].strip().isdigit()

@@ -274,3 +274,14 @@ def test_two_terms_asked_side_by_side_are_read_as_a_pair():
                       VOCAB).pair == ("förskrivning", "ordination")
     assert read_frame("Vad gör förskrivaren respektive beställaren?",
                       VOCAB).pair == ("förskrivaren", "beställaren")
+
+
+@pytest.mark.parametrize(("text", "notes"), [
+    ("12 Rutin för hembesök, 2019-03-01 13 Ansvar för hjälpmedel - 1177 14 Avtal om "
+     "hemsjukvård i länet", True),
+    ("Hjälpmedel som kostar mer än 20 000 kronor prövas särskilt av verksamhetschefen.", False),
+    ("Gruppen möts 4 gånger per år och har 6 Ledamöter från kommunerna.", False),
+])
+def test_footnotes_run_together_are_no_answer(text, notes):
+    from assistant.units import is_reference_list
+    assert is_reference_list(text) is notes

@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
     ("probe3.jsonl", "thresholds_probe3.toml"),
     ("probe4.jsonl", "thresholds_probe4.toml"),
     ("probe5.jsonl", "thresholds_probe5.toml"),
+    ("probe6.jsonl", "thresholds_probe6.toml"),
+    ("probe7.jsonl", "thresholds_probe7.toml"),
 ])
 def test_gold_set_meets_thresholds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gold: str,
                                    thresholds: str) -> None:
