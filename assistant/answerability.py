@@ -274,6 +274,13 @@ class AnswerabilityGate:
                                         or self.best_unit(passages, set(terms))),
                                focus_terms=focus)
             open_parts.append(ask.intent)
+        missing = self.asked_items_missing(frame, wide)
+        if missing is not None:
+            noun, naming = missing
+            return Verdict(False, f"Dokumenten anger inte vilka {noun} det gäller.",
+                           covered=naming or (self.best_unit(passages, set(focus))
+                                              or self.best_unit(passages, set(terms))),
+                           focus_terms=focus)
         ended = self.after_period(query, wide)
         if ended is not None:
             return Verdict(False, "Dokumenten anger bara till när det gäller, inte vad som "
@@ -337,6 +344,35 @@ class AnswerabilityGate:
                 answers(first).search(e.unit.with_heading.lower()) for e in top):
             return None
         return top[0]
+
+    def asked_items_missing(self, frame: QuestionFrame,
+                            wide: list[Passage]) -> tuple[str, Evidence | None] | None:
+        """The noun a "vilka X …" list question asks for ("vilka diagnoser krävs"), when it is a
+        specific word that no unit of the passages names, or that they name only to say the
+        items are settled elsewhere or not yet ("ett förtydligande av vilka diagnoser som
+        gäller"): they cannot list its items. With the unit to cite, if any."""
+        first = frame.asks[0] if frame.asks else None
+        if first is None or first.intent is not Intent.LIST or not first.cue.startswith(
+                ("vilka", "which")):
+            return None
+        markers = config().get("not_answered_here", {})
+        signs = (*markers.get("unsettled", ()), *markers.get("elsewhere", ()))
+        for noun in frame.asked:
+            if noun not in first.cue:
+                continue
+            term = next((t for t in self.analyzer.word_terms(noun)[:1]
+                         if t not in GENERIC), None)
+            if term is None or (term in self.retriever.doc_freq
+                                and self.retriever.idf(term) < _RARE):
+                continue
+            naming = [Evidence(unit, p) for p in wide for unit, unit_terms in self.units(p)
+                      if holds(unit_terms, term)]
+            if not naming:
+                return noun, None
+            if all(e.unit.kind is not UnitKind.LIST and _any(signs, e.unit.with_heading.lower())
+                   for e in naming):
+                return noun, naming[0]
+        return None
 
     def after_period(self, query: Query, wide: list[Passage]) -> Evidence | None:
         """The unit to cite when the question asks what holds after a period ends and the
@@ -564,7 +600,10 @@ def answers(ask: Ask) -> re.Pattern[str]:
     number that counts X ("fyra gånger", "2 år", "tre typer")."""
     kind = answer_kind(ask.intent)
     if ask.counted and not is_english(ask.clause):
-        head = stem(ask.counted)[:5]
+        # The counted noun's stem, less an inflection's letters: "ledamöter" counts as
+        # "ledamot…", but "utbildningsdagar" is not counted by "ett utbildningspaket".
+        root = stem(ask.counted)
+        head = root[:max(5, len(root) - 2)]
         number = "|".join(config()["answer_kinds"]["count"])
         return re.compile(rf"(?:{number})\s+(?:[\wåäö-]+\s+)?{re.escape(head)}")
     return answer_pattern(kind or "")

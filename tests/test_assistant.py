@@ -521,3 +521,20 @@ def test_two_terms_side_by_side_each_get_their_own_definition(assistant):
     answer = assistant.ask("Hur skiljer sig förbrukningsmaterial från förbrukningsartiklar i "
                            "Kronobergs utredning?")
     assert "bemärkelsen" in answer.text and "läkemedelsförmånen" in answer.text
+
+
+def test_a_list_whose_items_the_documents_only_announce_is_refused(assistant):
+    answer = assistant.ask("Vilka diagnoser ger enligt Kronobergs ramverk rätt till "
+                           "ortopediska skor?")
+    assert_refused(answer)
+    assert "diagnoser" in answer.text
+    # a list the documents do give is answered
+    assert not assistant.ask("Vilka utbildningar krävs för att bli förskrivare i Dalarna?").refused
+
+
+def test_a_count_of_days_is_not_answered_by_one_package(assistant):
+    answer = assistant.ask("Hur många kursdagar omfattar Gävleborgs utbildningspaket för "
+                           "rehabassistenter?")
+    assert_refused(answer)
+    assert not assistant.ask("Hur många gånger per år träffas hjälpmedelsrådet i "
+                             "Kronoberg?").refused
