@@ -242,12 +242,12 @@ def read_frame(question: str, vocabulary: Vocabulary | None = None) -> QuestionF
     lowered = " ".join(question.lower().split())
     asks = _asks(asking_only(lowered))
     stripped = _pattern("conditions").sub(" ", lowered)
-    candidates = _focus_candidates(stripped)
-    focus, phrase, from_cue = candidates[0]
+    candidates = _by_asking(_focus_candidates(stripped), asking_only(stripped))
+    focus, phrase, from_cue, _ = candidates[0]
     if vocabulary is not None and from_cue:
         # "Hon har fått ont i höften och behöver en toalettförhöjning": the first phrase after
         # a cue may describe the case; a later one the documents know is the thing asked for.
-        focus, phrase, from_cue = next(
+        focus, phrase, from_cue, _ = next(
             (c for c in candidates if all(_known(w, vocabulary) for w in c[0])), candidates[0])
     novel = any(re.search(p, lowered) for p in config().get("novel_focus", ()))
     unknown = tuple(w for w in focus if not _known(w, vocabulary)) if (
@@ -336,8 +336,21 @@ def asking_only(text: str) -> str:
                    for i, ch in enumerate(text))
 
 
-def _focus_candidates(stripped: str) -> list[tuple[tuple[str, ...], tuple[str, ...], bool]]:
-    """Every phrase read after a focus cue, in order; without one, the content words."""
+_Candidate = tuple[tuple[str, ...], tuple[str, ...], bool, int]
+
+
+def _by_asking(candidates: list[_Candidate], asking: str) -> list[_Candidate]:
+    """The phrases read in the sentences that ask, in order, then those of the case
+    description from the last back: "… har fått diagnosen sömnapné och ska få CPAP. Vad
+    kommer utrustningen att kosta?" asks about the CPAP, the thing named nearest the question."""
+    def asks(c: _Candidate) -> bool:
+        return c[3] < len(asking) and asking[c[3]] != " "
+    return [c for c in candidates if asks(c)] + [c for c in reversed(candidates) if not asks(c)]
+
+
+def _focus_candidates(stripped: str) -> list[_Candidate]:
+    """Every phrase read after a focus cue, in order, with where its cue starts; without one,
+    the content words."""
     data = config()
     skip = set(data["focus_skip"])
     stop = set(data["focus_stop"])
@@ -345,7 +358,7 @@ def _focus_candidates(stripped: str) -> list[tuple[tuple[str, ...], tuple[str, .
     ignore = set(data["focus_ignore"])
     regions = {n for names in lexicon().get("regions", {}).values() for n in names}
     regions |= {r.lower() for r in lexicon().get("regions", {})}
-    found: list[tuple[tuple[str, ...], tuple[str, ...], bool]] = []
+    found: list[_Candidate] = []
     for m in _pattern("focus_after").finditer(stripped):
         tail = re.findall(r"[\wåäöéü-]+|[?,.–—]", stripped[m.end():])
         phrase: list[str] = []
@@ -361,12 +374,12 @@ def _focus_candidates(stripped: str) -> list[tuple[tuple[str, ...], tuple[str, .
         content = tuple(w for w in phrase if w not in join and w not in ignore
                         and w not in STOPWORDS and not w.isdigit() and len(w) >= 2)
         if content:
-            found.append((content, tuple(phrase), True))
+            found.append((content, tuple(phrase), True, m.start()))
     if found:
         return found
     content = tuple(w for w in words(stripped) if w not in STOPWORDS and w not in ignore
                     and w not in regions and len(w) >= 4 and not w.isdigit() and "-" not in w)
-    return [(content, content, False)]
+    return [(content, content, False, len(stripped))]
 
 
 def _known(word: str, vocabulary: Vocabulary) -> bool:

@@ -538,3 +538,10 @@ def test_a_count_of_days_is_not_answered_by_one_package(assistant):
     assert_refused(answer)
     assert not assistant.ask("Hur många gånger per år träffas hjälpmedelsrådet i "
                              "Kronoberg?").refused
+
+
+def test_a_product_the_rules_file_under_a_category_is_not_unknown(assistant):
+    answer = assistant.ask("En 40-årig man i Alvesta tränar kälkhockey och vill ha en "
+                           "sportrullstol. Ska regionen eller kommunen förskriva den?")
+    assert not answer.refused
+    assert "fritidshjälpmedel" in answer.text.lower()

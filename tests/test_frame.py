@@ -285,3 +285,12 @@ def test_two_terms_asked_side_by_side_are_read_as_a_pair():
 def test_footnotes_run_together_are_no_answer(text, notes):
     from assistant.units import is_reference_list
     assert is_reference_list(text) is notes
+
+
+def test_the_thing_asked_about_is_read_in_the_asking_sentence_or_nearest_it():
+    vocab = Vocabulary.from_texts(["CPAP-utrustning 400 kr per år. Sömnapné behandlas."])
+    frame = read_frame("Mannen har fått diagnosen sömnapné och ska få en CPAP. Vad kommer "
+                       "utrustningen att kosta honom?", vocab)
+    assert frame.focus == ("cpap",)
+    # who bears a cost is no question of what it costs
+    assert read_frame("Står förskrivaren för kostnaden även i Kronoberg?").intent is not Intent.COST
