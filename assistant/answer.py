@@ -35,7 +35,6 @@ from assistant.frame import (
 from assistant.labels import TableLabels
 from assistant.query import Query
 from assistant.retrieve import HybridRetriever
-from assistant.rules.catalogue import phrasing
 from assistant.settings import Settings
 from assistant.text import GENERIC, find_phrase, lexicon, words
 from assistant.units import Unit, UnitKind, is_fragment
@@ -61,12 +60,8 @@ class ExtractiveAnswerer:
         self.retriever = retriever
         self.settings = settings
         self.analyzer = retriever.analyzer
-        # Every word the corpus uses: what a question's focus is checked against; and the
-        # product words the rule base files under the documents' categories ("sportrullstol"
-        # is a fritidshjälpmedel), which the rules answer even where the text never uses them.
-        self.vocabulary = Vocabulary([*(w for c in retriever.chunks for w in words(c.text)),
-                                      *(w for names in phrasing()["product_areas"].values()
-                                        for name in names for w in words(name))])
+        # Every word the corpus uses: what a question's focus is checked against.
+        self.vocabulary = Vocabulary(w for c in retriever.chunks for w in words(c.text))
         self.gate = AnswerabilityGate(retriever, self.vocabulary, settings)
         # Documents that speak for several regions (a survey's answers): a unit of theirs is
         # read with the region it speaks for.

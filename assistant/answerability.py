@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from assistant.frame import (
@@ -31,6 +32,7 @@ from assistant.frame import (
 )
 from assistant.query import Query
 from assistant.retrieve import HybridRetriever
+from assistant.rules.catalogue import phrasing
 from assistant.rules.facts import case_age
 from assistant.settings import Settings
 from assistant.text import (
@@ -169,10 +171,16 @@ class AnswerabilityGate:
         english_unknown = query.english and bool(frame.unknown) and (
             (not focus and set(frame.unknown) == set(frame.focus))
             or self.kind_unknown(frame))
-        if frame.unknown and (not query.english or english_unknown):
-            named = ", ".join(f"'{w}'" for w in frame.unknown)
+        unknown = frame.unknown
+        if frame.intent in GENERAL:
+            # Who is responsible for a product the rule base files under a category the
+            # documents decide ("sportrullstol" is a fritidshjälpmedel) is theirs to answer;
+            # what it costs is not.
+            unknown = tuple(w for w in unknown if stem(w) not in rule_product_stems())
+        if unknown and (not query.english or english_unknown):
+            named = ", ".join(f"'{w}'" for w in unknown)
             if query.english:
-                named = f"'{' '.join(frame.unknown)}'"
+                named = f"'{' '.join(unknown)}'"
             return Verdict(False, f"Dokumenten nämner inte {named}.",
                            covered=self.best_unit(passages, focus or set(self.key_terms(query))),
                            focus_terms=focus)
@@ -389,7 +397,7 @@ class AnswerabilityGate:
         scored = self.said_by_units(terms, wide[:6])
         if not scored:
             return None
-        # What ends is named in the asking words ("efter att avtalet har gått ut"): the units
+        # What ends is named in the asking words ("när överenskommelsen löpt ut"): the units
         # naming it; without a name ("efter 2015"), the units that say most of the question.
         named = {t for m in hits for t in self.analyzer.terms(m.group(0)) if t in terms}
         best = max(score for score, _, _ in scored)
@@ -548,6 +556,13 @@ _SPECIFIC = frozenset({"date", "amount", "duration", "count"})
 _ONE_ROW = 200  # characters: longer units hold several items
 COVERAGE_PASSAGES = 4  # the best passages whose words a question's key words are looked for in
 _RARE = 4.0  # IDF: a word few passages use, specific enough to be what is asked about
+
+
+@lru_cache(maxsize=1)
+def rule_product_stems() -> frozenset[str]:
+    """Stems of the product words the rule base files under the documents' categories."""
+    return frozenset(stem(w) for names in phrasing()["product_areas"].values()
+                     for name in names for w in words(name))
 
 
 def _age_fits(text: str, age: int) -> bool:

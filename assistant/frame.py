@@ -341,8 +341,8 @@ _Candidate = tuple[tuple[str, ...], tuple[str, ...], bool, int]
 
 def _by_asking(candidates: list[_Candidate], asking: str) -> list[_Candidate]:
     """The phrases read in the sentences that ask, in order, then those of the case
-    description from the last back: "… har fått diagnosen sömnapné och ska få CPAP. Vad
-    kommer utrustningen att kosta?" asks about the CPAP, the thing named nearest the question."""
+    description from the last back: "… fick en remiss och ska nu få en CPAP. Vad
+    får han betala?" asks about the CPAP, the thing named nearest the question."""
     def asks(c: _Candidate) -> bool:
         return c[3] < len(asking) and asking[c[3]] != " "
     return [c for c in candidates if asks(c)] + [c for c in reversed(candidates) if not asks(c)]

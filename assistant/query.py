@@ -61,7 +61,7 @@ def detect_regions(text: str) -> list[str]:
 
 def asked_regions(question: str) -> list[str]:
     """The regions the question asks about: those its asking sentences name, else all it
-    names. In "Vad tar Region Kalmar ut för en hörapparat? Vi vill jämföra med Kronoberg."
+    names. In "Vilken egenavgift har Region Uppsala för rollatorer? Jämför gärna med Dalarna."
     the second sentence says why, the first what is asked; a region named only in the case
     description ("En man i Gällivare … Vem förskriver?") is still the question's."""
     named = detect_regions(question)

@@ -432,14 +432,15 @@ def test_a_where_question_names_the_place_and_no_rule_of_responsibility_decides_
 
 
 def test_what_follows_a_period_the_documents_only_end_is_refused(assistant):
-    after = assistant.ask("Gäller Norrbottens samverkansavtal om hjälpmedel fortfarande, "
-                          "eller vad kom efter 2015?")
+    after = assistant.ask("Är samverkansavtalet om hjälpmedel i Norrbotten fortfarande i "
+                          "kraft, eller vad gäller efter 2015?")
     assert_refused(after)
     assert "2015-12-31" in after.text
     how_long = assistant.ask("Hur länge gäller samverkansavtalet om hjälpmedel i Norrbotten?")
     assert not how_long.refused and "2015-12-31" in how_long.text
     # A start date is not an end: what applies from it is answered.
-    start = assistant.ask("Vilka sjuksköterskor får ordinera HPV-vaccin efter 1 november 2025?")
+    start = assistant.ask("Vilken sjuksköterska är behörig att ge HPV-vaccin efter den 1 "
+                           "november 2025?")
     assert not start.refused
 
 
@@ -453,15 +454,15 @@ def test_an_agreement_that_runs_out_in_a_followup_is_refused(assistant):
 
 def test_an_idea_a_region_has_is_not_a_decision(assistant):
     idea = assistant.ask("Har Skåne bestämt att rollatorer för utomhusbruk ska lämnas ut utan "
-                         "förskrivning via en e-tjänst?")
+                         "förskrivning genom en e-tjänst?")
     assert_refused(idea)
-    asked = assistant.ask("Vad funderar Skåne på när det gäller utomhusrollatorer?")
+    asked = assistant.ask("Vad funderar man i Skåne kring utomhusrollatorer?")
     assert not asked.refused and "funder" in asked.text
 
 
 def test_the_region_asked_about_is_the_one_the_asking_sentence_names(assistant):
-    answer = assistant.ask("Vad tar Region Kalmar län ut för en hörapparat? Jag vill jämföra "
-                           "med Växjö.")
+    answer = assistant.ask("Hur stor egenavgift har Region Kalmar län för hörapparater? "
+                           "Jämför gärna med Växjö.")
     assert_refused(answer)
     assert answer.region == "Kalmar"
 
@@ -469,8 +470,8 @@ def test_the_region_asked_about_is_the_one_the_asking_sentence_names(assistant):
 def test_a_region_with_a_few_passages_is_answered_from_them(assistant):
     # Örebro has only its survey answers: retrieval must bring them even when other regions'
     # passages match the words better.
-    answer = assistant.ask("What does Örebro County think about letting staff without a "
-                           "licence prescribe assistive devices?")
+    answer = assistant.ask("What is Örebro County's view on unlicensed staff being "
+                           "allowed to order aids for patients?")
     assert not answer.refused
     assert all("Örebro" in c.text or "Örebro" in c.section for c in answer.citations)
 
@@ -488,15 +489,16 @@ def test_a_compound_the_documents_only_name_in_parts_is_judged_where_both_parts_
     # further sets herself; no price is given.
     answer = assistant.ask("Vad kostar ett slangset till CPAP i Kronoberg?")
     assert_refused(answer)
-    leader = assistant.ask("Hur lång tid tar ledarutbildningen som Dalarna rekommenderar för "
+    leader = assistant.ask("Hur länge pågår ledarutbildningen som Dalarna föreslår för "
                            "chefer?")
     assert_refused(leader)
 
 
 def test_a_rule_answers_where_the_documents_speak_only_of_other_ages(assistant):
     # The table rows the gate reads give 18–26 years; the rule base decides 27 and older.
-    answer = assistant.ask("Min patient är 31 år och vill ha HPV-vaccin i januari 2026. Jag är "
-                           "sjuksköterska med 3 hp vaccinationsverksamhet, får jag ordinera?")
+    answer = assistant.ask("Patienten, 31 år, önskar HPV-vaccin i januari 2026. Jag är "
+                           "sjuksköterska och har läst 3 hp vaccinationsverksamhet; "
+                           "är jag behörig?")
     assert not answer.refused
     assert answer.text.startswith("Enligt regelkontrollen: Nej")
     assert answer.citations and answer.citations[0].n == 1
@@ -511,7 +513,7 @@ def test_whether_one_may_decide_is_not_answered_by_a_fee(assistant):
 
 
 def test_a_case_the_rule_base_declares_left_out_is_refused_with_what_is_covered(assistant):
-    answer = assistant.ask("I'm a district nurse. Can I order the whooping cough vaccine for a "
+    answer = assistant.ask("As a district nurse, may I order pertussis vaccine for a "
                            "45-year-old man (not pregnant, obviously) in January 2026?")
     assert answer.refused and answer.text.startswith(REFUSAL)
     assert "gravida" in answer.text and answer.citations[0].n == 1
@@ -533,15 +535,15 @@ def test_a_list_whose_items_the_documents_only_announce_is_refused(assistant):
 
 
 def test_a_count_of_days_is_not_answered_by_one_package(assistant):
-    answer = assistant.ask("Hur många kursdagar omfattar Gävleborgs utbildningspaket för "
-                           "rehabassistenter?")
+    answer = assistant.ask("Hur många kursdagar har utbildningspaketet för rehabassistenter "
+                           "i Gävleborg?")
     assert_refused(answer)
     assert not assistant.ask("Hur många gånger per år träffas hjälpmedelsrådet i "
                              "Kronoberg?").refused
 
 
 def test_a_product_the_rules_file_under_a_category_is_not_unknown(assistant):
-    answer = assistant.ask("En 40-årig man i Alvesta tränar kälkhockey och vill ha en "
+    answer = assistant.ask("Mannen, 40 år, i Alvesta tränar kälkhockey och önskar en "
                            "sportrullstol. Ska regionen eller kommunen förskriva den?")
     assert not answer.refused
     assert "fritidshjälpmedel" in answer.text.lower()

@@ -254,8 +254,8 @@ def test_the_focus_ends_before_a_time_span_a_channel_or_an_estimate(question, no
 
 
 @pytest.mark.parametrize("question", [
-    "Vi vill kunna förskriva en ny typ av trappklättrare som inte finns i handboken. Hur gör vi?",
-    "Our unit wants to start prescribing a new kind of stairclimber. What is the procedure?",
+    "Vi vill börja skriva ut ett nytt slags trappklättrare som saknas i handboken. Hur gör vi?",
+    "We would like to begin ordering a new kind of stairclimber. How do we go about it?",
 ])
 def test_a_thing_the_question_itself_calls_new_is_not_refused_as_unknown(question):
     assert read_frame(question, VOCAB).unknown == ()
@@ -270,8 +270,8 @@ def test_a_profession_the_corpus_never_names_is_unknown_as_the_one_who_would_act
 
 
 def test_two_terms_asked_side_by_side_are_read_as_a_pair():
-    assert read_frame("Vad är skillnaden mellan förskrivning och ordination?",
-                      VOCAB).pair == ("förskrivning", "ordination")
+    assert read_frame("Vilken är skillnaden mellan remiss och rekvisition?",
+                      VOCAB).pair == ("remiss", "rekvisition")
     assert read_frame("Vad gör förskrivaren respektive beställaren?",
                       VOCAB).pair == ("förskrivaren", "beställaren")
 
@@ -289,8 +289,8 @@ def test_footnotes_run_together_are_no_answer(text, notes):
 
 def test_the_thing_asked_about_is_read_in_the_asking_sentence_or_nearest_it():
     vocab = Vocabulary.from_texts(["CPAP-utrustning 400 kr per år. Sömnapné behandlas."])
-    frame = read_frame("Mannen har fått diagnosen sömnapné och ska få en CPAP. Vad kommer "
-                       "utrustningen att kosta honom?", vocab)
+    frame = read_frame("Hon har astma och ska få en CPAP. Vad kommer det att "
+                       "kosta henne?", vocab)
     assert frame.focus == ("cpap",)
     # who bears a cost is no question of what it costs
     assert read_frame("Står förskrivaren för kostnaden även i Kronoberg?").intent is not Intent.COST

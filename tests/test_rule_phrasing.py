@@ -73,9 +73,9 @@ def _decide(rulebase, question):
 
 
 @pytest.mark.parametrize(("question", "age"), [
-    ("Kan jag som distriktssköterska ordinera kikhostevaccin till en femåring?", 5),
+    ("Som distriktssköterska, får jag ge kikhostevaccin åt en femåring?", 5),
     ("Får en tolvårig flicka HPV-vaccin av mig som distriktssköterska?", 12),
-    ("Jag vill ge HPV-vaccin till en tjugotreåring, får jag det som distriktssköterska?", 23),
+    ("En tjugotreåring vill ha HPV-vaccinet; får jag som distriktssköterska ge det?", 23),
 ])
 def test_an_age_written_in_words_is_the_patients_age(rulebase, question, age):
     assert _decide(rulebase, question)[0].facts["age"] == age
@@ -83,12 +83,12 @@ def test_an_age_written_in_words_is_the_patients_age(rulebase, question, age):
 
 @pytest.mark.parametrize(("question", "verdict"), [
     # more credits than the threshold meet it; fewer do not
-    ("Jag är sjuksköterska utan specialistutbildning med 7,5 hp i vaccinationsverksamhet. Får jag "
-     "ordinera HPV-vaccin till en 21-åring i januari 2026?", "ja"),
-    ("I'm a nurse without specialist training but took a 4.5-credit vaccination course. Can I "
-     "order HPV vaccine for a 20-year-old in February 2026?", "ja"),
-    ("Jag är sjuksköterska utan specialistutbildning och har läst 1,5 hp vaccinationslära. Får "
-     "jag ordinera HPV-vaccin till en 21-åring i januari 2026?", "nej"),
+    ("Utan specialistutbildning men med 7,5 hp inom vaccinationsverksamhet: är jag som "
+     "sjuksköterska behörig att ordinera HPV-vaccinet åt en 21-åring i januari 2026?", "ja"),
+    ("Nurse here, no specialist training, 4.5-credit course in vaccination done. Am I allowed "
+     "to order the HPV shot for someone aged 20 in February 2026?", "ja"),
+    ("Utan specialistutbildning och med bara 1,5 hp vaccinationslära: är jag som sjuksköterska "
+     "behörig att ordinera HPV-vaccinet åt en 21-åring i januari 2026?", "nej"),
 ])
 def test_credits_are_compared_with_the_threshold(rulebase, question, verdict):
     assert _decide(rulebase, question)[1].verdict.startswith(verdict)
@@ -96,7 +96,7 @@ def test_credits_are_compared_with_the_threshold(rulebase, question, verdict):
 
 @pytest.mark.parametrize(("question", "outcome"), [
     # a locality, not the municipality, names where the patient lives
-    ("En 70-årig man i Rottne behöver armbågskryckor efter en operation. Vem lämnar ut dem?",
+    ("Mannen i Rottne, 70 år, behöver armbågskryckor efter en operation. Vem lämnar ut dem?",
      "regionens ansvar"),
     ("Hon är 81, bor i Braås och behöver en planerare med påminnelser för dagen. Vem förskriver "
      "den, kommunen eller regionen?", "regionens ansvar oavsett ålder"),
@@ -108,15 +108,15 @@ def test_a_kronoberg_locality_and_a_cognitive_aid_are_read(rulebase, question, o
 
 
 def test_a_question_of_whether_a_decision_is_needed_reaches_the_boundary_rule(rulebase):
-    _, decision = _decide(rulebase, "En protes till en patient i Växjö beräknas kosta 30 000 kr. "
-                                    "Kan den förskrivas direkt?")
+    _, decision = _decide(rulebase, "En protes för 30 000 kr behövs i Växjö. Kan "
+                                    "protesen förskrivas direkt?")
     assert "behovsprövning" in decision.verdict
 
 
 @pytest.mark.parametrize("question", [
-    "Jag är arbetsterapeut och har själv aldrig provat ut en duschstol. Kan jag delegera "
+    "Arbetsterapeuten, alltså jag, har själv inte provat ut duschstolar. Kan jag delegera "
     "utprovningen till en undersköterska?",
-    "Chefen vill att jag delegerar förskrivning av rollatorer, men jag saknar själv erfarenhet "
+    "Min chef ber mig delegera förskrivning av rollatorer, men jag saknar själv erfarenhet "
     "av det. Får jag delegera?",
 ])
 def test_one_who_lacks_the_skill_cannot_delegate_it(rulebase, question):
