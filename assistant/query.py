@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 from assistant.abbreviations import Abbreviations
 from assistant.frame import asking_only, read_frame
-from assistant.text import ISO_CODE, expand_query, find_phrase, is_english, lexicon
+from assistant.text import ISO_CODE, expand_query, is_english, lexicon
 from assistant.values import Turn
 
 _FOLLOWUP_START = re.compile(
@@ -49,14 +50,22 @@ def detect_regions(text: str) -> list[str]:
     """Regions named in the text, by region name or a place in it, in order of appearance."""
     lowered = text.lower()
     found: list[tuple[int, str]] = []
-    for region, names in lexicon().get("regions", {}).items():
-        for name in names:
-            # A place in the genitive names it too ("Leksands kommun", "Luleås").
-            m = find_phrase(lowered, name) or find_phrase(lowered, f"{name}s")
-            if m:
-                found.append((m.start(), region))
-                break
+    for region, pattern in _region_patterns():
+        m = pattern.search(lowered)
+        if m:
+            found.append((m.start(), region))
     return [r for _, r in sorted(found)]
+
+
+@lru_cache(maxsize=1)
+def _region_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """One pattern per region: any of its names or places as whole words, also in the
+    genitive ("Leksands kommun", "Luleås")."""
+    out = []
+    for region, names in lexicon().get("regions", {}).items():
+        alternatives = "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
+        out.append((region, re.compile(rf"(?<!\w)(?:{alternatives})s?(?!\w)")))
+    return tuple(out)
 
 
 def asked_regions(question: str) -> list[str]:

@@ -190,7 +190,14 @@ class Analyzer:
 
 def find_phrase(lowered: str, phrase: str) -> re.Match[str] | None:
     """Where `phrase` stands as whole words in already lower-cased text ('lift' not in 'shift')."""
-    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", lowered)
+    return _whole_words(phrase).search(lowered)
+
+
+@lru_cache(maxsize=4096)
+def _whole_words(phrase: str) -> re.Pattern[str]:
+    # Compiled once per phrase: the many phrases of the lexicon would otherwise push each other
+    # out of `re`'s small cache and be compiled again for every question.
+    return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)")
 
 
 def spell_out(text: str) -> str:

@@ -194,23 +194,16 @@ def extract_facts(question: str, history: Sequence[str] = (), region: str | None
 def _providers(texts: Sequence[str], facts: dict[str, Any]) -> None:
     """Which provider already prescribes, and whether the one asked about is the same
     profession at the other provider (see `provider_mentions` in phrasing.yaml)."""
-    table = phrasing()["provider_mentions"]
-    already = re.compile("|".join(rf"\b{w}\b" for w in phrasing()["provider_already"]))
+    already, patterns = _provider_patterns()
     mentions: list[tuple[str, str, bool]] = []
     for text in texts:
         low = text.lower()
         found: list[tuple[int, str, str, bool]] = []
-        for profession, words in phrasing()["professions"].items():
-            alternation = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
-            for provider, patterns in table.items():
-                for pattern in patterns:
-                    # A profession word starts a word ("ot" is not the end of "not").
-                    regex = pattern.replace("{p}", rf"\b(?:{alternation})")
-                    for m in re.finditer(regex, low):
-                        # Within its own sentence: "already" of the next one is not its.
-                        near = _sentence_at(low, m.start(), m.end())
-                        found.append((m.start(), provider, profession,
-                                      bool(already.search(near))))
+        for profession, provider, regex in patterns:
+            for m in regex.finditer(low):
+                # Within its own sentence: "already" of the next one is not its.
+                near = _sentence_at(low, m.start(), m.end())
+                found.append((m.start(), provider, profession, bool(already.search(near))))
         mentions.extend((provider, profession, past)
                         for _, provider, profession, past in sorted(set(found)))
     if len(mentions) < 2:
@@ -221,6 +214,23 @@ def _providers(texts: Sequence[str], facts: dict[str, Any]) -> None:
         return
     facts["existing_provider"] = existing[0]
     facts["same_profession_at_both"] = existing[1] == asked[1]
+
+
+@lru_cache(maxsize=1)
+def _provider_patterns() -> tuple[re.Pattern[str], tuple[tuple[str, str, re.Pattern[str]], ...]]:
+    """The "already" words and, per profession and provider, its mention patterns, compiled
+    once (phrasing.yaml `provider_already`, `provider_mentions`)."""
+    data = phrasing()
+    already = re.compile("|".join(rf"\b{w}\b" for w in data["provider_already"]))
+    out = []
+    for profession, words in data["professions"].items():
+        alternation = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+        for provider, patterns in data["provider_mentions"].items():
+            for pattern in patterns:
+                # A profession word starts a word ("ot" is not the end of "not").
+                out.append((profession, provider,
+                            re.compile(pattern.replace("{p}", rf"\b(?:{alternation})"))))
+    return already, tuple(out)
 
 
 _CLAUSE_ENDS = (". ", "? ", "! ", "; ")
