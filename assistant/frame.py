@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import yaml
 
@@ -201,24 +201,24 @@ class Vocabulary:
         slang, set; "ledarutbildningen" → ledar, utbildningen), or None."""
         if word in self.words or self._stem_known(word):
             return None
+        return next(((head, tail) for head, tail in self._splits(word) if head), None)
+
+    def _splits(self, word: str) -> Iterator[tuple[str | None, str]]:
+        """Each split of the word whose last part the corpus uses, with its first part when
+        the corpus uses that too (a linking -s dropped), else None."""
         for i in range(3, len(word) - 2):
             head, tail = word[:i], word[i:]
             if tail not in self.words and not self._stem_known(tail):
                 continue
-            for h in (head, head[:-1] if head.endswith("s") else head):
-                if len(h) >= 3 and (h in self.words or stem(h) in self.stems):
-                    return h, tail
-        return None
+            known = next((h for h in (head, head[:-1] if head.endswith("s") else head)
+                          if len(h) >= 3 and (h in self.words or stem(h) in self.stems)), None)
+            yield known, tail
 
     def _compound(self, word: str) -> bool:
         # Every part known: "utomhusrollator" = utomhus + rollator; "influensavaccin" is not.
-        for i in range(3, len(word) - 2):
-            head, tail = word[:i], word[i:]
-            if tail not in self.words and not self._stem_known(tail):
-                continue
-            for h in (head, head[:-1] if head.endswith("s") else head):
-                if len(h) >= 3 and (h in self.words or stem(h) in self.stems):
-                    return True
+        for head, tail in self._splits(word):
+            if head:
+                return True
             # An unknown first part only describes a thing the corpus never tells apart by
             # such parts: "planeringskalender" is a kalender, but the corpus names vaccines by
             # what they prevent (HPV-vaccin), so "influensavaccin" is unknown.
