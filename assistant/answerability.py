@@ -173,9 +173,9 @@ class AnswerabilityGate:
             or self.kind_unknown(frame))
         unknown = frame.unknown
         if frame.intent in GENERAL:
-            # Who is responsible for a product the rule base files under a category the
-            # documents decide ("sportrullstol" is a fritidshjälpmedel) is theirs to answer;
-            # what it costs is not.
+            # The rules decide whose responsibility a product is when they file it under a
+            # category the documents decide ("sportrullstol" is a fritidshjälpmedel); what it
+            # costs they do not.
             unknown = tuple(w for w in unknown if stem(w) not in rule_product_stems())
         if unknown and (not query.english or english_unknown):
             named = ", ".join(f"'{w}'" for w in unknown)

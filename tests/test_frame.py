@@ -263,7 +263,7 @@ def test_a_thing_the_question_itself_calls_new_is_not_refused_as_unknown(questio
 
 
 def test_a_profession_the_corpus_never_names_is_unknown_as_the_one_who_would_act():
-    assert read_frame("Får en barnmorska ordinera HPV-vaccin?", VOCAB).unknown == ("barnmorska",)
+    assert read_frame("Kan en barnmorska få ordinera HPV-vaccin?", VOCAB).unknown == ("barnmorska",)
     assert read_frame("Får en distriktssköterska ordinera HPV-vaccin?", VOCAB).unknown == ()
     # only a word shaped like a profession is judged so
     assert read_frame("Får vår nya kollega förskriva en rollator?", VOCAB).unknown == ()
