@@ -422,10 +422,17 @@ class Library:
         with self._changing():
             return self._delete(doc)
 
-    def _delete(self, doc: str) -> int:
+    def _upload_path(self, doc: str) -> Path | None:
+        """Where an uploaded document lies in the upload folder; None for any other document."""
         path = self.settings.upload_dir / doc
         if origin(doc, self.settings) != UPLOADED or path.resolve().parent != \
                 self.settings.upload_dir.resolve():
+            return None
+        return path
+
+    def _delete(self, doc: str) -> int:
+        path = self._upload_path(doc)
+        if path is None:
             raise LibraryError(f"{doc} är ett medföljande dokument och kan inte tas bort i "
                                "appen. Ta bort filen ur corpus/ och indexera om i stället.")
         # Chunks first: if that fails the file stays, and nothing is lost.
@@ -441,9 +448,8 @@ class Library:
             return self._review(doc)
 
     def _review(self, doc: str) -> int:
-        path = self.settings.upload_dir / doc
-        if origin(doc, self.settings) != UPLOADED or path.resolve().parent != \
-                self.settings.upload_dir.resolve():
+        path = self._upload_path(doc)
+        if path is None:
             raise LibraryError(f"{doc} är inte ett uppladdat dokument; medföljande dokument "
                                "räknas redan som granskade.")
         sidecar = sidecar_path(path)
