@@ -62,6 +62,7 @@ FEEDBACK_SAVED = "Tack! Återkopplingen är sparad."
 EXAMPLE = "example"  # session key of an example question clicked, asked on this run
 CONVERSATION = "conversation"  # session key: the id of the conversation shown (None: unsaved)
 CONVERSATION_PARAM = "c"  # the URL parameter that names it, so a reload brings it back
+SAVED = "saved_messages"  # session key: how many messages the store holds of it
 
 
 # --------------------------------------------------------------------------- sidebar
@@ -148,6 +149,7 @@ def clear_conversation() -> None:
     # A callback runs before the rerun, so the cleared history is what the next run draws.
     st.session_state["messages"] = []
     st.session_state[CONVERSATION] = None
+    st.session_state[SAVED] = 0
     st.query_params.pop(CONVERSATION_PARAM, None)
 
 
@@ -179,6 +181,7 @@ def restore_conversation(settings: Settings) -> None:
         return
     st.session_state["messages"] = turns
     st.session_state[CONVERSATION] = wanted
+    st.session_state[SAVED] = len(turns)
 
 
 def save_conversation(settings: Settings) -> None:
@@ -197,6 +200,7 @@ def save_conversation(settings: Settings) -> None:
                  icon=":material/error:")
         return
     st.session_state[CONVERSATION] = conversation
+    st.session_state[SAVED] = len(messages)
     st.query_params[CONVERSATION_PARAM] = conversation
 
 
@@ -349,10 +353,12 @@ def ask(assistant: Assistant, question: str, region: str | None,
             messages.append({**reply, "error": error})
             return
         reply["answer"] = answer
+        # Kept before it is drawn: a click while the answer is drawn stops this run, and the
+        # answer must survive that (the next run draws it from the history).
+        messages.append(reply)
         # The streamed text is a draft: the final answer (verified, maybe corrected) replaces it.
         with slot.container():
             render_answer(answer, key=reply["id"])
-        messages.append(reply)
         render_feedback(reply, assistant.settings)
 
 
@@ -411,14 +417,14 @@ def chat_page() -> None:
     question = st.chat_input(PLACEHOLDER, max_chars=assistant.settings.max_question_chars)
     choice = st.session_state.pop(REASK, None)
     example = st.session_state.pop(EXAMPLE, None)
-    asked = len(messages)
     if question and question.strip():
         ask(assistant, question.strip(), region, as_of, mode)
     elif choice is not None:
         reask(assistant, choice, region, as_of, mode)
     elif example is not None:
         ask(assistant, example, region, as_of, mode)
-    if len(st.session_state["messages"]) > asked:
+    # Also catches up on a turn whose run a click stopped before it was saved.
+    if len(st.session_state["messages"]) > st.session_state.get(SAVED, 0):
         save_conversation(assistant.settings)
     # Last, so that the export holds the answer given in this run too.
     with export_box:
