@@ -458,6 +458,8 @@ class AnswerabilityGate:
             tokens = [*glossary_expansion(tokens), *(t for t in tokens if self.vocabulary.knows(t))]
         terms = {t for word in tokens for t in self.analyzer.word_terms(word)[:1]
                  if t in self.retriever.doc_freq and t not in GENERIC}
+        terms.update(t for t in self.analyzer.particle_nouns(clause)
+                     if t in self.retriever.doc_freq)
         if not terms:
             return [], False
         scored = self.said_by_units({t: self.retriever.idf(t) for t in terms}, wide,

@@ -307,10 +307,11 @@ def _asks(lowered: str) -> tuple[Ask, ...]:
     return tuple(parts)
 
 
-# A coordinated clause ("… och finns det en blankett?") or a "respektive" pair ("vad gör
-# förskrivaren respektive beställaren") asks a part of its own.
+# A coordinated clause ("… och finns det en blankett?", "… och vilket intyg behövs?") or a
+# "respektive" pair ("vad gör förskrivaren respektive beställaren") asks a part of its own.
 _YES_NO_PART = re.compile(r" (?:(?:och|samt|and) (?:har|är|finns|kan|får|ska|gäller|behöver|does|"
-                          r"is|can|do|has|are)\b|respektive\b|respectively\b)")
+                          r"is|can|do|has|are|vilken|vilket|vilka|vad|which|what)\b"
+                          r"|respektive\b|respectively\b)")
 _CLAUSE_BREAK = re.compile(r"[,?;–]| och (hur|vem|vilk|vad|när|var|har|är|finns|kan|får|ska)\b"
                            r"| and (how|who|which|what|when|where|does|is|can)\b")
 

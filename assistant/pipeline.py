@@ -243,6 +243,10 @@ class Assistant:
                            self.answerer.abbreviations)
         # Retrieve more than the answer uses: region scoping filters, and evals rank @10.
         passages = self.retriever.retrieve(query, k=max(10, 2 * self.settings.top_k), mode=mode)
+        asks = self.answerer.frame_for(query).asks
+        if len(asks) >= 2 and mode != "dense":
+            # Each part's evidence is looked for too, not only the whole question's.
+            passages += self.retriever.for_parts(query, [a.clause for a in asks], passages)
         t1 = time.perf_counter()
         timings["retrieve"] = (t1 - t0) * 1000
         drafted = False

@@ -52,6 +52,10 @@ class _Pick:
         return len(self.docs)
 
 
+RARE_IDF = 4.0  # a term few passages use: specific enough to name what a part asks about
+PART_CANDIDATES = 40  # BM25 candidates a part's evidence is chosen from
+
+
 class HybridRetriever:
     """Dense + BM25 over one Chroma collection; the BM25 index is built from the same chunks."""
 
@@ -137,6 +141,35 @@ class HybridRetriever:
                         sparse=pick.hit.sparse, dense_rank=pick.hit.dense_rank,
                         sparse_rank=pick.hit.sparse_rank, copies=pick.documents)
                 for i, pick in enumerate(self._pick(ranked, k, query.regions), 1)]
+
+    def for_parts(self, query: Query, clauses: Sequence[str], found: list[Passage],
+                  per_part: int = 3) -> list[Passage]:
+        """For a question of several parts, each part's own best passages by BM25 (its clause
+        with the question's regions), those not `found` already, ranked after them: "hur ofta
+        ska X följas upp, och vilken utbildning krävs?" needs the passage on follow-up even
+        when the whole question's words pull towards the one on training."""
+        have = {p.chunk.id for p in found}
+        places = " ".join(query.regions)
+        extra: list[Passage] = []
+        for clause in clauses:
+            # The part's rare words name its evidence ("förskrivningsuppdraget"); BM25 over the
+            # clause orders what holds as many of them.
+            rare = {t for t in self.analyzer.terms(clause) if self.idf(t) >= RARE_IDF}
+            hits = []
+            for key, score in self.copies.unique(self.sparse(f"{clause} {places}",
+                                                             self.pool(PART_CANDIDATES))):
+                if query.regions and not self.copies.in_regions(key, query.regions):
+                    continue
+                chunk = self.copies.choose(key, query.regions)
+                if chunk.id not in have:
+                    held = len(rare & self.chunk_terms[chunk.id])
+                    hits.append((held, score, chunk))
+            hits.sort(key=lambda h: (-h[0], -h[1]))
+            for _, score, chunk in hits[:per_part]:
+                have.add(chunk.id)
+                extra.append(Passage(chunk=chunk, rank=len(found) + len(extra) + 1,
+                                     sparse=score))
+        return extra
 
     def _regions_own(self, query: Query, hits: dict[Key, _Hit]) -> list[_Hit]:
         """For an asked region that none of the candidates is from (a region with a few

@@ -37,9 +37,12 @@ utan va vad var vara vart vem vi vid vilka vilken vilket vill våra vårt än ä
 ja also and are can could does for from has have how i if in is it may my of on or our she
 should that the their them they this to was we what when where which who whom why will with
 would you your about any be been do did get got me he his her its an as at by not no yes
-enligt gäller gälla fall sätt behöver behöva eftersom därför dock också
+enligt gäller gälla fall sätt behöver behöva eftersom därför dock också ofta tillväga resp
 skillnad skillnaden skillnader difference differ
 """.split())
+
+# Verb particles that make a noun with their verb ("följa upp" → uppföljning).
+PARTICLES = frozenset("upp ut in av på över åter om fram bort".split())
 
 # Words too common in this corpus to show that a passage answers the question.
 GENERIC = frozenset("""
@@ -181,11 +184,33 @@ class Analyzer:
 
     def terms(self, text: str, keep_stopwords: bool = False) -> list[str]:
         out: list[str] = []
-        for word in words(text):
+        tokens = words(text)
+        for i, word in enumerate(tokens):
             if not keep_stopwords and word in STOPWORDS:
                 continue
             out.extend(self.word_terms(word))
+            out.extend(self._particle_noun(word, tokens[i + 1:i + 3]))
         return out
+
+    def particle_nouns(self, text: str) -> list[str]:
+        """The nouns of the text's particle verbs the corpus uses ("följa upp" → uppföljning)."""
+        tokens = words(text)
+        return [t for i, w in enumerate(tokens)
+                for t in self._particle_noun(w, tokens[i + 1:i + 3])]
+
+    def _particle_noun(self, verb: str, after: list[str]) -> list[str]:
+        # A particle verb and its noun are one term: "följa upp" is an uppföljning, "prova
+        # ut" an utprovning, "lämna in" an inlämning, when the corpus uses that noun.
+        if len(verb) < 3 or verb in PARTICLES:
+            return []
+        base = stem(verb)
+        for particle in after:
+            if particle in PARTICLES:
+                for ending in ("ning", "ing"):
+                    noun = f"{particle}{base}{ending}"
+                    if noun in self.vocabulary:
+                        return [stem(noun)]
+        return []
 
 
 def find_phrase(lowered: str, phrase: str) -> re.Match[str] | None:
