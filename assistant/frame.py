@@ -189,12 +189,16 @@ class Vocabulary:
         return close[0] if close else None
 
     def _stem_known(self, word: str) -> bool:
-        """A form of the word is the corpus's: its stem, or the stem of the form that drops
-        the last e of -er/-el/-en ("kalender" as in "kalendrar", "cykel" as in "cyklar")."""
+        """A form of the word is the corpus's: its stem, the stem of the form that drops
+        the last e of -er/-el/-en ("kalender" as in "kalendrar", "cykel" as in "cyklar"), or
+        of an adjective's neuter without its -t ("dyrt" as in "dyrare")."""
         if stem(word) in self.stems:
             return True
         m = re.match(r"(.+)e([lnr])$", word)
-        return bool(m) and stem(m.group(1) + m.group(2)) in self.stems
+        if m and stem(m.group(1) + m.group(2)) in self.stems:
+            return True
+        m = re.match(r"(.{2,}[^aeiouyåäöt])t$", word)
+        return bool(m) and stem(m.group(1)) in self.stems
 
     def parts(self, word: str) -> tuple[str, str] | None:
         """A compound the corpus never uses whole, as two words it does use ("slangset" →
@@ -387,5 +391,6 @@ def _known(word: str, vocabulary: Vocabulary) -> bool:
     if vocabulary.knows(word):
         return True
     # A word of an English or everyday name ("orthopaedic shoes", "rullator") is one the
-    # documents speak of in their own words.
-    return word in glossary_words()
+    # documents speak of in their own words; a hyphenated one ("wall-mounted") by its parts.
+    return word in glossary_words() or ("-" in word and all(
+        p in glossary_words() or vocabulary.knows(p) for p in word.split("-") if p))

@@ -88,12 +88,24 @@ def english_fold(tokens: Iterable[str]) -> str:
     """A name with British and American spelling and the plural folded together
     ("orthopaedic devices" = "orthopedic device"), so one glossary entry serves all."""
     out = []
+    same = english_synonyms()
     for token in tokens:
         token = token.replace("ae", "e").replace("oe", "e")
         token = re.sub(r"our$", "or", token)
         token = re.sub(r"(?<=\w\w\w)s$", "", token)
-        out.append(token)
+        out.append(same.get(token, token))
     return " ".join(out)
+
+
+@lru_cache(maxsize=1)
+def english_synonyms() -> dict[str, str]:
+    """English words that name one thing (glossary.yaml `en_same`: "lift" = "hoist"), each
+    folded to the first of its group."""
+    data: dict = {}
+    if GLOSSARY_PATH.exists():
+        with GLOSSARY_PATH.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    return {w: group[0] for group in data.get("en_same", []) for w in group[1:]}
 
 
 @lru_cache(maxsize=1)

@@ -71,6 +71,22 @@ def test_a_coordinated_question_word_asks_a_part_of_its_own(question: str) -> No
     assert frame.asks[1].clause.split()[1] in ("vilket", "which")
 
 
+@pytest.mark.parametrize(("question", "intent"), [
+    ("En rullator till en 70-åring i Boden: kommunen eller regionen?", Intent.WHO),
+    ("Bath lift for a man in Luleå – municipality or county council?", Intent.WHO),
+    ("Hur fungerar överrapportering av förskrivaransvar?", Intent.LIST),
+])
+def test_a_bare_choice_of_parties_asks_who_and_how_it_works_asks_the_steps(question, intent):
+    assert read_frame(question, VOCAB).intent is intent
+
+
+def test_an_adjective_in_another_form_and_an_english_synonym_are_known() -> None:
+    vocabulary = Vocabulary.from_texts(["Dyrare hjälpmedel förskrivs särskilt."])
+    assert vocabulary.knows("dyrt")
+    frame = read_frame("Who prescribes a wall-mounted lifter in Kiruna?", vocabulary)
+    assert frame.unknown == ()  # "lifter" is the glossary's hoist
+
+
 def test_a_particle_verb_and_its_noun_are_one_term() -> None:
     analyzer = Analyzer.from_texts(["Utprovning och uppföljning görs av förskrivaren."])
     assert "utprovning" in analyzer.terms("Vem provar ut den?")
