@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import Settings
-from assistant.values import Chunk
-from ingest.chunk import ISO_ROW, chunk_lines, split_sentences
+from core.settings import Settings
+from core.text import ISO_ROW, split_sentences
+from core.values import Chunk
+from ingest.chunk import chunk_lines
 from ingest.clean import (
     Line,
     clean_pages,

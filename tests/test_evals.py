@@ -456,7 +456,7 @@ class FakeAssistant:
 
 
 def test_followups_are_asked_with_the_earlier_answers(tmp_path: Path) -> None:
-    pytest.importorskip("assistant.values")
+    pytest.importorskip("core.values")
     items = load_gold(write(tmp_path, [
         gold_line(question="Första frågan?"),
         gold_line(id="t-002", question="Och sedan?", followup_of="t-001"),

@@ -22,8 +22,8 @@ import streamlit as st
 
 if TYPE_CHECKING:  # imported lazily at runtime so that a broken install shows a Swedish error
     from assistant.pipeline import Assistant
-    from assistant.settings import Settings
-    from assistant.values import Citation, Turn
+    from core.settings import Settings
+    from core.values import Citation, Turn
 
 log = logging.getLogger("hjalp.app")
 
@@ -149,7 +149,7 @@ def format_seconds(timings_ms: dict[str, float]) -> str:
 
 def history_turns(messages: list[dict[str, Any]]) -> list[Turn]:
     """Earlier question/answer pairs for a follow-up; failed turns carry no answer to build on."""
-    from assistant.values import Turn
+    from core.values import Turn
 
     turns: list[Turn] = []
     question: str | None = None
@@ -164,8 +164,8 @@ def history_turns(messages: list[dict[str, Any]]) -> list[Turn]:
 
 def load_error_message(exc: BaseException) -> str:
     """A Swedish explanation of why the assistant could not start, and what to do about it."""
-    from assistant.embeddings import EmbeddingModelError
-    from assistant.store import (
+    from core.embeddings import EmbeddingModelError
+    from core.store import (
         IndexNotWritable,
         StoreUnavailable,
         not_writable_message,
@@ -208,7 +208,7 @@ def load_error_message(exc: BaseException) -> str:
 
 
 def ask_error_message(exc: BaseException) -> str:
-    from assistant.store import StoreUnavailable, not_writable_message, storage_problem
+    from core.store import StoreUnavailable, not_writable_message, storage_problem
 
     if (problem := storage_problem(exc)) is not None:
         return f"Frågan kunde inte besvaras: {not_writable_message(_index_dir(), *problem)}"
@@ -223,7 +223,7 @@ def ask_error_message(exc: BaseException) -> str:
 
 def _index_dir() -> Path:
     """The configured index folder, for a message (never fails: a message must be shown)."""
-    from assistant.settings import Settings
+    from core.settings import Settings
 
     try:
         return Settings.load().index_dir
@@ -253,7 +253,7 @@ def load_assistant() -> Assistant | None:
     One Assistant serves both answer modes (`ask_stream(..., answer_mode=...)`).
     """
     try:
-        from assistant.settings import Settings
+        from core.settings import Settings
 
         settings = Settings.load()
         return _cached_assistant(repr(settings), settings)
@@ -266,7 +266,7 @@ def load_assistant() -> Assistant | None:
 def load_settings() -> Settings | None:
     """Settings for pages that need no model (e.g. feedback), or None after a Swedish error."""
     try:
-        from assistant.settings import Settings
+        from core.settings import Settings
 
         return Settings.load()
     except Exception as exc:

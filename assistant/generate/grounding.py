@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from assistant.text import STOPWORDS, words
-from assistant.values import Passage
+from core.values import Passage
 
 MIN_QUOTE_CHARS = 12
 MIN_QUOTE_WORDS = 3

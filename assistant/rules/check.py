@@ -36,8 +36,8 @@ from assistant.rules.engine import (
 from assistant.rules.facts import ExtractedFacts, extract_facts
 from assistant.rules.wording import english_conclusion
 from assistant.text import stem
-from assistant.values import REFUSAL, Answer, Chunk, Citation, RuleCheck
-from ingest.chunk import split_sentences
+from core.text import split_sentences
+from core.values import REFUSAL, Answer, Chunk, Citation, RuleCheck
 
 # Who is responsible is stated by a phrase, not by the name alone ("Region Kronoberg" says
 # nothing about whose responsibility something is).

@@ -98,8 +98,8 @@ def is_decisive(text: str) -> bool:
 
 def corpus_sentences(corpus: Path) -> list[Sentence]:
     """The corpus's sentences with their section, as ingest chunks them."""
-    from assistant.settings import Settings
-    from ingest.chunk import split_sentences
+    from core.settings import Settings
+    from core.text import split_sentences
     from ingest.load import read_manifest
     from ingest.pipeline import chunk_document, corpus_files, resolve_meta
 
