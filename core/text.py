@@ -51,3 +51,76 @@ def split_sentences(text: str) -> list[str]:
 def lexicon() -> dict:
     with LEXICON_PATH.open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+# A word split over a line break ("för-\nskrivning"): the document's extraction splits it, a
+# quote writes it whole. Spaces or blank lines may stand around the break.
+_HYPHEN_BREAK = re.compile(r"(\w)-\s*\n\s*(\w)")
+_SOFT_HYPHEN = "\u00ad"
+# Typographic quotes and dashes count as their plain forms when case is folded too.
+_PLAIN = {"’": "'", "‘": "'", "”": '"', "“": '"', "–": "-", "—": "-"}
+
+
+def _quote_form(text: str, fold: bool, join_breaks: bool) -> tuple[str, list[int]]:
+    """`text` as quotes are compared, and for each of its characters the index in `text`."""
+    dropped: set[int] = set()
+    if join_breaks:
+        for m in _HYPHEN_BREAK.finditer(text):
+            dropped.update(range(m.end(1), m.start(2)))
+    out: list[str] = []
+    index: list[int] = []
+    space = False
+    for i, ch in enumerate(text):
+        if i in dropped or ch == _SOFT_HYPHEN:
+            continue
+        if ch.isspace():
+            space = bool(out)
+            continue
+        if space:
+            out.append(" ")
+            index.append(i)
+            space = False
+        if fold:
+            ch = _PLAIN.get(ch, ch).casefold()
+        for c in ch:
+            out.append(c)
+            index.append(i)
+    return "".join(out), index
+
+
+def normalize_quote(text: str, *, fold: bool = False, join_breaks: bool = True) -> str:
+    """The one form in which a quote and the text it comes from are compared: line-end hyphens
+    re-joined, soft hyphens dropped, every whitespace run one space, ends stripped; with `fold`
+    also case-folded, with plain quotes and dashes.
+
+    >>> normalize_quote("för-\\n skrivning  av\\n Hjälpmedel")
+    'förskrivning av Hjälpmedel'
+    >>> normalize_quote("”Hjälpmedel” – 200 kr", fold=True)
+    '"hjälpmedel" - 200 kr'
+    """
+    return _quote_form(text, fold, join_breaks)[0]
+
+
+def find_quote(text: str, quote: str, *, fold: bool = False,
+               join_breaks: bool = True) -> tuple[int, int] | None:
+    """Where `quote` stands in `text` (start, end in `text`), compared as `normalize_quote`
+    does; None for an empty quote or one that is not there.
+
+    >>> text = "Rollatorn är\\nför-\\nskrivningsbar."
+    >>> start, end = find_quote(text, "är förskrivningsbar")
+    >>> text[start:end]
+    'är\\nför-\\nskrivningsbar'
+    """
+    needle = normalize_quote(quote, fold=fold, join_breaks=join_breaks)
+    if not needle:
+        return None
+    hay, index = _quote_form(text, fold, join_breaks)
+    at = hay.find(needle)
+    if at < 0:
+        return None
+    return index[at], index[at + len(needle) - 1] + 1
+
+
+def has_quote(text: str, quote: str) -> bool:
+    """Whether `quote` stands verbatim (case-sensitive, as `normalize_quote` compares) in `text`."""
+    return find_quote(text, quote) is not None

@@ -436,3 +436,12 @@ def test_table_header_line_above_priced_rows_becomes_their_heading() -> None:
     assert chunks[0].section == "Hörseltekniska hjälpmedel Egenavgift"
     assert chunks[0].kind == "table_row"
     assert "Hörapparat** 800 kr" in chunks[0].text.split("\n")
+
+
+def test_the_examples_in_core_text_run() -> None:
+    """The shared text primitives' docstrings (sentences, the quote normaliser) are examples."""
+    import doctest
+
+    import core.text
+
+    assert doctest.testmod(core.text).failed == 0

@@ -69,14 +69,11 @@ def _escape_block_start(line: str) -> str:
 
 
 def find_quote(text: str, quote: str) -> tuple[int, int] | None:
-    """Where `quote` stands in `text`, tolerating different whitespace (line breaks in the
-    source become spaces in a quote)."""
-    words = quote.split()
-    if not words:
-        return None
-    pattern = r"\s+".join(re.escape(word) for word in words)
-    match = re.search(pattern, text) or re.search(pattern, text, re.IGNORECASE)
-    return match.span() if match else None
+    """Where `quote` stands in `text` as the verbatim test finds it (line breaks in the source
+    are spaces in a quote); else where it stands ignoring case."""
+    from core.text import find_quote as find
+
+    return find(text, quote) or find(text, quote, fold=True)
 
 
 def highlight_quote(text: str, quote: str) -> tuple[str, bool]:
