@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.provenance import UNREVIEWED_LABEL
-from assistant.terminal import printable
+from core.terminal import printable
 
 if TYPE_CHECKING:
     from assistant.rules.engine import RuleBase
@@ -57,10 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from assistant.embeddings import EmbeddingModelError
     from assistant.generate.local_server import BackendUnavailable
-    from assistant.settings import Settings
-    from assistant.store import IndexNotWritable, StoreUnavailable
+    from core.embeddings import EmbeddingModelError
+    from core.settings import Settings
+    from core.store import IndexNotWritable, StoreUnavailable
 
     try:
         settings = Settings.load()

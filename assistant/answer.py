@@ -35,10 +35,11 @@ from assistant.frame import (
 from assistant.labels import TableLabels
 from assistant.query import Query
 from assistant.retrieve import HybridRetriever
-from assistant.settings import Settings
-from assistant.text import GENERIC, find_phrase, lexicon, words
+from assistant.text import GENERIC, find_phrase, words
 from assistant.units import Unit, UnitKind, is_fragment
-from assistant.values import REFUSAL, Answer, Citation, Passage
+from core.settings import Settings
+from core.text import lexicon
+from core.values import REFUSAL, Answer, Citation, Passage
 
 OLD_SOURCE_YEARS = 5
 MAX_LIST_CHARS = 900  # a needed list is quoted whole, up to this

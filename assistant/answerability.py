@@ -34,19 +34,19 @@ from assistant.query import Query
 from assistant.retrieve import HybridRetriever
 from assistant.rules.catalogue import phrasing
 from assistant.rules.facts import case_age
-from assistant.settings import Settings
 from assistant.text import (
     GENERIC,
     STOPWORDS,
     expand_query,
     glossary_expansion,
     is_english,
-    lexicon,
     stem,
     words,
 )
 from assistant.units import Unit, UnitKind, is_fragment, units_of
-from assistant.values import Passage
+from core.settings import Settings
+from core.text import lexicon
+from core.values import Passage
 
 # Parts a general rule can answer for a focus it does not name ("kommunerna ansvarar för …");
 # a fee, a duration, a date or a count is answered only where the focus itself is named.

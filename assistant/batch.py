@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from assistant.pipeline import Assistant
-from assistant.terminal import printable
-from assistant.values import Turn
+from core.terminal import printable
+from core.values import Turn
 
 PARTIAL_SUFFIX = ".partial"
 

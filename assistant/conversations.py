@@ -27,8 +27,8 @@ from typing import Any
 
 from assistant.privacy import mask_identifiers
 from assistant.private_db import connect_private
-from assistant.settings import Settings
-from assistant.values import Answer, answer_from_record, answer_record
+from core.settings import Settings
+from core.values import Answer, answer_from_record, answer_record
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 
-from assistant.values import Chunk
+from core.values import Chunk
 
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Sequence
 
 from assistant.provenance import UNREVIEWED_LABEL
-from assistant.values import Answer, Citation, RuleCheck
+from core.values import Answer, Citation, RuleCheck
 
 TITLE = "Konversation med Hjälpmedelsassistenten"
 # Swedish names of RuleCheck.status, shared with the app's badges.

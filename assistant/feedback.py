@@ -31,8 +31,8 @@ from typing import Any, Iterable, Literal
 
 from assistant.privacy import mask_identifiers
 from assistant.private_db import connect_private
-from assistant.settings import Settings
-from assistant.values import Answer, Citation
+from core.settings import Settings
+from core.values import Answer, Citation
 
 Rating = Literal["up", "down"]
 RATINGS: tuple[str, ...] = ("up", "down")

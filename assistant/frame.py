@@ -34,7 +34,8 @@ from typing import Any, Iterable, Iterator
 
 import yaml
 
-from assistant.text import STOPWORDS, glossary_words, lexicon, stem, words
+from assistant.text import STOPWORDS, glossary_words, stem, words
+from core.text import lexicon
 
 FRAME_PATH = Path(__file__).with_name("data") / "frame.yaml"
 

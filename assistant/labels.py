@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from assistant.frame import answer_pattern
 from assistant.units import Unit, UnitKind, units_of
-from assistant.values import Chunk
+from core.values import Chunk
 
 MIN_ROWS = 5  # an ending shared by fewer rows is a product name, not a label
 MAX_LABEL_WORDS = 4

@@ -32,8 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
-from assistant.settings import Settings
-from assistant.values import Chunk
+from core.settings import Settings
+from core.values import Chunk
 from ingest.load import SUPPORTED_SUFFIXES
 
 log = logging.getLogger("hjalp.library")
@@ -340,7 +340,7 @@ class Library:
         """Hold the library lock (say so first when another change holds it); a read-only
         index is refused before anything is written, and a full disk or read-only index met on
         the way is reported as `error` with what to do."""
-        from assistant.store import IndexNotWritable, write_problem
+        from core.store import IndexNotWritable, write_problem
 
         if not self.lock.acquire(blocking=False):
             if progress is not None:
@@ -401,7 +401,7 @@ class Library:
             report = self.assistant.ingest([path], progress=False,
                                            max_chunks=self.settings.max_upload_chunks)
         except Exception as exc:  # noqa: BLE001 - any failure must leave nothing half-done
-            from assistant.store import IndexNotWritable
+            from core.store import IndexNotWritable
 
             self._undo(path)
             if isinstance(exc, IndexNotWritable):

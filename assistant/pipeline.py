@@ -25,7 +25,6 @@ from datetime import date
 from typing import Any, Iterator, Mapping, Sequence
 
 from assistant.answer import ExtractiveAnswerer
-from assistant.embeddings import make_embeddings
 from assistant.frame import frame_rule_topics, lead_decisions
 from assistant.generate.local_server import BackendUnavailable
 from assistant.privacy import mask_identifiers, masked_notice
@@ -34,11 +33,12 @@ from assistant.query import understand
 from assistant.retrieve import HybridRetriever
 from assistant.rules.check import CheckResult, RuleChecker, apply_to_answer
 from assistant.rules.engine import RuleBase
-from assistant.settings import Settings
-from assistant.store import IndexNotWritable, chroma_client, fresh_chroma_client, open_store
 from assistant.text import spell_out
-from assistant.values import Answer, Turn
-from ingest.chunk import split_sentences
+from core.embeddings import make_embeddings
+from core.settings import Settings
+from core.store import IndexNotWritable, chroma_client, fresh_chroma_client, open_store
+from core.text import split_sentences
+from core.values import Answer, Turn
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterable
 
-from assistant.values import Answer, Chunk
+from core.values import Answer, Chunk
 
 UNREVIEWED_LABEL = "ogranskat dokument"
 UNREVIEWED_NOTE = ("Ogranskat dokument: uppladdat i appen och ännu inte granskat av en "

@@ -19,8 +19,9 @@ from typing import Iterable, Sequence
 
 from assistant.abbreviations import Abbreviations
 from assistant.frame import asking_only, read_frame
-from assistant.text import ISO_CODE, expand_query, is_english, lexicon
-from assistant.values import Turn
+from assistant.text import ISO_CODE, expand_query, is_english
+from core.text import lexicon
+from core.values import Turn
 
 _FOLLOWUP_START = re.compile(
     r"^\s*(och|men|om|vad händer|vad gäller|gäller det|samma|då|and|what if|what about|but)\b",

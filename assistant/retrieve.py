@@ -24,11 +24,11 @@ from langchain_core.retrievers import BaseRetriever
 
 from assistant.copies import Copies, Key, citing_order, preference
 from assistant.query import Query, understand
-from assistant.settings import Settings
 from assistant.sparse import SparseIndex
-from assistant.store import chunks_by_store_id, nearest
 from assistant.text import Analyzer
-from assistant.values import Chunk, Passage
+from core.settings import Settings
+from core.store import chunks_by_store_id, nearest
+from core.values import Chunk, Passage
 
 
 @dataclass

@@ -20,12 +20,11 @@ from typing import Callable, Iterable
 import snowballstemmer
 import yaml
 
-from ingest.chunk import ISO_CODE_PATTERN
+from core.text import ISO_CODE_PATTERN, lexicon
 
 WORD = re.compile(r"[0-9a-zåäöéüæø]+(?:-[0-9a-zåäöéüæø]+)*")
 # An ISO code in a question; "3000 kr" or "1200 kronor" is an amount, not class 30 or 12.
 ISO_CODE = re.compile(rf"\b{ISO_CODE_PATTERN}\b(?!\s?(?:kr\b|kronor|sek\b|%|:-))")
-LEXICON_PATH = Path(__file__).with_name("data") / "lexicon.yaml"
 
 STOPWORDS = frozenset("""
 alla allt andra annan annat att av bara bli blir bör da dag de dem den denna deras dess dessa
@@ -49,12 +48,6 @@ GENERIC = frozenset("""
 hjälpmedel hjälpmedl förskriv förskrivning förskrivningen förskrivare region regionen regioner
 kommun kommunen kommuner landsting landstinget dokument dokumenten
 """.split())
-
-
-@lru_cache(maxsize=1)
-def lexicon() -> dict:
-    with LEXICON_PATH.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
 
 
 GLOSSARY_PATH = Path(__file__).with_name("data") / "glossary.yaml"

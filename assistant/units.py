@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from ingest.chunk import AMOUNT_ROW, ISO_ROW, LIST_ITEM, split_sentences
+from core.text import AMOUNT_ROW, ISO_ROW, LIST_ITEM, split_sentences
 
 MAX_LIST_ITEMS = 12
 

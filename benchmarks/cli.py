@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.settings import PROJECT_ROOT
 from benchmarks.results import RESULTS_DIR, load_results, refresh, save_result
+from core.settings import PROJECT_ROOT
 
 DEFAULT_CORPUS = PROJECT_ROOT / "corpus"
 

@@ -44,7 +44,7 @@ def cached_counting_embeddings(settings: Any) -> tuple[Embeddings, CountingEmbed
     from langchain_classic.embeddings import CacheBackedEmbeddings
     from langchain_classic.storage import LocalFileStore
 
-    from assistant.embeddings import base_embeddings, cache_namespace
+    from core.embeddings import base_embeddings, cache_namespace
 
     counter = CountingEmbeddings(base_embeddings(settings))
     store_dir = Path(settings.embedding_cache_dir) / cache_namespace(settings)

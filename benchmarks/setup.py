@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.settings import PROJECT_ROOT, Settings
 from benchmarks.measure import CountingEmbeddings, cached_counting_embeddings
+from core.settings import PROJECT_ROOT, Settings
 
 SHIPPED_CACHE = PROJECT_ROOT / "data" / "embedding_cache"
 # Scale runs share one cache (gitignored, under data/index/) so that ×10 reuses ×5's variants.
@@ -53,7 +53,7 @@ def build_index(settings: Settings, embeddings: Any = None,
                 counter: CountingEmbeddings | None = None, client: Any = None) -> BuiltIndex:
     """Whole-corpus ingest of `settings.corpus_dir` into `settings.index_dir`, timed, counting
     the embeddings computed. Pass `embeddings`/`counter`/`client` to reuse them for a re-run."""
-    from assistant.store import chroma_client
+    from core.store import chroma_client
     from ingest.index import Indexer
     from ingest.pipeline import ingest
 

@@ -56,11 +56,11 @@ def tutorial_chunks(corpus_dir: Path, chunk_size: int = TUTORIAL_CHUNK_SIZE,
                     chunk_overlap: int = TUTORIAL_CHUNK_OVERLAP) -> list[Any]:
     """The corpus as the tutorial would chunk it: each file loaded and cleaned by the project's
     own loader (so both sides read the same text), joined line by line, then split with
-    RecursiveCharacterTextSplitter. Returns `assistant.values.Chunk`s that carry the manifest's
+    RecursiveCharacterTextSplitter. Returns `core.values.Chunk`s that carry the manifest's
     document metadata (a LangChain loader keeps metadata too), so the answerer can scope them."""
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from assistant.values import Chunk
+    from core.values import Chunk
     from ingest.clean import clean_pages
     from ingest.load import LoadError, load_document, read_manifest
     from ingest.pipeline import corpus_files, resolve_meta
@@ -114,8 +114,8 @@ class TutorialRag:
         from chromadb.config import Settings as ChromaSettings
         from langchain_chroma import Chroma
 
-        from assistant.embeddings import make_embeddings
-        from assistant.store import read_all
+        from core.embeddings import make_embeddings
+        from core.store import read_all
 
         start = time.perf_counter()
         cache_dir = Path(cache_dir)
@@ -142,7 +142,7 @@ class TutorialRag:
     def ask(self, question: str, history: Sequence[Any] = (), region: str | None = None) -> Any:
         """Top-4 dense on the question as asked, answered by the ExtractiveAnswerer."""
         from assistant.query import understand
-        from assistant.values import Passage
+        from core.values import Passage
 
         timings: dict[str, float] = {}
         t0 = time.perf_counter()

@@ -160,7 +160,7 @@ def load_outputs(path: Path | str) -> dict[str, ItemOutput]:
 
 
 def output_from_answer(item_id: str, answer: Any, wall_ms: float | None = None) -> ItemOutput:
-    """Convert an `assistant.values.Answer` (duck-typed, so evals does not import the app).
+    """Convert a `core.values.Answer` (duck-typed, so evals does not import the app).
 
     `wall_ms`, when given, is used as latency: the end-to-end time the user waits, which
     includes any overhead that the per-stage `timings_ms` do not cover.

@@ -71,7 +71,7 @@ def ask_all(assistant: Any, items: Sequence[GoldItem],
     """Ask every item in order; a follow-up gets its conversation's earlier questions and the
     assistant's own earlier answers as history. An exception is recorded, not raised, so that
     one failing question does not lose the whole run."""
-    from assistant.values import Turn
+    from core.values import Turn
 
     by_id = {it.id: it for it in items}
     outputs: dict[str, ItemOutput] = {}
@@ -98,7 +98,7 @@ def ask_all(assistant: Any, items: Sequence[GoldItem],
 def build_assistant(mode: str) -> tuple[Any, dict[str, Any], Path]:
     """The assistant with `answer_mode=mode`, its settings (for the report) and corpus dir."""
     from assistant.pipeline import Assistant
-    from assistant.settings import Settings
+    from core.settings import Settings
 
     settings = Settings.load().with_(answer_mode=mode)
     assistant = Assistant.from_settings(settings)

@@ -1,12 +1,12 @@
 """Text matching shared by the metrics: word overlap with a gold quote, verbatim-quote checks.
 
 Example:
-    >>> sorted(words("Vårdcentralen i första hand, ISO 120606"))
+    >>> sorted(long_words("Vårdcentralen i första hand, ISO 120606"))
     ['120606', 'första', 'hand', 'iso', 'vårdcentralen']
     >>> round(overlap("Vårdcentralen i första hand", "vårdcentralen först hand"), 3)
     0.667
-    >>> normalize_document("för-\\n skrivning  av\\n hjälpmedel")
-    'förskrivning av hjälpmedel'
+    >>> is_verbatim("för-\\n skrivning  av", normalize_quote("Om förskrivning av hjälpmedel"))
+    True
 """
 
 from __future__ import annotations
@@ -15,50 +15,37 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from core.text import normalize_quote
+
 # Letters of any script (å, ä, ö, é, ü ...) and digits, so ISO codes like 120606 count as words.
 WORD_RE = re.compile(r"[^\W_]+")
 MIN_WORD_LEN = 3  # "words of 3+ letters": drops i, av, en, ... which would inflate overlap
 HIT_SHARE = 0.6  # a text matches a gold quote when it has >= 60 % of the quote's words
 
-_HYPHEN_BREAK = re.compile(r"(\w)-\s*\n\s*(\w)")
-_WHITESPACE = re.compile(r"\s+")
 
-
-def words(text: str) -> set[str]:
-    """The distinct lowercased words of 3+ letters/digits in `text`."""
+def long_words(text: str) -> set[str]:
+    """The distinct lowercased words of 3+ letters/digits in `text` (a set, unlike the
+    assistant's `assistant.text.words`, which lists every token with a hyphenated word's parts)."""
     return {w for w in WORD_RE.findall(text.lower()) if len(w) >= MIN_WORD_LEN}
 
 
 def overlap(quote: str, text: str) -> float:
     """Share of the quote's words that occur in `text` (1.0 for a quote without such words
     when it stands in `text` case-insensitively, else 0.0)."""
-    gold = words(quote)
+    gold = long_words(quote)
     if not gold:
-        return 1.0 if collapse(quote).lower() in collapse(text).lower() else 0.0
-    return len(gold & words(text)) / len(gold)
+        return 1.0 if normalize_quote(quote, fold=True) in normalize_quote(text, fold=True) else 0.0
+    return len(gold & long_words(text)) / len(gold)
 
 
 def matches_quote(quote: str, text: str, share: float = HIT_SHARE) -> bool:
     return overlap(quote, text) >= share
 
 
-def collapse(text: str) -> str:
-    """Collapse every whitespace run to one space and strip the ends."""
-    return _WHITESPACE.sub(" ", text).strip()
-
-
-def normalize_document(raw: str) -> str:
-    """Raw document text as a verbatim quote is compared against.
-
-    Words hyphenated across a line break are joined first (extraction splits them, a quoting
-    model writes them whole), then whitespace is collapsed.
-    """
-    return collapse(_HYPHEN_BREAK.sub(r"\1\2", raw))
-
-
 def is_verbatim(quote: str, normalized_doc: str) -> bool:
-    """True when the (non-empty) quote stands in the normalised document text, case-sensitive."""
-    q = normalize_document(quote)
+    """True when the (non-empty) quote stands in the document text, case-sensitive; the document
+    comes as `core.text.normalize_quote` gives it (normalised once, quoted many times)."""
+    q = normalize_quote(quote)
     return bool(q) and q in normalized_doc
 
 
@@ -80,7 +67,7 @@ class CorpusTexts:
             # Only the file name: a citation must not be able to point outside the corpus.
             path = self.corpus_dir / Path(doc).name
             raw = self._reader(path) if path.is_file() else None
-            self._cache[doc] = None if raw is None else normalize_document(raw)
+            self._cache[doc] = None if raw is None else normalize_quote(raw)
         return self._cache[doc]
 
     def exists(self, doc: str) -> bool:

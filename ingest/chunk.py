@@ -18,24 +18,12 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from assistant.values import Chunk
+from core.text import AMOUNT_ROW, ISO_ROW, LIST_ITEM, split_sentences
+from core.values import Chunk
 from ingest.clean import Line
 from ingest.load import DocMeta
 
-# ISO 9999 codes: class (04 … 30), subclass and optionally division, then the product name.
-ISO_CODE_PATTERN = r"(?:04|05|06|09|12|15|18|22|24|27|28|30)\d{2}(?:\d{2})?"
-ISO_ROW = re.compile(rf"^{ISO_CODE_PATTERN}\s+[^\W\d]")
-AMOUNT_ROW = re.compile(r"\d[\d ]*\s?(?:kr|kronor|%)(?!\w)", re.IGNORECASE)
-# A list item: a bullet, a dash, "1." or "a)" at the start of a line.
-LIST_ITEM = re.compile(r"^\s*(?:[•\-–*]\s+|\d{1,2}[.)]\s+|[a-h][.)]\s+)")
 _TERMINAL = (".", ":", ";", ",", "!", "?", "”", '"', ")")
-_ABBREVIATION = re.compile(
-    r"(?:\b(?:t\.ex|bl\.a|d\.v\.s|s\.k|m\.m|t\.o\.m|fr\.o\.m|o\.s\.v|p\.g\.a|ca|jfr|enl|resp|kap|nr"
-    r"|st|kl|dvs|inkl|exkl|ang|avs|anv|tel|f\.d|dåv)\.$)", re.IGNORECASE
-)
-# A sentence also ends at a footnote number glued to its full stop ("… sits.57 Därutöver").
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ•\d\"”(])|\s+(?=• )"
-                           r"|(?<=[a-zåäö][.!?]\d)\s+(?=[A-ZÅÄÖ])|(?<=[a-zåäö][.!?]\d\d)\s+(?=[A-ZÅÄÖ])")
 
 
 @dataclass
@@ -143,18 +131,6 @@ def _attach_row_continuations(blocks: list[Block]) -> list[Block]:
             continue
         out.append(block)
     return out
-
-
-def split_sentences(text: str) -> list[str]:
-    """Swedish-aware sentence split that keeps abbreviations like 't.ex.' and 'bl.a.' whole."""
-    parts = _SENTENCE_END.split(text)
-    out: list[str] = []
-    for part in parts:
-        if out and _ABBREVIATION.search(out[-1]):
-            out[-1] = f"{out[-1]} {part}"
-        else:
-            out.append(part)
-    return [p.strip() for p in out if p.strip()]
 
 
 @dataclass

@@ -28,9 +28,9 @@ from typing import Any, Iterable
 
 from langchain_core.documents import Document
 
-from assistant.embeddings import cache_namespace, make_embeddings
-from assistant.settings import Settings
-from assistant.store import (
+from core.embeddings import cache_namespace, make_embeddings
+from core.settings import Settings
+from core.store import (
     IndexNotWritable,
     chroma_client,
     open_store,
@@ -38,7 +38,7 @@ from assistant.store import (
     storage_errors,
     write_problem,
 )
-from assistant.values import Chunk
+from core.values import Chunk
 
 log = logging.getLogger("hjalp.ingest")
 

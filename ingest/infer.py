@@ -18,7 +18,7 @@ import dataclasses
 import re
 from collections import Counter
 
-from assistant.text import lexicon
+from core.text import lexicon
 from ingest.load import DocMeta
 
 MIN_MENTIONS = 3  # a region named fewer times is mentioned, not spoken for

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from assistant.settings import Settings
-from assistant.store import storage_errors
-from assistant.terminal import printable
-from assistant.values import Chunk
+from core.settings import Settings
+from core.store import storage_errors
+from core.terminal import printable
+from core.values import Chunk
 from ingest.chunk import chunk_lines
 from ingest.clean import clean_pages, drop_instructions, neutralise_markers
 from ingest.index import (

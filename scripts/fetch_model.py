@@ -79,7 +79,7 @@ def fetch(target: Path, expected: str = SHA256) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from assistant.settings import Settings
+    from core.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=None,

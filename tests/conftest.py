@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 
 import pytest
 
-from assistant.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 ROOT = PROJECT_ROOT
 CORPUS = ROOT / "corpus"

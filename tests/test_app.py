@@ -20,8 +20,8 @@ from streamlit.testing.v1 import AppTest
 
 from assistant.export import conversation_markdown
 from assistant.feedback import JSONL_KEYS, FeedbackStore, to_jsonl
-from assistant.settings import Settings
-from assistant.values import Answer, Chunk, Citation, Passage, RuleCheck
+from core.settings import Settings
+from core.values import Answer, Chunk, Citation, Passage, RuleCheck
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -517,7 +517,7 @@ def test_failed_answer_is_a_swedish_message_and_no_identifier_is_logged(caplog):
 
 
 def test_store_outage_message_does_not_advise_wiping_the_index() -> None:
-    from assistant.store import StoreUnavailable
+    from core.store import StoreUnavailable
     from ui.common import ask_error_message, load_error_message
 
     outage = StoreUnavailable("Chroma-servern på 127.0.0.1:8000 svarar inte.")

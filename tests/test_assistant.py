@@ -15,7 +15,7 @@ import pytest
 from assistant.batch import BatchInputError, read_rows
 from assistant.pipeline import Assistant
 from assistant.query import understand
-from assistant.values import REFUSAL, Answer, Turn
+from core.values import REFUSAL, Answer, Turn
 
 pytestmark = pytest.mark.slow
 
@@ -348,7 +348,7 @@ def test_candidate_pool_grows_with_the_library(make_settings):
     that the asked region's own passage stays among them (benchmarks/scale: ×10 hit@5 0.775 →
     0.825, correctness 0.80 → 0.87; the bundled five documents keep 30)."""
     from assistant.retrieve import HybridRetriever
-    from assistant.values import Chunk
+    from core.values import Chunk
 
     settings = make_settings()
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from assistant.batch import BatchInputError, check_rows, read_rows
-from assistant.terminal import printable
+from core.terminal import printable
 from tests.conftest import PROJECT_ROOT, hjalp_env, write_corpus
 
 CLI_TIMEOUT = 240

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.text import lexicon
 from benchmarks.machine import describe_machine
 from benchmarks.results import load_results, refresh, render_results, save_result
 from benchmarks.variants import invented_regions, make_scaled_corpus, vary_text
+from core.text import lexicon
 
 DOC_A = ("Rollatorer i Testland\n\n"
          "Region Testland beslutade 2019 att rollator för utomhusbruk förskrivs av "

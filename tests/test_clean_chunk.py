@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import Settings
-from assistant.values import Chunk
-from ingest.chunk import ISO_ROW, chunk_lines, split_sentences
+from core.settings import Settings
+from core.text import ISO_ROW, split_sentences
+from core.values import Chunk
+from ingest.chunk import chunk_lines
 from ingest.clean import (
     Line,
     clean_pages,
@@ -435,3 +436,12 @@ def test_table_header_line_above_priced_rows_becomes_their_heading() -> None:
     assert chunks[0].section == "Hörseltekniska hjälpmedel Egenavgift"
     assert chunks[0].kind == "table_row"
     assert "Hörapparat** 800 kr" in chunks[0].text.split("\n")
+
+
+def test_the_examples_in_core_text_run() -> None:
+    """The shared text primitives' docstrings (sentences, the quote normaliser) are examples."""
+    import doctest
+
+    import core.text
+
+    assert doctest.testmod(core.text).failed == 0

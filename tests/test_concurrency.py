@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from assistant.values import Answer, Turn
+from core.values import Answer, Turn
 
 SESSIONS = 20
 ROUNDS = 3

@@ -7,7 +7,7 @@ import stat
 import pytest
 
 from assistant.conversations import ConversationStore, new_id, valid_id
-from assistant.values import (
+from core.values import (
     Answer,
     Citation,
     FactOption,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from assistant.copies import Copies, date_key, text_key
 from assistant.query import Query
 from assistant.retrieve import HybridRetriever
-from assistant.values import Chunk
+from core.values import Chunk
 
 NATIONAL = "Sjuksköterskor får ordinera vaccin enligt HSLF-FS 2025:12 från den 1 mars."
 

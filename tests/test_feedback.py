@@ -18,8 +18,8 @@ from assistant.feedback import (
     to_csv,
     to_jsonl,
 )
-from assistant.settings import Settings
-from assistant.values import Answer, Citation, RuleCheck
+from core.settings import Settings
+from core.values import Answer, Citation, RuleCheck
 
 
 def _answer(question: str = "Vem förskriver en rollator i Norrbotten?", region="Norrbotten",

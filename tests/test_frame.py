@@ -11,7 +11,7 @@ from assistant.frame import Intent, Vocabulary, read_frame
 from assistant.pipeline import Assistant
 from assistant.text import Analyzer
 from assistant.units import UnitKind, units_of
-from assistant.values import REFUSAL
+from core.values import REFUSAL
 from ingest.chunk import chunk_lines
 from ingest.clean import Line
 
@@ -202,7 +202,7 @@ PREVIOUS = "Min mamma i Piteå är 83 och behöver en rollator att gå ute med �
 ])
 def test_a_followup_is_told_by_its_form_not_its_length(question: str, followup: bool) -> None:
     from assistant.query import understand
-    from assistant.values import Turn
+    from core.values import Turn
 
     query = understand(question, [Turn(PREVIOUS)], known_regions=("Norrbotten", "Kronoberg"))
     assert query.is_followup is followup

@@ -21,7 +21,7 @@ from assistant.generate.grounding import find_span, numbers_in, parse_output, ve
 from assistant.generate.prompt import build_messages, defuse, load_prompt
 from assistant.pipeline import Assistant
 from assistant.query import understand
-from assistant.values import Answer, Chunk, Passage, Turn
+from core.values import Answer, Chunk, Passage, Turn
 
 pytestmark = pytest.mark.slow
 
@@ -380,7 +380,7 @@ def test_cli_names_what_is_missing(bundled_index, monkeypatch, capsys, env: dict
 
 def test_backend_missing_says_why_without_starting_anything(tmp_path) -> None:
     from assistant.generate.backends import backend_missing
-    from assistant.settings import Settings
+    from core.settings import Settings
 
     local = Settings.load(env={}).with_(llm_backend="local",
                                         local_model_path=tmp_path / "none.gguf")

@@ -14,7 +14,7 @@ import pytest
 
 from assistant.generate.local_server import is_serving, stop_local_server
 from assistant.pipeline import Assistant
-from assistant.settings import Settings
+from core.settings import Settings
 
 pytestmark = pytest.mark.slow
 

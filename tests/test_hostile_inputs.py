@@ -25,7 +25,7 @@ from conftest import base_settings, hjalp_env, write_pdf
 from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, StreamObject
 
-from assistant.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 SWEDISH = ("Förskrivning av hjälpmedel: rollatorer för utomhusbruk förskrivs av vårdcentralen. "
            "Hälso- och sjukvården i Åre, Älvsbyn och Örebro följer upp åtgärden.")
@@ -217,8 +217,8 @@ class Run:
 
 
 def ids_by_doc(settings) -> tuple[dict[str, set[str]], dict[str, str]]:
-    from assistant.embeddings import make_embeddings
-    from assistant.store import chroma_client, chunks_by_store_id, open_store
+    from core.embeddings import make_embeddings
+    from core.store import chroma_client, chunks_by_store_id, open_store
 
     store = open_store(settings, make_embeddings(settings), chroma_client(settings))
     ids: dict[str, set[str]] = {}

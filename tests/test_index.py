@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from assistant.embeddings import make_embeddings
-from assistant.settings import Settings
-from assistant.store import chroma_client
+from core.embeddings import make_embeddings
+from core.settings import Settings
+from core.store import chroma_client
 from ingest.index import Indexer, read_state
 from ingest.load import read_manifest
 from ingest.pipeline import IngestReport, chunk_document, ingest, resolve_meta
@@ -267,10 +267,10 @@ def test_bundled_corpus_ingests_all_five_documents(bundled_index) -> None:
 def test_whole_collection_reads_go_page_by_page(tmp_path, make_settings, monkeypatch):
     """Past ~30 000 chunks Chroma's one-statement read fails ("too many SQL variables", seen in
     the ×100 benchmark); reads page through the collection and still see every chunk."""
-    import assistant.store as store_module
-    from assistant.embeddings import make_embeddings
-    from assistant.store import chroma_client, chunks_by_store_id, open_store, read_all
-    from assistant.values import Chunk
+    import core.store as store_module
+    from core.embeddings import make_embeddings
+    from core.store import chroma_client, chunks_by_store_id, open_store, read_all
+    from core.values import Chunk
     from ingest.index import Indexer
 
     settings = make_settings(index_dir=tmp_path / "index", embedding_cache_dir=tmp_path / "c")
@@ -293,10 +293,10 @@ def test_whole_collection_reads_go_page_by_page(tmp_path, make_settings, monkeyp
 def test_nearest_reads_ids_only_and_ranks_like_langchain(tmp_path, make_settings):
     """Dense search reads only ids and distances (3 000 candidates' metadata cost 190 ms at
     ×100); it must find the same chunks, in the same order, as LangChain's search."""
-    from assistant.embeddings import make_embeddings
     from assistant.retrieve import HybridRetriever
-    from assistant.store import chroma_client, chunks_by_store_id, nearest, open_store
-    from assistant.values import Chunk
+    from core.embeddings import make_embeddings
+    from core.store import chroma_client, chunks_by_store_id, nearest, open_store
+    from core.values import Chunk
     from ingest.index import Indexer
 
     settings = make_settings(index_dir=tmp_path / "index", embedding_cache_dir=tmp_path / "c")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from conftest import base_settings, hjalp_env, write_corpus
 
-from assistant.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from ingest.index import VERSION_FILE, read_version
 
 DOCS = {

@@ -27,7 +27,7 @@ from pathlib import Path
 from conftest import base_settings, hjalp_env
 
 from assistant.library import WAITING, Library, UploadMeta
-from assistant.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from ingest.index import Indexer, run_markers, start_run
 from ingest.pipeline import ingest
 
@@ -147,7 +147,7 @@ def test_a_short_run_leaves_a_long_runs_marker_and_chunks_and_the_next_run_repai
     # A long run in another process: it holds its marker and has written one chunk to the
     # store that the record manager does not know yet (what index() does mid-batch).
     index = str(settings.index_dir)
-    code = ("import sys, time; from assistant.settings import Settings; "
+    code = ("import sys, time; from core.settings import Settings; "
             "from ingest.index import start_run; "
             f"run = start_run(Settings.load(env={{}}).with_(index_dir={index!r})); "
             "print(run.marker.name, flush=True); time.sleep(600)")

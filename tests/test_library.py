@@ -27,7 +27,7 @@ from assistant.library import (
     reading_order,
     safe_filename,
 )
-from assistant.values import Chunk
+from core.values import Chunk
 
 BUNDLED_DOCS = {
     "dalarna-verksamhetschefens-uppdrag-forskrivning.txt",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
-from assistant.settings import Settings
+from core.settings import Settings
 from ingest.clean import clean_pages
 from ingest.load import DocMeta, LoadError, load_document, read_manifest
 from ingest.pipeline import chunk_document

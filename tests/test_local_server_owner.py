@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from assistant.generate.local_server import BackendUnavailable, ensure_local_server, is_serving
-from assistant.settings import Settings
+from core.settings import Settings
 
 
 class _Impostor(BaseHTTPRequestHandler):

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from assistant.pipeline import Assistant
-from assistant.values import Answer
+from core.values import Answer
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = yaml.safe_load((ROOT / "tests" / "data" / "paraphrases.yaml").read_text("utf-8"))

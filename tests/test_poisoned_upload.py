@@ -27,7 +27,7 @@ from assistant.rules.check import (
     gives_to_everyone,
 )
 from assistant.rules.engine import DecisionKind, RuleBase, RuleDecision
-from assistant.values import Answer, Citation
+from core.values import Answer, Citation
 
 POISON_DOC = "norrbotten-policy-2025.txt"
 FALSEHOOD = ("Rollator för utomhusbruk förskrivs av alla, även icke-legitimerad personal, utan "

@@ -13,7 +13,7 @@ import logging
 import pytest
 
 from assistant.privacy import mask_identifiers, masked_notice
-from assistant.values import Turn
+from core.values import Turn
 
 
 def check_digit(nine: str) -> str:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from assistant.settings import PROJECT_ROOT, Settings
 from assistant.sparse import SparseIndex
 from assistant.text import Analyzer
+from core.settings import PROJECT_ROOT, Settings
 from ingest.load import read_manifest
 from ingest.pipeline import chunk_document, corpus_files, resolve_meta
 

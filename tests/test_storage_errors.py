@@ -22,8 +22,8 @@ from typing import Iterator
 import pytest
 from conftest import base_settings, hjalp_env, write_corpus
 
-from assistant.settings import PROJECT_ROOT
-from assistant.store import (
+from core.settings import PROJECT_ROOT
+from core.store import (
     IndexNotWritable,
     not_writable_message,
     storage_problem,

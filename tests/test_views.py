@@ -48,7 +48,7 @@ def _texts(test: AppTest) -> str:
 def _assistant(env):
     """A second Assistant on the same index folder (sees what the page wrote)."""
     from assistant.pipeline import Assistant
-    from assistant.settings import Settings
+    from core.settings import Settings
 
     return Assistant.from_settings(Settings.load(), build_if_missing=False)
 

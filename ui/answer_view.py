@@ -1,6 +1,6 @@
 """How one Answer is drawn: text, rule badge, warnings, numbered sources, footer.
 
-UI only: every value comes from `assistant.values.Answer`; nothing is recomputed here. Corpus
+UI only: every value comes from `core.values.Answer`; nothing is recomputed here. Corpus
 text is escaped before it is shown as Markdown.
 
 Example (in a page):
@@ -19,7 +19,7 @@ from streamlit.errors import StreamlitAPIException
 
 from assistant.export import RULE_STATUS_LABELS
 from assistant.provenance import UNREVIEWED_LABEL, UNREVIEWED_NOTE
-from assistant.values import REFUSAL
+from core.values import REFUSAL
 from ui.common import (
     _escape_inline,
     escape_markdown,
@@ -30,7 +30,7 @@ from ui.common import (
 )
 
 if TYPE_CHECKING:
-    from assistant.values import Answer, Citation, FactOption, FactQuestion, RuleCheck
+    from core.values import Answer, Citation, FactOption, FactQuestion, RuleCheck
 
 log = logging.getLogger("hjalp.app")
 

@@ -34,7 +34,7 @@ from ui.common import (
 
 if TYPE_CHECKING:
     from assistant.pipeline import Assistant
-    from assistant.settings import Settings
+    from core.settings import Settings
 
 log = logging.getLogger("hjalp.app")
 

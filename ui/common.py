@@ -22,8 +22,8 @@ import streamlit as st
 
 if TYPE_CHECKING:  # imported lazily at runtime so that a broken install shows a Swedish error
     from assistant.pipeline import Assistant
-    from assistant.settings import Settings
-    from assistant.values import Citation, Turn
+    from core.settings import Settings
+    from core.values import Citation, Turn
 
 log = logging.getLogger("hjalp.app")
 
@@ -69,14 +69,11 @@ def _escape_block_start(line: str) -> str:
 
 
 def find_quote(text: str, quote: str) -> tuple[int, int] | None:
-    """Where `quote` stands in `text`, tolerating different whitespace (line breaks in the
-    source become spaces in a quote)."""
-    words = quote.split()
-    if not words:
-        return None
-    pattern = r"\s+".join(re.escape(word) for word in words)
-    match = re.search(pattern, text) or re.search(pattern, text, re.IGNORECASE)
-    return match.span() if match else None
+    """Where `quote` stands in `text` as the verbatim test finds it (line breaks in the source
+    are spaces in a quote); else where it stands ignoring case."""
+    from core.text import find_quote as find
+
+    return find(text, quote) or find(text, quote, fold=True)
 
 
 def highlight_quote(text: str, quote: str) -> tuple[str, bool]:
@@ -149,7 +146,7 @@ def format_seconds(timings_ms: dict[str, float]) -> str:
 
 def history_turns(messages: list[dict[str, Any]]) -> list[Turn]:
     """Earlier question/answer pairs for a follow-up; failed turns carry no answer to build on."""
-    from assistant.values import Turn
+    from core.values import Turn
 
     turns: list[Turn] = []
     question: str | None = None
@@ -164,8 +161,8 @@ def history_turns(messages: list[dict[str, Any]]) -> list[Turn]:
 
 def load_error_message(exc: BaseException) -> str:
     """A Swedish explanation of why the assistant could not start, and what to do about it."""
-    from assistant.embeddings import EmbeddingModelError
-    from assistant.store import (
+    from core.embeddings import EmbeddingModelError
+    from core.store import (
         IndexNotWritable,
         StoreUnavailable,
         not_writable_message,
@@ -208,7 +205,7 @@ def load_error_message(exc: BaseException) -> str:
 
 
 def ask_error_message(exc: BaseException) -> str:
-    from assistant.store import StoreUnavailable, not_writable_message, storage_problem
+    from core.store import StoreUnavailable, not_writable_message, storage_problem
 
     if (problem := storage_problem(exc)) is not None:
         return f"Frågan kunde inte besvaras: {not_writable_message(_index_dir(), *problem)}"
@@ -223,7 +220,7 @@ def ask_error_message(exc: BaseException) -> str:
 
 def _index_dir() -> Path:
     """The configured index folder, for a message (never fails: a message must be shown)."""
-    from assistant.settings import Settings
+    from core.settings import Settings
 
     try:
         return Settings.load().index_dir
@@ -253,7 +250,7 @@ def load_assistant() -> Assistant | None:
     One Assistant serves both answer modes (`ask_stream(..., answer_mode=...)`).
     """
     try:
-        from assistant.settings import Settings
+        from core.settings import Settings
 
         settings = Settings.load()
         return _cached_assistant(repr(settings), settings)
@@ -266,7 +263,7 @@ def load_assistant() -> Assistant | None:
 def load_settings() -> Settings | None:
     """Settings for pages that need no model (e.g. feedback), or None after a Swedish error."""
     try:
-        from assistant.settings import Settings
+        from core.settings import Settings
 
         return Settings.load()
     except Exception as exc:

@@ -31,7 +31,7 @@ from ui.common import (  # noqa: E402
 
 if TYPE_CHECKING:
     from assistant.library import DocumentEntry, Library
-    from assistant.values import Chunk
+    from core.values import Chunk
 
 log = logging.getLogger("hjalp.app")
 
@@ -96,7 +96,7 @@ def render_table(entries: list[DocumentEntry]) -> None:
 
 def render_read_only(library: Library) -> None:
     """Say up front when the index cannot be changed (the chat still answers from it)."""
-    from assistant.store import write_problem
+    from core.store import write_problem
 
     problem = write_problem(library.settings)
     if problem is not None:

@@ -35,7 +35,7 @@ from assistant.generate.grounding import Verification, parse_output, verify
 from assistant.generate.prompt import PROMPT_VERSION, build_messages
 from assistant.query import Query
 from assistant.text import GENERIC, STOPWORDS, words
-from assistant.values import Answer, Citation, Passage
+from core.values import Answer, Citation, Passage
 
 # Short prompts: the local 1.5B model reads ~70 prompt tokens/s on 2 cores.
 MAX_PASSAGES = 3

@@ -27,7 +27,7 @@ from assistant.generate.local_server import (
     ensure_local_server,
 )
 from assistant.generate.prompt import ANSWER_SCHEMA, capped_schema
-from assistant.settings import Settings
+from core.settings import Settings
 
 BACKENDS = ("openai", "ollama", "local")
 

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from assistant.text import STOPWORDS, words
-from assistant.values import Passage
+from core.text import find_quote
+from core.values import Passage
 
 MIN_QUOTE_CHARS = 12
 MIN_QUOTE_WORDS = 3
@@ -83,38 +84,12 @@ def _complete_claims(raw: str) -> list[dict[str, Any]]:
     return claims
 
 
-def _normalized(text: str) -> tuple[str, list[int]]:
-    """Casefolded text with runs of whitespace as one space, and each char's original index."""
-    out: list[str] = []
-    index: list[int] = []
-    space = False
-    for i, ch in enumerate(text):
-        if ch.isspace() or ch in "\u00ad":
-            if ch != "\u00ad":
-                space = bool(out)
-            continue
-        if space:
-            out.append(" ")
-            index.append(i)
-            space = False
-        # Typographic quotes and dashes count as their plain forms.
-        ch = {"’": "'", "‘": "'", "”": '"', "“": '"', "–": "-", "—": "-"}.get(ch, ch)
-        for c in ch.casefold():
-            out.append(c)
-            index.append(i)
-    return "".join(out), index
-
-
 def find_span(text: str, quote: str) -> str | None:
     """The span of `text` that `quote` matches (whitespace/case tolerant), as written in `text`."""
-    needle, _ = _normalized(quote.strip().strip('"”“').strip())
-    if not needle:
-        return None
-    hay, index = _normalized(text)
-    at = hay.find(needle)
-    if at < 0:
-        return None
-    return text[index[at]: index[at + len(needle) - 1] + 1]
+    # A model quotes the passage as it was shown, line breaks included: line-end hyphens are
+    # not re-joined here (as they always were), so that generated answers stay as they were.
+    span = find_quote(text, quote.strip().strip('"”“').strip(), fold=True, join_breaks=False)
+    return text[span[0]:span[1]] if span else None
 
 
 _NUMBER = re.compile(r"\d+(?:[ \u00a0.,:-]\d+)*")

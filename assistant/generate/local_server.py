@@ -26,7 +26,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from assistant.settings import Settings
+from core.settings import Settings
 
 CONTEXT_TOKENS = 4096
 START_TIMEOUT_S = 180.0

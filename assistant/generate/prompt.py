@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 from assistant.privacy import mask_identifiers
 from assistant.query import Query
-from assistant.values import Passage
+from core.values import Passage
 
 PROMPT_DIR = Path(__file__).resolve().parent / "prompts"
 PROMPT_VERSION = "answer_v1"

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping
 from assistant.rules.catalogue import Catalogue, FactSpec, FactType
 from assistant.rules.engine import Decision, Rule, RuleBase, conditions, evaluate
 from assistant.rules.wording import outcome_party, outcome_words
-from assistant.values import FactOption, FactQuestion
+from core.values import FactOption, FactQuestion
 
 # Enough for every question the rule base can branch on; bounds the decides per question.
 _MAX_FACTS = 6

@@ -36,8 +36,8 @@ from assistant.rules.engine import (
 from assistant.rules.facts import ExtractedFacts, extract_facts
 from assistant.rules.wording import english_conclusion
 from assistant.text import stem
-from assistant.values import REFUSAL, Answer, Chunk, Citation, RuleCheck
-from ingest.chunk import split_sentences
+from core.text import has_quote, split_sentences
+from core.values import REFUSAL, Answer, Chunk, Citation, RuleCheck
 
 # Who is responsible is stated by a phrase, not by the name alone ("Region Kronoberg" says
 # nothing about whose responsibility something is).
@@ -296,8 +296,7 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
     source = result.rule.source
     chunk = _chunk_with(source.doc, source.quote, chunks)
     verified = result.rule_check.status == "verified"
-    if not verified and not english and " ".join(source.quote.split()) in " ".join(
-            answer.text.split()):
+    if not verified and not english and has_quote(answer.text, source.quote):
         # The answer already quotes the sentence the rule rests on: the rule's conclusion is
         # enough, without its explanation again.
         result = replace(result, conclusion=conclusion_for(result.rule, explained=False,
@@ -357,8 +356,6 @@ def _lead_with(answer: Answer, conclusion: str, n: int, status: str, english: bo
 
 
 def _chunk_with(doc: str, quote: str, chunks: Sequence[Chunk]) -> Chunk | None:
-    wanted = " ".join(quote.split())
-    for chunk in chunks:
-        if chunk.doc == doc and wanted in " ".join(chunk.text.split()):
-            return chunk
-    return None
+    # The same comparison as the rule base's verbatim test, so a rule whose quote passes it
+    # finds its chunk (unless the quote runs over a chunk's end).
+    return next((c for c in chunks if c.doc == doc and has_quote(c.text, quote)), None)

@@ -25,6 +25,7 @@ import yaml
 
 from assistant.rules.catalogue import CATALOGUE_DIR
 from assistant.rules.engine import RuleBase
+from core.text import normalize_quote
 
 COVERAGE_PATH = CATALOGUE_DIR / "coverage.yaml"
 
@@ -84,8 +85,8 @@ def _config() -> dict[str, Any]:
 
 
 def _normal(text: str) -> str:
-    text = re.sub(r"(\w)-\s+(\w)", r"\1\2", text)
-    return " ".join(text.split()).lower().strip(" .")
+    # The quote comparison of the rest of the project, case-folded; a sentence's end stop aside.
+    return normalize_quote(text, fold=True).strip(" .")
 
 
 def is_decisive(text: str) -> bool:
@@ -98,8 +99,8 @@ def is_decisive(text: str) -> bool:
 
 def corpus_sentences(corpus: Path) -> list[Sentence]:
     """The corpus's sentences with their section, as ingest chunks them."""
-    from assistant.settings import Settings
-    from ingest.chunk import split_sentences
+    from core.settings import Settings
+    from core.text import split_sentences
     from ingest.load import read_manifest
     from ingest.pipeline import chunk_document, corpus_files, resolve_meta
 

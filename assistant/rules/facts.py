@@ -29,7 +29,8 @@ from assistant.frame import read_frame
 from assistant.query import detect_regions
 from assistant.rules.catalogue import Catalogue, CatalogueError, FactType, phrasing
 from assistant.rules.engine import RuleBase, values_of
-from assistant.text import ISO_CODE, WORD, glossary_expansion, is_english, lexicon, stem
+from assistant.text import ISO_CODE, WORD, glossary_expansion, is_english, stem
+from core.text import lexicon
 
 
 @dataclass

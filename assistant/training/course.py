@@ -93,7 +93,7 @@ def _titles(retriever: HybridRetriever | None) -> dict[str, str]:
     """Document titles for citations: from the index, else from the bundled manifest."""
     if retriever is not None:
         return {c.doc: c.title for c in retriever.chunks if c.title}
-    from assistant.settings import PROJECT_ROOT
+    from core.settings import PROJECT_ROOT
     from ingest.load import LoadError, read_manifest
 
     try:

@@ -188,16 +188,13 @@ for _code in SPECIALIST_AREA_ROWS:
         .strip()
 
 
-def normalize(text: str) -> str:
-    """The quote check's normalization: re-join line-end hyphens, collapse whitespace."""
-    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)
-    return " ".join(text.split())
-
-
 def appendix_rows(doc_text: str) -> list[tuple[str, str]]:
     """(code, row text) for each row of the appendix, in document order."""
     start = doc_text.index(SECTION) + len(SECTION)
-    block = normalize(doc_text[start:])
+    # The verbatim test's own normalisation: the row text is the rule's quote.
+    from core.text import normalize_quote
+
+    block = normalize_quote(doc_text[start:])
     # A row starts at a standalone four- or six-digit ISO code.
     starts = [m.start() for m in re.finditer(r"(?<!\S)(?:\d{6}|\d{4})(?=\s)", block)]
     rows = []
@@ -322,4 +319,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))  # run as a script: core/ stands beside it in the project
     sys.exit(main(sys.argv[1:]))

@@ -29,8 +29,8 @@ from typing import Any, Callable, Iterator, Literal, TypeVar
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.settings import Settings
-from assistant.values import Chunk
+from core.settings import Settings
+from core.values import Chunk
 
 log = logging.getLogger("hjalp.store")
 T = TypeVar("T")

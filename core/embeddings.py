@@ -23,7 +23,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.settings import Settings
+from core.settings import Settings
 
 
 class EmbeddingModelError(RuntimeError):
