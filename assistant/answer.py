@@ -148,6 +148,10 @@ class ExtractiveAnswerer:
         if verdict.open_parts:
             labels = ", ".join(frame.label(i) for i in verdict.open_parts)
             text = f"{text}\n\nDokumenten anger inte {labels}."
+        if verdict.unpriced:
+            things = " eller ".join(f"'{t}'" for t in verdict.unpriced)
+            text = (f"{text}\n\nThe documents give no fee for {things.replace(' eller ', ' or ')}."
+                    if query.english else f"{text}\n\nDokumenten anger ingen avgift för {things}.")
         return Answer(question=query.question, text=text, citations=citations,
                       warnings=source_warnings(citations), passages=passages, query=query.text,
                       region=query.region)
@@ -225,6 +229,7 @@ class ExtractiveAnswerer:
                 chosen.append(max(fitting, key=lambda c: (said[id(c)], c.score)))
             else:
                 chosen.append(max(fitting, key=lambda c: c.score * (1 + 2 * said[id(c)])))
+        chosen += self._item_rows(verdict, wider, chosen)
         comparison = len(query.regions) >= 2 or frame.intent is Intent.COMPARISON
         lead = chosen[0] if chosen and frame.asks and not comparison else None
         # A comparison says one thing per region it compares.
@@ -246,6 +251,24 @@ class ExtractiveAnswerer:
         rest.sort(key=lambda c: (c.passage.rank, c.unit.position if c.unit else 0))
         rest = list({c.sentence: c for c in rest}.values())
         return ([lead] if lead in chosen else []) + rest
+
+    def _item_rows(self, verdict: Verdict, wider: list[Candidate],
+                   chosen: list[Candidate]) -> list[Candidate]:
+        """For a question pricing several things, the best unit giving an amount for each
+        thing the documents price that no chosen unit prices yet."""
+        amount = answer_pattern("amount")
+        out: list[Candidate] = []
+        for item in verdict.priced:
+            anchor = self.gate.anchor(self.gate.focus_terms(item))
+            if anchor is None:
+                continue
+            if any(_prices(c, anchor, amount) for c in [*chosen, *out]):
+                continue
+            best = max((c for c in wider if _prices(c, anchor, amount)),
+                       key=lambda c: c.score, default=None)
+            if best is not None:
+                out.append(best)
+        return out
 
     def with_definitions(self, chosen: list[Candidate]) -> list[Candidate]:
         """A quoted row whose label the document defines ("Hembesök krävs") is followed by
@@ -397,6 +420,12 @@ def _in_context(cand: Candidate) -> str:
 def _as_sentence(text: str) -> str:
     text = text.strip()
     return text if text.endswith((".", "!", "?", ":", "”", '"')) else f"{text}."
+
+
+def _prices(cand: Candidate, anchor: str, amount: re.Pattern[str]) -> bool:
+    """The unit names the thing (its anchor term) and gives an amount."""
+    return cand.unit is not None and holds(cand.terms, anchor) and bool(
+        amount.search(cand.unit.with_heading.lower()))
 
 
 def _overlap(a: str, b: str) -> float:

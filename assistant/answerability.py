@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable
 
@@ -73,6 +73,11 @@ class Verdict:
     # The passages speak of the matter, only not for this region or this age: a rule that
     # decides the case may answer it (the refusal is not that the documents are silent).
     rule_may_answer: bool = False
+    # Of the things a cost question prices (frame.items), those the documents give no fee
+    # for, as written ("peruk"); the answer says so for each.
+    unpriced: tuple[str, ...] = ()
+    # Those they do, each as its frame (its own focus): the answer quotes a row for each.
+    priced: tuple[QuestionFrame, ...] = ()
 
 
 class AnswerabilityGate:
@@ -154,7 +159,26 @@ class AnswerabilityGate:
               unscoped: list[Passage] | None = None,
               pool: list[Passage] | None = None) -> Verdict:
         """`passages` are those an answer would quote; `pool` all that retrieval found for the
-        scope, where the asked kind of answer is looked for before the question is refused."""
+        scope, where the asked kind of answer is looked for before the question is refused.
+        A cost question pricing several things is judged per thing: answerable when one of
+        them has its fee, the others named as not priced."""
+        if len(frame.items) < 2:
+            return self._judge(frame, query, passages, unscoped, pool)
+        # The region test reads the whole question's words, every thing's at once: each
+        # thing is judged by its own fee in the region's passages instead.
+        verdicts = [(item, self._judge(self.vocabulary.item_frame(frame, item), query,
+                                       passages, None, pool)) for item in frame.items]
+        priced = [v for _, v in verdicts if v.answerable]
+        if not priced:
+            return verdicts[0][1]
+        return replace(priced[0], unpriced=tuple(" ".join(item) for item, v in verdicts
+                                                 if not v.answerable),
+                       priced=tuple(self.vocabulary.item_frame(frame, item)
+                                    for item, v in verdicts if v.answerable))
+
+    def _judge(self, frame: QuestionFrame, query: Query, passages: list[Passage],
+               unscoped: list[Passage] | None = None,
+               pool: list[Passage] | None = None) -> Verdict:
         if query.region and not query.region_has_documents:
             return Verdict(False, f"Det finns inget dokument från Region {query.region} i "
                                   "underlaget.")

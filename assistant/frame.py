@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cache, lru_cache
 from pathlib import Path
@@ -34,7 +34,7 @@ from typing import Any, Iterable, Iterator
 
 import yaml
 
-from assistant.text import STOPWORDS, glossary_words, stem, words
+from assistant.text import GENERIC, STOPWORDS, english_fold, glossary_words, stem, words
 from core.text import lexicon
 
 FRAME_PATH = Path(__file__).with_name("data") / "frame.yaml"
@@ -78,6 +78,9 @@ class QuestionFrame:
     phrase: tuple[str, ...] = ()  # the focus phrase as written, fillers included ("hearing aid")
     asked: tuple[str, ...] = ()  # what the question words ask for: "vilka risker" → risker
     pair: tuple[str, ...] = ()  # two terms asked side by side ("skillnaden mellan X och Y")
+    # What a cost question prices, when it names several things ("X och för Y", "X, and what
+    # about Y"): the focus first, then each further thing, as written.
+    items: tuple[tuple[str, ...], ...] = ()
 
     @property
     def intent(self) -> Intent:
@@ -125,11 +128,16 @@ def frame_rule_topics(frame: QuestionFrame) -> frozenset[str] | None:
     """The rule topics that may decide any part of the question ("vad kostar … och vem
     förskriver …" may be decided by a fee rule or a boundary rule); None: any."""
     allowed: set[str] = set()
+    several = config().get("rule_topics_several_priced")
     for ask in frame.asks or (Ask(Intent.OTHER, 0, ""),):
         topics = rule_topics(ask.intent)
         if topics is None:
+            if len(frame.items) >= 2 and several is not None:
+                return frozenset(several)
             return None
         allowed |= topics
+    if len(frame.items) >= 2 and several is not None:
+        allowed &= set(several)
     return frozenset(allowed)
 
 
@@ -231,6 +239,12 @@ class Vocabulary:
                 return True
         return False
 
+    def item_frame(self, frame: QuestionFrame, item: tuple[str, ...]) -> QuestionFrame:
+        """The frame asking about one of the things the question prices (frame.items)."""
+        unknown = tuple(w for w in item if not _known(w, self)
+                        and english_fold([w]) not in glossary_words())
+        return replace(frame, focus=item, phrase=item, unknown=unknown, items=())
+
     def kinds_of(self, root: str) -> int:
         """How many corpus words are compounds ending in the root ("hpvvaccin", …)."""
         cached = self._kinds.get(root)
@@ -264,8 +278,47 @@ def read_frame(question: str, vocabulary: Vocabulary | None = None) -> QuestionF
                                 if m.group(1) not in STOPWORDS))
     pair = next(((m.group("a"), m.group("b")) for p in config().get("term_pairs", ())
                  if (m := re.search(p, lowered))), ())
+    items = _items(asking_only(stripped), focus, vocabulary) if (
+        vocabulary is not None and from_cue and any(a.intent is Intent.COST for a in asks)) else ()
     return QuestionFrame(question=question, asks=asks, focus=focus, unknown=unknown,
-                         focus_from_cue=from_cue, phrase=phrase, asked=asked, pair=pair)
+                         focus_from_cue=from_cue, phrase=phrase, asked=asked, pair=pair,
+                         items=items)
+
+
+# A further thing coordinated with the first ("… och för en apnéskena", ", and what about a
+# TENS unit", "… resp hörapparat"); a coordinated question word starts a part, not a thing.
+_ITEM = re.compile(r"(?:,\s*(?:och|and|samt)?|\b(?:och|and|samt|resp|respektive|plus))\s+"
+                   r"(?P<about>(?:vad|what)\s+(?:about|kostar|costs?)\s+)?(?P<for>(?:för|for|of)\s+)?"
+                   r"(?P<article>(?:en|ett|a|an|the|some)\s+)?(?P<p>[\wåäöéü-]+(?:\s+[\wåäöéü-]+){0,2})")
+_QUESTION_WORD = re.compile(r"(?:vilk|vad|hur|vem|när|var\b|which|what|how|who|when|where)")
+
+
+def _items(asking: str, focus: tuple[str, ...], vocabulary: Vocabulary
+           ) -> tuple[tuple[str, ...], ...]:
+    stop = set(config()["focus_stop"])
+    ignore = set(config()["focus_ignore"])
+    regions = {n for names in lexicon().get("regions", {}).values() for n in names}
+    regions |= {r.lower() for r in lexicon().get("regions", {})}
+    found: list[tuple[str, ...]] = [focus]
+    for m in _ITEM.finditer(asking):
+        # "… och ingår slangar?", ", and will the region …": a clause of its own, not a thing
+        if _QUESTION_WORD.match(m.group("p")) or re.match(_CLAUSE_VERB, m.group("p")):
+            continue
+        phrase: list[str] = []
+        for word in m.group("p").split():
+            if word in stop or word in regions:
+                break
+            phrase.append(word)
+        content = tuple(w for w in phrase if w not in STOPWORDS and w not in ignore
+                        and w not in GENERIC)
+        # A thing the corpus never names counts when the question marks it as one ("and
+        # what about a wig"): the answer then says that the documents give it no fee.
+        marked = bool(m.group("about") or m.group("article"))
+        if content and not set(content) <= set(focus) and (marked or all(
+                _known(w, vocabulary) or english_fold([w]) in glossary_words()
+                for w in content)) and content not in found:
+            found.append(content)
+    return tuple(found) if len(found) >= 2 else ()
 
 
 def _actors(lowered: str) -> list[str]:
@@ -314,8 +367,10 @@ def _asks(lowered: str) -> tuple[Ask, ...]:
 
 # A coordinated clause ("… och finns det en blankett?", "… och vilket intyg behövs?") or a
 # "respektive" pair ("vad gör förskrivaren respektive beställaren") asks a part of its own.
-_YES_NO_PART = re.compile(r" (?:(?:och|samt|and) (?:har|är|finns|kan|får|ska|gäller|behöver|does|"
-                          r"is|can|do|has|are|vilken|vilket|vilka|vad|which|what)\b"
+_CLAUSE_VERB = (r"(?:har|är|finns|kan|får|ska|gäller|behöver|ingår|omfattas|does|is|can|do|has|"
+                r"are|will|would|should)\b")
+_YES_NO_PART = re.compile(rf" (?:(?:och|samt|and) (?:{_CLAUSE_VERB}|(?:vilken|vilket|vilka|"
+                          r"vad|which|what)\b)"
                           r"|respektive\b|respectively\b)")
 _CLAUSE_BREAK = re.compile(r"[,?;–]| och (hur|vem|vilk|vad|när|var|har|är|finns|kan|får|ska)\b"
                            r"| and (how|who|which|what|when|where|does|is|can)\b")

@@ -106,6 +106,20 @@ def folded_glossary() -> dict[str, str]:
     return {english_fold(name.split()): corpus for name, corpus in glossary_names().items()}
 
 
+@lru_cache(maxsize=1)
+def name_endings() -> dict[str, str]:
+    """A glossary name's last two or more words, folded, for a name said without its first
+    words ("apnea splint" for "sleep apnea splint"); an ending two things share is left out."""
+    found: dict[str, set[str]] = {}
+    for name, corpus in folded_glossary().items():
+        tokens = name.split()
+        for i in range(1, len(tokens) - 1):
+            if tokens[i] not in STOPWORDS:  # "for pain" names nothing
+                found.setdefault(" ".join(tokens[i:]), set()).add(corpus)
+    return {ending: next(iter(c)) for ending, c in found.items()
+            if len(c) == 1 and ending not in folded_glossary()}
+
+
 def glossary_expansion(tokens: list[str], max_words: int = 4,
                        skip: Callable[[str], bool] | None = None) -> list[str]:
     """The corpus words for every glossary name among the tokens (n-grams up to 4 words);
@@ -117,7 +131,9 @@ def glossary_expansion(tokens: list[str], max_words: int = 4,
             gram = tokens[i:i + size]
             if skip is not None and all(skip(w) for w in gram):
                 continue
-            corpus = names.get(" ".join(gram)) or folded_glossary().get(english_fold(gram))
+            folded = english_fold(gram)
+            corpus = (names.get(" ".join(gram)) or folded_glossary().get(folded)
+                      or (name_endings().get(folded) if size >= 2 else None))
             if corpus:
                 out.append(corpus)
     return out

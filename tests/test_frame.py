@@ -87,6 +87,18 @@ def test_an_adjective_in_another_form_and_an_english_synonym_are_known() -> None
     assert frame.unknown == ()  # "lifter" is the glossary's hoist
 
 
+def test_a_yes_no_clause_after_a_priced_thing_is_no_further_thing() -> None:
+    frame = read_frame("Vad kostar en hörapparat, och ingår batterier?", VOCAB)
+    assert frame.items == ()
+    assert [a.intent for a in frame.asks] == [Intent.COST, Intent.OTHER]
+
+
+def test_an_english_name_said_without_its_first_words_is_the_glossary_s() -> None:
+    from assistant.text import glossary_expansion
+    assert glossary_expansion(["apnea", "splint"]) == ["apnéskena"]  # "sleep apnea splint"
+    assert glossary_expansion(["for", "pain"]) == []
+
+
 def test_a_particle_verb_and_its_noun_are_one_term() -> None:
     analyzer = Analyzer.from_texts(["Utprovning och uppföljning görs av förskrivaren."])
     assert "utprovning" in analyzer.terms("Vem provar ut den?")
@@ -144,6 +156,9 @@ def assistant(bundled_index) -> Assistant:
     # a count the documents do not give
     "Hur många ledamöter sitter i Kronobergs hjälpmedelsråd?",
     "Hur många dagar tar det att få en rollator levererad i Norrbotten?",
+    # an amount limit the documents never set
+    "Över vilket belopp måste Norrbottens länshjälpmedelsgrupp konsulteras?",
+    "Finns det någon beloppsgräns för särskild förskrivning i Norrbotten?",
     # off-topic
     "Vad är huvudstaden i Frankrike?",
     "Vilken färg har en giraff?",
@@ -172,6 +187,14 @@ def test_questions_the_documents_do_not_answer_are_refused(assistant: Assistant,
      "en gång per år"),
     # two items, "resp"
     ("egenavgift hörapparat resp tens kronoberg", "800 kr"),
+    # several things priced: a row for each, and the one the documents do not price named
+    ("Vad får patienten betala för ortopediska skor och för en elrullstol i Kronoberg?",
+     "elrullstolar 800 kr per år"),
+    ("In Kronoberg, what is the charge for a TENS unit and what about a wig?",
+     "no fee for 'wig'"),
+    ("Hur mycket kostar en hörapparat samt en peruk i Region Kronoberg?",
+     "ingen avgift för 'peruk'"),
+    # a threshold amount the documents never give
 ])
 def test_answerable_questions_are_answered_with_the_asked_fact(assistant: Assistant,
                                                               question: str,
