@@ -160,6 +160,7 @@ def _run(args: argparse.Namespace, settings) -> int:
     if args.command == "rules":
         return _rules(args)
     from assistant.pipeline import Assistant
+    from assistant.settings import AnswerMode
 
     if args.command == "ingest":
         assistant = Assistant.from_settings(settings, build_if_missing=False)
@@ -181,7 +182,7 @@ def _run(args: argparse.Namespace, settings) -> int:
                   "(No valid questions; the output file is unchanged.)", file=sys.stderr)
             return 2
     assistant = Assistant.from_settings(settings)
-    if settings.answer_mode == "generative":
+    if settings.answer_mode is AnswerMode.GENERATIVE:
         assistant.generative_answerer()  # fails here, clearly, if the model is not available
     if args.command == "ask":
         answer = assistant.ask(args.question, region=args.region)

@@ -34,16 +34,13 @@ from assistant.query import understand
 from assistant.retrieve import HybridRetriever
 from assistant.rules.check import CheckResult, RuleChecker, apply_to_answer
 from assistant.rules.engine import RuleBase
-from assistant.settings import Settings
+from assistant.settings import AnswerMode, Settings
 from assistant.store import IndexNotWritable, chroma_client, fresh_chroma_client, open_store
 from assistant.text import spell_out
 from assistant.values import Answer, Turn
 from ingest.chunk import split_sentences
 
 log = logging.getLogger(__name__)
-
-ANSWER_MODES = ("extractive", "generative")
-
 
 @dataclass
 class AnswerStream:
@@ -196,10 +193,10 @@ class Assistant:
         `answer_mode` overrides `settings.answer_mode` for this call ("extractive"|"generative").
         """
         self.follow_index()  # a CLI ingest may have changed the index since the last question
-        answer_mode = answer_mode or self.settings.answer_mode
-        if answer_mode not in ANSWER_MODES:
-            raise ValueError(f"Okänt svarsläge / unknown answer mode {answer_mode!r}; välj / "
-                             f"choose {' | '.join(ANSWER_MODES)}.")
+        try:
+            answer_mode = AnswerMode.from_str(answer_mode or self.settings.answer_mode)
+        except ValueError as exc:
+            raise ValueError(f"Okänt svarsläge / unknown answer mode: {exc}") from None
         stream = AnswerStream()
         stream.pieces = self._pieces(stream, question, history, region, mode, as_of,
                                      answer_mode, given)
@@ -207,7 +204,7 @@ class Assistant:
 
     def _pieces(self, stream: AnswerStream, question: str, history: Sequence[Turn],
                 region: str | None, mode: str, as_of: date | None,
-                answer_mode: str = "extractive",
+                answer_mode: AnswerMode = AnswerMode.EXTRACTIVE,
                 given: Mapping[str, Any] | None = None) -> Iterator[str]:
         question = (question or "").strip()
         if not question:
@@ -230,7 +227,7 @@ class Assistant:
             question = question[:limit]
             warnings.append(f"Frågan kortades till {limit} tecken.")
         generative = None  # made before the clock starts: a local server loads once, ~10 s
-        if answer_mode == "generative":
+        if answer_mode is AnswerMode.GENERATIVE:
             try:
                 generative = self.generative_answerer()
             except BackendUnavailable as exc:

@@ -24,7 +24,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from assistant.copies import Copies, Key, citing_order, preference
 from assistant.query import Query, understand
-from assistant.settings import Settings
+from assistant.settings import Fusion, Settings
 from assistant.sparse import SparseIndex
 from assistant.store import chunks_by_store_id, nearest
 from assistant.text import Analyzer
@@ -83,7 +83,7 @@ class HybridRetriever:
         return cls(store, list(chunks.values()), settings, store_ids=list(chunks))
 
     def _fuse(self, scores: list[float]) -> list[float]:
-        if self.settings.fusion == "dbsf":
+        if self.settings.fusion is Fusion.DBSF:
             return _dbsf(scores)
         return _rrf(scores, self.settings.rrf_k)
 
