@@ -381,7 +381,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_gold_from_feedback(args: argparse.Namespace) -> int:
-    from evals.feedback import FeedbackFileError, write_candidates
+    from evals.gold_from_feedback import FeedbackFileError, write_candidates
 
     try:
         result = write_candidates(args.feedback, args.out, corpus_dir=args.corpus,

@@ -19,7 +19,7 @@ from conftest import isolated_app_env
 from streamlit.testing.v1 import AppTest
 
 from assistant.export import conversation_markdown
-from assistant.feedback import JSONL_KEYS, FeedbackStore, to_jsonl
+from assistant.feedback_store import JSONL_KEYS, FeedbackStore, to_jsonl
 from assistant.settings import Settings
 from assistant.values import Answer, Chunk, Citation, Passage, RuleCheck
 

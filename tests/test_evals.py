@@ -662,7 +662,7 @@ def test_gold_from_feedback(tmp_path: Path, corpus: Path,
 
 
 def test_gold_from_feedback_masks_identifiers(tmp_path: Path, corpus: Path) -> None:
-    from evals.feedback import candidate_from_feedback, parse_feedback_record
+    from evals.gold_from_feedback import candidate_from_feedback, parse_feedback_record
 
     rec = parse_feedback_record(json.loads(feedback_line(
         rating="down", question="Patienten 19121212-1212 behöver rollator, vem förskriver?",
