@@ -34,7 +34,7 @@ from assistant.query import understand
 from assistant.retrieve import HybridRetriever
 from assistant.rules.check import CheckResult, RuleChecker, apply_to_answer
 from assistant.rules.engine import RuleBase
-from assistant.settings import AnswerMode, Settings
+from assistant.settings import AnswerMode, RetrievalMode, Settings
 from assistant.store import IndexNotWritable, chroma_client, fresh_chroma_client, open_store
 from assistant.text import spell_out
 from assistant.values import Answer, Turn
@@ -172,12 +172,13 @@ class Assistant:
                            last_ingest=read_state(self.settings).get("last_ingest"))
 
     def ask(self, question: str, history: Sequence[Turn] = (), region: str | None = None,
-            mode: str = "hybrid", as_of: date | None = None, *,
+            retrieval_mode: str = RetrievalMode.HYBRID, as_of: date | None = None, *,
             answer_mode: str | None = None, given: Mapping[str, Any] | None = None) -> Answer:
         """Answer one question (with earlier turns for follow-ups), checked by the rules.
-        `given`: facts the user chose in answer to the rule checker's question back
-        (`answer.rule_check.question`), e.g. `{"age": 17}`."""
-        stream = self.ask_stream(question, history, region, mode, as_of,
+        `retrieval_mode`: hybrid | dense | bm25 (evals compare them); `given`: facts the user
+        chose in answer to the rule checker's question back (`answer.rule_check.question`),
+        e.g. `{"age": 17}`."""
+        stream = self.ask_stream(question, history, region, retrieval_mode, as_of,
                                  answer_mode=answer_mode, given=given)
         for _ in stream:
             pass
@@ -185,7 +186,7 @@ class Assistant:
         return stream.answer
 
     def ask_stream(self, question: str, history: Sequence[Turn] = (),
-                   region: str | None = None, mode: str = "hybrid",
+                   region: str | None = None, retrieval_mode: str = RetrievalMode.HYBRID,
                    as_of: date | None = None, *, answer_mode: str | None = None,
                    given: Mapping[str, Any] | None = None) -> AnswerStream:
         """Like `ask`, but the text comes in pieces; see AnswerStream.
@@ -198,12 +199,13 @@ class Assistant:
         except ValueError as exc:
             raise ValueError(f"Okänt svarsläge / unknown answer mode: {exc}") from None
         stream = AnswerStream()
-        stream.pieces = self._pieces(stream, question, history, region, mode, as_of,
+        stream.pieces = self._pieces(stream, question, history, region,
+                                     RetrievalMode.from_str(retrieval_mode), as_of,
                                      answer_mode, given)
         return stream
 
     def _pieces(self, stream: AnswerStream, question: str, history: Sequence[Turn],
-                region: str | None, mode: str, as_of: date | None,
+                region: str | None, retrieval_mode: RetrievalMode, as_of: date | None,
                 answer_mode: AnswerMode = AnswerMode.EXTRACTIVE,
                 given: Mapping[str, Any] | None = None) -> Iterator[str]:
         question = (question or "").strip()
@@ -239,7 +241,8 @@ class Assistant:
         query = understand(question, history, region, self.known_regions,
                            self.answerer.abbreviations)
         # Retrieve more than the answer uses: region scoping filters, and evals rank @10.
-        passages = self.retriever.retrieve(query, k=max(10, 2 * self.settings.top_k), mode=mode)
+        passages = self.retriever.retrieve(query, k=max(10, 2 * self.settings.top_k),
+                                           retrieval_mode=retrieval_mode)
         t1 = time.perf_counter()
         timings["retrieve"] = (t1 - t0) * 1000
         drafted = False

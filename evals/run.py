@@ -2,7 +2,7 @@
 
 Usage:
     python -m evals run [--set evals/dev.jsonl] [--out evals/reports] [--quick] [--ids a,b]
-                        [--mode extractive] [--gate evals/thresholds.toml]
+                        [--answer-mode extractive] [--gate evals/thresholds.toml]
                         [--baselines [bm25,dense,hybrid,tutorial] | --no-baselines]
     python -m evals score GOLD.jsonl BATCH_OUT.jsonl [--corpus corpus] [--out DIR] [--gate FILE]
     python -m evals compare REPORT_A REPORT_B [...] [--out compare.md]
@@ -96,12 +96,12 @@ def ask_all(assistant: Any, items: Sequence[GoldItem],
     return outputs
 
 
-def build_assistant(mode: str) -> tuple[Any, dict[str, Any], Path]:
-    """The assistant with `answer_mode=mode`, its settings (for the report) and corpus dir."""
+def build_assistant(answer_mode: str) -> tuple[Any, dict[str, Any], Path]:
+    """The assistant with this answer mode, its settings (for the report) and corpus dir."""
     from assistant.pipeline import Assistant
     from assistant.settings import Settings
 
-    settings = Settings.load().with_(answer_mode=mode)
+    settings = Settings.load().with_(answer_mode=answer_mode)
     assistant = Assistant.from_settings(settings)
     described = {f.name: _plain(getattr(settings, f.name)) for f in dataclasses.fields(settings)}
     return assistant, described, Path(settings.corpus_dir)
@@ -210,13 +210,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: --baselines: {exc}", file=sys.stderr)
         return 2
     try:
-        assistant, settings, corpus_dir = build_assistant(args.mode)
+        assistant, settings, corpus_dir = build_assistant(args.answer_mode)
     except ImportError as exc:
         print(f"The assistant cannot be imported ({exc}); is assistant/pipeline.py there?",
               file=sys.stderr)
         return 2
     print(f"Asking {len(selected)} of {len(items)} questions from {args.set} "
-          f"(mode {args.mode})", file=sys.stderr)
+          f"(answer mode {args.answer_mode})", file=sys.stderr)
     start = time.perf_counter()
     outputs = ask_all(assistant, selected, progress=lambda s: print(s, file=sys.stderr))
     duration = time.perf_counter() - start
@@ -229,7 +229,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "command": "run",
         "gold": str(args.set),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "mode": args.mode,
+        "mode": args.answer_mode,  # the answer mode; the key is kept for older reports
         "quick": args.quick,
         "items_asked": len(selected),
         "corpus": str(corpus_dir),
@@ -301,7 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quick", action="store_true",
                      help="only the first question of each type (plus earlier turns)")
     run.add_argument("--ids", help="comma-separated ids to ask (plus earlier turns)")
-    run.add_argument("--mode", default="extractive",
+    # --mode too, so that existing scripts keep working.
+    run.add_argument("--answer-mode", "--mode", dest="answer_mode", default="extractive",
                      help="answer mode passed as Settings.answer_mode (default: extractive)")
     run.add_argument("--gate", type=Path, help="thresholds TOML; exit 1 if a metric falls short")
     run.add_argument("--no-chart", action="store_true", help="do not write per_type.png")

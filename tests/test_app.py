@@ -489,7 +489,7 @@ class _BrokenAssistant:
 
     settings = Settings.load(env={})
 
-    def ask_stream(self, question, history=(), region=None, mode="hybrid", as_of=None, *,
+    def ask_stream(self, question, history=(), region=None, retrieval_mode="hybrid", as_of=None, *,
                    answer_mode=None, given=None):
         raise RuntimeError("Chroma-samlingen saknas")
 

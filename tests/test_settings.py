@@ -108,3 +108,13 @@ def test_the_default_data_dir_is_the_project_data_folder() -> None:
     settings = load()
     assert settings.index_dir == settings.data_dir / "index"
     assert settings.data_dir.name == "data"
+
+
+@pytest.mark.parametrize("flag", ["--answer-mode", "--mode"])
+def test_the_cli_answer_mode_flag_keeps_its_old_name(flag: str) -> None:
+    from assistant.__main__ import build_parser
+    from evals.run import build_parser as evals_parser
+
+    assert build_parser().parse_args(["ask", "q", flag, "generative"]).answer_mode == "generative"
+    assert build_parser().parse_args(["ingest"]).answer_mode is None
+    assert evals_parser().parse_args(["run", flag, "generative"]).answer_mode == "generative"
