@@ -18,12 +18,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-
 from assistant.copies import Copies, Key, citing_order, preference
-from assistant.query import Query, understand
+from assistant.query import Query
 from assistant.settings import Fusion, RetrievalMode, Settings
 from assistant.sparse import SparseIndex
 from assistant.store import chunks_by_store_id, nearest
@@ -203,22 +199,3 @@ def _dbsf(scores: list[float]) -> list[float]:
     low, high = mean - 3 * sd, mean + 3 * sd
     return [max(0.0, (s - low) / (high - low)) for s in scores]
 
-
-class LangChainHybridRetriever(BaseRetriever):
-    """The hybrid retriever as a LangChain `BaseRetriever`, for use in LangChain chains.
-
-    Example:
-        >>> lc = LangChainHybridRetriever(core=retriever)
-        >>> lc.invoke("rollator Norrbotten")[0].metadata["doc"]
-    """
-
-    core: Any
-    known_regions: tuple[str, ...] = ()
-    k: int = 5
-
-    def _get_relevant_documents(self, query: str, *,
-                                run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        passages = self.core.retrieve(understand(query, known_regions=self.known_regions), self.k)
-        return [Document(page_content=p.chunk.text,
-                         metadata={**p.chunk.metadata(), "rank": p.rank, "score": p.fused})
-                for p in passages]
