@@ -127,9 +127,8 @@ class FeedbackStore:
         """Store a rating of `answer`; returns the stored row (with its id)."""
         rating = _check_rating(rating)
         settings = dict(settings or {})
-        actual_mode = getattr(answer, "answer_mode", None)
-        if actual_mode:  # generative may have fallen back to extractive: keep what ran
-            settings["answer_mode"] = actual_mode
+        # What ran: generative may have fallen back to extractive.
+        settings["answer_mode"] = answer.answer_mode
         region = region if region is not None else (answer.region or settings.get("region"))
         created = (now or datetime.now(UTC)).isoformat(timespec="seconds")
         row = (
