@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from evals.baselines import PIPELINE_MODES, TUTORIAL_K, TutorialRag, mode_asker, parse_baselines
+from evals.errors import InputFileError
 from evals.gate import GateFileError, check, load_thresholds
 from evals.gold import GoldFileError, GoldItem, conversation, load_gold
 from evals.outputs import (
-    BatchFileError,
     ItemOutput,
     load_outputs,
     output_from_answer,
@@ -382,14 +382,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_gold_from_feedback(args: argparse.Namespace) -> int:
-    from evals.gold_from_feedback import FeedbackFileError, write_candidates
+    from evals.gold_from_feedback import write_candidates
 
-    try:
-        result = write_candidates(args.feedback, args.out, corpus_dir=args.corpus,
-                                  id_prefix=args.id_prefix)
-    except FeedbackFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    # A FeedbackFileError is reported by main, as every InputFileError.
+    result = write_candidates(args.feedback, args.out, corpus_dir=args.corpus,
+                              id_prefix=args.id_prefix)
     print(result.summary())
     return 0
 
@@ -398,7 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (GoldFileError, BatchFileError, GateFileError, ReportFileError) as exc:
+    except (InputFileError, GateFileError, ReportFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
