@@ -89,7 +89,10 @@ class Assistant:
     @classmethod
     def from_settings(cls, settings: Settings | None = None,
                       build_if_missing: bool = True, chat_model: Any = None) -> Assistant:
+        from ingest.index import check_model
+
         settings = settings or Settings.load()
+        check_model(settings)  # before the model loads: a mismatch is said at once
         embeddings = make_embeddings(settings)
         client = chroma_client(settings)
         assistant = cls(settings, embeddings, client, chat_model=chat_model)
@@ -99,10 +102,14 @@ class Assistant:
 
     def reload(self) -> None:
         """Rebuild the in-memory BM25 index from the store (after an ingest)."""
-        from ingest.index import read_version
+        from ingest.index import check_model, read_version
 
         # Read before the store: a change made meanwhile is noticed by the next question.
-        self.index_version = read_version(self.settings)
+        version = read_version(self.settings)
+        # Before index_version is kept: an index rebuilt with another model is refused at
+        # every question, not once.
+        check_model(self.settings, version)
+        self.index_version = version
         self.retriever = HybridRetriever.from_store(self.store, self.settings)
         self.answerer = ExtractiveAnswerer(self.retriever, self.settings)
         self.known_regions = self.retriever.regions
