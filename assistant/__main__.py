@@ -5,7 +5,7 @@ Examples:
     python -m assistant ask "Vem förskriver en utomhusrollator i Norrbotten?"
     python -m assistant ask "Får en rehabassistent förskriva?" --region Dalarna --json
     python -m assistant batch evals/dev.jsonl out.jsonl
-    python -m assistant ask "Vem förskriver en utomhusrollator i Norrbotten?" --mode generative
+    python -m assistant ask "Vem förskriver en rollator i Norrbotten?" --answer-mode generative
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.provenance import UNREVIEWED_LABEL
+from core.settings import AnswerMode
 from core.terminal import printable
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Hjälpmedelsassistenten")
     parser.add_argument("--index", type=Path, default=None,
                         help="indexmapp (standard: data/index, eller HJALP_INDEX_DIR)")
+    parser.set_defaults(answer_mode=None)  # for the commands without --answer-mode
     sub = parser.add_subparsers(dest="command", required=True)
     p_ingest = sub.add_parser("ingest", help="läs in dokument i indexet")
     p_ingest.add_argument("paths", nargs="*", type=Path,
@@ -40,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_batch.add_argument("input", type=Path)
     p_batch.add_argument("output", type=Path)
     for p in (p_ask, p_batch):
-        p.add_argument("--mode", choices=["extractive", "generative"], default=None,
+        # --mode too, so that existing scripts keep working.
+        p.add_argument("--answer-mode", "--mode", dest="answer_mode",
+                       choices=[m.value for m in AnswerMode], default=None,
                        help="svarsläge (standard: settings.answer_mode, dvs. extractive); "
                             "generative kräver en språkmodell, se docs/generative.md")
     p_rules = sub.add_parser("rules", help="regelbasen: list, show ID, check, test, coverage")
@@ -66,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.load()
         if args.index is not None:
             settings = settings.with_(index_dir=args.index)
-        if getattr(args, "mode", None):
-            settings = settings.with_(answer_mode=args.mode)
+        if args.answer_mode:
+            settings = settings.with_(answer_mode=args.answer_mode)
         return _run(args, settings)
     except (EmbeddingModelError, StoreUnavailable, BackendUnavailable, IndexNotWritable,
             ValueError, OSError) as exc:
@@ -181,7 +185,7 @@ def _run(args: argparse.Namespace, settings) -> int:
                   "(No valid questions; the output file is unchanged.)", file=sys.stderr)
             return 2
     assistant = Assistant.from_settings(settings)
-    if settings.answer_mode == "generative":
+    if settings.answer_mode is AnswerMode.GENERATIVE:
         assistant.generative_answerer()  # fails here, clearly, if the model is not available
     if args.command == "ask":
         answer = assistant.ask(args.question, region=args.region)

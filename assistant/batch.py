@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from assistant.pipeline import Assistant
+from core.settings import RetrievalMode
 from core.terminal import printable
 from core.values import Turn
 
@@ -157,11 +158,11 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def iter_answers(assistant: Assistant, rows: Iterable[dict[str, Any]],
-                 mode: str = "hybrid", answer_mode: str | None = None,
+                 retrieval_mode: str = RetrievalMode.HYBRID, answer_mode: str | None = None,
                  ) -> Iterator[tuple[dict[str, Any], Any]]:
     """Yield (row, Answer) in order, with follow-ups answered in their conversation.
 
-    `mode` is the retrieval mode; `answer_mode` (extractive | generative) overrides the
+    `retrieval_mode`: hybrid | dense | bm25; `answer_mode` (extractive | generative) overrides the
     assistant's settings.answer_mode.
     """
     history: dict[str, list[Turn]] = {}
@@ -169,15 +170,16 @@ def iter_answers(assistant: Assistant, rows: Iterable[dict[str, Any]],
         parent = row.get("followup_of")
         turns = history.get(parent, []) if parent else []
         answer = assistant.ask(row["question"], history=turns, region=row.get("region_filter"),
-                               mode=mode, answer_mode=answer_mode)
+                               retrieval_mode=retrieval_mode, answer_mode=answer_mode)
         history[row["id"]] = [*turns, Turn(row["question"], answer.text)]
         yield row, answer
 
 
 def answer_rows(assistant: Assistant, rows: Iterable[dict[str, Any]],
-                mode: str = "hybrid", answer_mode: str | None = None) -> list[dict[str, Any]]:
+                retrieval_mode: str = RetrievalMode.HYBRID,
+                answer_mode: str | None = None) -> list[dict[str, Any]]:
     return [{"id": row["id"], **answer.to_json()} for row, answer in
-            iter_answers(assistant, rows, mode, answer_mode)]
+            iter_answers(assistant, rows, retrieval_mode, answer_mode)]
 
 
 def partial_path(out_path: Path) -> Path:

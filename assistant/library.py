@@ -115,7 +115,6 @@ class UploadMeta:
         data["title"] = self.title.strip() or fallback_title
         data["publisher"] = self.publisher.strip()
         data["regions"] = clean_regions(self.regions)
-        data["language"] = "sv"
         # An upload is not trusted until an editor has read it (Library.review).
         data["reviewed"] = False
         return data

@@ -35,15 +35,12 @@ from assistant.rules.check import CheckResult, RuleChecker, apply_to_answer
 from assistant.rules.engine import RuleBase
 from assistant.text import spell_out
 from core.embeddings import make_embeddings
-from core.settings import Settings
+from core.settings import AnswerMode, RetrievalMode, Settings
 from core.store import IndexNotWritable, chroma_client, fresh_chroma_client, open_store
 from core.text import split_sentences
 from core.values import Answer, Turn
 
 log = logging.getLogger(__name__)
-
-ANSWER_MODES = ("extractive", "generative")
-
 
 @dataclass
 class AnswerStream:
@@ -92,7 +89,10 @@ class Assistant:
     @classmethod
     def from_settings(cls, settings: Settings | None = None,
                       build_if_missing: bool = True, chat_model: Any = None) -> Assistant:
+        from ingest.index import check_model
+
         settings = settings or Settings.load()
+        check_model(settings)  # before the model loads: a mismatch is said at once
         embeddings = make_embeddings(settings)
         client = chroma_client(settings)
         assistant = cls(settings, embeddings, client, chat_model=chat_model)
@@ -102,10 +102,14 @@ class Assistant:
 
     def reload(self) -> None:
         """Rebuild the in-memory BM25 index from the store (after an ingest)."""
-        from ingest.index import read_version
+        from ingest.index import check_model, read_version
 
         # Read before the store: a change made meanwhile is noticed by the next question.
-        self.index_version = read_version(self.settings)
+        version = read_version(self.settings)
+        # Before index_version is kept: an index rebuilt with another model is refused at
+        # every question, not once.
+        check_model(self.settings, version)
+        self.index_version = version
         self.retriever = HybridRetriever.from_store(self.store, self.settings)
         self.answerer = ExtractiveAnswerer(self.retriever, self.settings)
         self.known_regions = self.retriever.regions
@@ -175,12 +179,13 @@ class Assistant:
                            last_ingest=read_state(self.settings).get("last_ingest"))
 
     def ask(self, question: str, history: Sequence[Turn] = (), region: str | None = None,
-            mode: str = "hybrid", as_of: date | None = None, *,
+            retrieval_mode: str = RetrievalMode.HYBRID, as_of: date | None = None, *,
             answer_mode: str | None = None, given: Mapping[str, Any] | None = None) -> Answer:
         """Answer one question (with earlier turns for follow-ups), checked by the rules.
-        `given`: facts the user chose in answer to the rule checker's question back
-        (`answer.rule_check.question`), e.g. `{"age": 17}`."""
-        stream = self.ask_stream(question, history, region, mode, as_of,
+        `retrieval_mode`: hybrid | dense | bm25 (evals compare them); `given`: facts the user
+        chose in answer to the rule checker's question back (`answer.rule_check.question`),
+        e.g. `{"age": 17}`."""
+        stream = self.ask_stream(question, history, region, retrieval_mode, as_of,
                                  answer_mode=answer_mode, given=given)
         for _ in stream:
             pass
@@ -188,7 +193,7 @@ class Assistant:
         return stream.answer
 
     def ask_stream(self, question: str, history: Sequence[Turn] = (),
-                   region: str | None = None, mode: str = "hybrid",
+                   region: str | None = None, retrieval_mode: str = RetrievalMode.HYBRID,
                    as_of: date | None = None, *, answer_mode: str | None = None,
                    given: Mapping[str, Any] | None = None) -> AnswerStream:
         """Like `ask`, but the text comes in pieces; see AnswerStream.
@@ -196,18 +201,19 @@ class Assistant:
         `answer_mode` overrides `settings.answer_mode` for this call ("extractive"|"generative").
         """
         self.follow_index()  # a CLI ingest may have changed the index since the last question
-        answer_mode = answer_mode or self.settings.answer_mode
-        if answer_mode not in ANSWER_MODES:
-            raise ValueError(f"Okänt svarsläge / unknown answer mode {answer_mode!r}; välj / "
-                             f"choose {' | '.join(ANSWER_MODES)}.")
+        try:
+            answer_mode = AnswerMode.from_str(answer_mode or self.settings.answer_mode)
+        except ValueError as exc:
+            raise ValueError(f"Okänt svarsläge / unknown answer mode: {exc}") from None
         stream = AnswerStream()
-        stream.pieces = self._pieces(stream, question, history, region, mode, as_of,
+        stream.pieces = self._pieces(stream, question, history, region,
+                                     RetrievalMode.from_str(retrieval_mode), as_of,
                                      answer_mode, given)
         return stream
 
     def _pieces(self, stream: AnswerStream, question: str, history: Sequence[Turn],
-                region: str | None, mode: str, as_of: date | None,
-                answer_mode: str = "extractive",
+                region: str | None, retrieval_mode: RetrievalMode, as_of: date | None,
+                answer_mode: AnswerMode = AnswerMode.EXTRACTIVE,
                 given: Mapping[str, Any] | None = None) -> Iterator[str]:
         question = (question or "").strip()
         if not question:
@@ -230,7 +236,7 @@ class Assistant:
             question = question[:limit]
             warnings.append(f"Frågan kortades till {limit} tecken.")
         generative = None  # made before the clock starts: a local server loads once, ~10 s
-        if answer_mode == "generative":
+        if answer_mode is AnswerMode.GENERATIVE:
             try:
                 generative = self.generative_answerer()
             except BackendUnavailable as exc:
@@ -242,9 +248,10 @@ class Assistant:
         query = understand(question, history, region, self.known_regions,
                            self.answerer.abbreviations)
         # Retrieve more than the answer uses: region scoping filters, and evals rank @10.
-        passages = self.retriever.retrieve(query, k=max(10, 2 * self.settings.top_k), mode=mode)
+        passages = self.retriever.retrieve(query, k=max(10, 2 * self.settings.top_k),
+                                           retrieval_mode=retrieval_mode)
         asks = self.answerer.frame_for(query).asks
-        if len(asks) >= 2 and mode != "dense":
+        if len(asks) >= 2 and RetrievalMode.from_str(retrieval_mode) is not RetrievalMode.DENSE:
             # Each part's evidence is looked for too, not only the whole question's.
             passages += self.retriever.for_parts(query, [a.clause for a in asks], passages)
         t1 = time.perf_counter()

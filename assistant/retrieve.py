@@ -3,8 +3,8 @@
 The two retrievers fail on different questions, so their results are fused: by default on their
 scores (DBSF), or on their ranks (RRF) by setting; chunks from the region a question is about
 get a boost. Each text is ranked once: copies of a passage in other documents, exact or cut
-elsewhere, are one passage that cites the preferred copy (assistant.copies). `mode` selects
-"hybrid", "dense" or "bm25" so that the evaluation can compare them on the same questions.
+elsewhere, are one passage that cites the preferred copy (assistant.copies). `retrieval_mode`
+selects "hybrid", "dense" or "bm25" so that the evaluation can compare them on the same questions.
 
 Example:
     >>> retriever = HybridRetriever.from_store(store, settings)
@@ -18,15 +18,11 @@ import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-
 from assistant.copies import Copies, Key, citing_order, preference
-from assistant.query import Query, understand
+from assistant.query import Query
 from assistant.sparse import SparseIndex
 from assistant.text import Analyzer
-from core.settings import Settings
+from core.settings import Fusion, RetrievalMode, Settings
 from core.store import chunks_by_store_id, nearest
 from core.values import Chunk, Passage
 
@@ -87,7 +83,7 @@ class HybridRetriever:
         return cls(store, list(chunks.values()), settings, store_ids=list(chunks))
 
     def _fuse(self, scores: list[float]) -> list[float]:
-        if self.settings.fusion == "dbsf":
+        if self.settings.fusion is Fusion.DBSF:
             return _dbsf(scores)
         return _rrf(scores, self.settings.rrf_k)
 
@@ -109,19 +105,21 @@ class HybridRetriever:
         """How many candidates each retriever returns: `base`, more in a large library."""
         return max(base, self.settings.candidates_per_doc * self.documents)
 
-    def retrieve(self, query: Query, k: int | None = None, mode: str = "hybrid") -> list[Passage]:
+    def retrieve(self, query: Query, k: int | None = None,
+                 retrieval_mode: str = RetrievalMode.HYBRID) -> list[Passage]:
         """The k best passages, each text once (see assistant.copies); scores and ranks are
         those of the text in each candidate list."""
         k = k or self.settings.top_k
+        mode = RetrievalMode.from_str(retrieval_mode)
         hits: dict[Key, _Hit] = {}
-        if mode in ("hybrid", "dense"):
+        if mode in (RetrievalMode.HYBRID, RetrievalMode.DENSE):
             dense = self.copies.unique(self.dense(query.text, self.pool(self.settings.dense_k)))
             for rank, ((key, sim), part) in enumerate(
                     zip(dense, self._fuse([s for _, s in dense]), strict=True), 1):
                 hit = hits.setdefault(key, _Hit(key))
                 hit.dense, hit.dense_rank = sim, rank
                 hit.fused += part
-        if mode in ("hybrid", "bm25"):
+        if mode in (RetrievalMode.HYBRID, RetrievalMode.BM25):
             sparse = self.copies.unique(
                 self.sparse(query.text, self.pool(self.settings.sparse_k)))
             for rank, ((key, score), part) in enumerate(
@@ -134,7 +132,7 @@ class HybridRetriever:
                 if self.copies.in_regions(hit.key, query.regions):
                     hit.fused *= self.settings.region_boost
         ranked = sorted(hits.values(), key=lambda h: -h.fused)
-        if mode != "dense" and (own := self._regions_own(query, hits)):
+        if mode is not RetrievalMode.DENSE and (own := self._regions_own(query, hits)):
             cut = max(0, k - len(own))
             ranked = ranked[:cut] + own + ranked[cut:]
         return [Passage(chunk=pick.chunk, rank=i, fused=pick.hit.fused, dense=pick.hit.dense,
@@ -234,22 +232,3 @@ def _dbsf(scores: list[float]) -> list[float]:
     low, high = mean - 3 * sd, mean + 3 * sd
     return [max(0.0, (s - low) / (high - low)) for s in scores]
 
-
-class LangChainHybridRetriever(BaseRetriever):
-    """The hybrid retriever as a LangChain `BaseRetriever`, for use in LangChain chains.
-
-    Example:
-        >>> lc = LangChainHybridRetriever(core=retriever)
-        >>> lc.invoke("rollator Norrbotten")[0].metadata["doc"]
-    """
-
-    core: Any
-    known_regions: tuple[str, ...] = ()
-    k: int = 5
-
-    def _get_relevant_documents(self, query: str, *,
-                                run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        passages = self.core.retrieve(understand(query, known_regions=self.known_regions), self.k)
-        return [Document(page_content=p.chunk.text,
-                         metadata={**p.chunk.metadata(), "rank": p.rank, "score": p.fused})
-                for p in passages]

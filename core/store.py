@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterator, Literal, TypeVar
 
 from langchain_core.embeddings import Embeddings
 
-from core.settings import Settings
+from core.settings import Settings, StoreKind
 from core.values import Chunk
 
 log = logging.getLogger("hjalp.store")
@@ -122,7 +122,7 @@ def can_write(folder: Path) -> bool:
 def write_problem(settings: Settings) -> str | None:
     """The message when this index cannot be changed before anything is tried, else None."""
     if read_only_copy(settings) is not None or not can_write(settings.index_dir) or (
-            settings.store == "embedded" and not can_write(settings.index_dir / "chroma")):
+            settings.store is StoreKind.EMBEDDED and not can_write(settings.index_dir / "chroma")):
         return not_writable_message(settings.index_dir, "readonly")
     return None
 
@@ -215,7 +215,7 @@ def chroma_client(settings: Settings) -> Any:
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.store == "server":
+    if settings.store is StoreKind.SERVER:
         def connect() -> Any:
             client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
                                          settings=chroma_settings)
@@ -228,8 +228,6 @@ def chroma_client(settings: Settings) -> Any:
             raise
         except Exception as exc:  # noqa: BLE001 - e.g. a port that is no Chroma server
             raise StoreUnavailable(server_down_message(settings, exc)) from exc
-    if settings.store != "embedded":
-        raise StoreUnavailable(f"Okänt lager {settings.store!r}; välj 'embedded' eller 'server'.")
     path = settings.index_dir / "chroma"
     if not can_write(path):
         return _read_only_client(settings, chroma_settings)
@@ -285,7 +283,7 @@ def fresh_chroma_client(settings: Settings, client: Any) -> Any:
     An embedded client keeps the vector index in memory and does not see another process's
     writes (a CLI ingest), so a new one is made; a server always answers with its current data.
     """
-    if settings.store != "embedded":
+    if settings.store is not StoreKind.EMBEDDED:
         return client
     from chromadb.api.shared_system_client import SharedSystemClient
 
@@ -307,7 +305,7 @@ def open_store(settings: Settings, embeddings: Embeddings, client: Any = None) -
         "client": client if client is not None else chroma_client(settings),
         "collection_metadata": {"hnsw:space": "cosine"},
     }
-    if settings.store == "server":
+    if settings.store is StoreKind.SERVER:
         return server_chroma_class()(settings=settings, **kwargs)
     from langchain_chroma import Chroma
 

@@ -39,7 +39,6 @@ class Chunk:
     page: int | None = None  # 1-based, PDFs only
     line_start: int | None = None  # 1-based, in the source file (text) or page (PDF)
     line_end: int | None = None
-    kind: str = "text"  # text | table_row | heading_only
     regions_inferred: bool = False  # regions read from the text, not declared (ingest.infer)
     # Provenance: a bundled or editor-reviewed document is trusted; an upload is not until an
     # editor marks it reviewed (assistant.library). The rule checker never verifies on it.
@@ -56,7 +55,6 @@ class Chunk:
             "date": self.date or "",
             "doc_type": self.doc_type,
             "publisher": self.publisher,
-            "kind": self.kind,
         }
         for key in ("page", "line_start", "line_end"):
             value = getattr(self, key)
@@ -85,7 +83,6 @@ class Chunk:
             page=_opt_int(meta.get("page")),
             line_start=_opt_int(meta.get("line_start")),
             line_end=_opt_int(meta.get("line_end")),
-            kind=str(meta.get("kind", "text")),
             regions_inferred=bool(meta.get("regions_inferred", False)),
             reviewed=not meta.get("unreviewed", False),
         )

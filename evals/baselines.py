@@ -3,7 +3,7 @@
 Columns of one comparison table (report.md "Baselines"), all answered by the same
 ExtractiveAnswerer:
 
-    bm25      the project's pipeline with BM25 only (`Assistant.ask(mode="bm25")`)
+    bm25      the project's pipeline with BM25 only (`Assistant.ask(retrieval_mode="bm25")`)
     dense     the project's pipeline with dense (e5 + Chroma) only
     hybrid    the project's pipeline as shipped (dense + BM25 fused)
     tutorial  the LangChain RAG a user would copy: the same loaded and cleaned documents,
@@ -40,16 +40,18 @@ class _ModeAsker:
     """`ask` of an Assistant pinned to one retrieval mode (what `evals.run.ask_all` calls)."""
 
     assistant: Any
-    mode: str
+    retrieval_mode: str
 
     def ask(self, question: str, history: Sequence[Any] = (), region: str | None = None) -> Any:
-        return self.assistant.ask(question, history=history, region=region, mode=self.mode)
+        return self.assistant.ask(question, history=history, region=region,
+                                  retrieval_mode=self.retrieval_mode)
 
 
-def mode_asker(assistant: Any, mode: str) -> _ModeAsker:
-    if mode not in PIPELINE_MODES:
-        raise ValueError(f"unknown retrieval mode {mode!r}; use one of {PIPELINE_MODES}")
-    return _ModeAsker(assistant, mode)
+def mode_asker(assistant: Any, retrieval_mode: str) -> _ModeAsker:
+    if retrieval_mode not in PIPELINE_MODES:
+        raise ValueError(f"unknown retrieval mode {retrieval_mode!r}; use one of "
+                         f"{PIPELINE_MODES}")
+    return _ModeAsker(assistant, retrieval_mode)
 
 
 def tutorial_chunks(corpus_dir: Path, chunk_size: int = TUTORIAL_CHUNK_SIZE,

@@ -18,16 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evals.errors import InputFileError
 
-class GoldFileError(ValueError):
-    """A gold file that cannot be scored; the message says where and what is wrong."""
 
-    def __init__(self, name: str, line: int | None, problem: str) -> None:
-        self.name = name
-        self.line = line
-        self.problem = problem
-        where = f"{name}, line {line}" if line is not None else name
-        super().__init__(f"{where}: {problem}")
+class GoldFileError(InputFileError):
+    """A gold file that cannot be scored."""
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from evals.errors import InputFileError
 
-class BatchFileError(ValueError):
-    """A batch output file that cannot be scored; names the file and the 1-based line."""
 
-    def __init__(self, name: str, line: int | None, problem: str) -> None:
-        where = f"{name}, line {line}" if line is not None else name
-        super().__init__(f"{where}: {problem}")
+class BatchFileError(InputFileError):
+    """A batch output file that cannot be scored."""
 
 
 @dataclass(frozen=True)

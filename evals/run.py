@@ -2,7 +2,7 @@
 
 Usage:
     python -m evals run [--set evals/dev.jsonl] [--out evals/reports] [--quick] [--ids a,b]
-                        [--mode extractive] [--gate evals/thresholds.toml]
+                        [--answer-mode extractive] [--gate evals/thresholds.toml]
                         [--baselines [bm25,dense,hybrid,tutorial] | --no-baselines]
     python -m evals score GOLD.jsonl BATCH_OUT.jsonl [--corpus corpus] [--out DIR] [--gate FILE]
     python -m evals compare REPORT_A REPORT_B [...] [--out compare.md]
@@ -20,14 +20,15 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from evals.baselines import PIPELINE_MODES, TUTORIAL_K, TutorialRag, mode_asker, parse_baselines
+from evals.errors import InputFileError
 from evals.gate import GateFileError, check, load_thresholds
 from evals.gold import GoldFileError, GoldItem, conversation, load_gold
 from evals.outputs import (
-    BatchFileError,
     ItemOutput,
     load_outputs,
     output_from_answer,
@@ -95,12 +96,12 @@ def ask_all(assistant: Any, items: Sequence[GoldItem],
     return outputs
 
 
-def build_assistant(mode: str) -> tuple[Any, dict[str, Any], Path]:
-    """The assistant with `answer_mode=mode`, its settings (for the report) and corpus dir."""
+def build_assistant(answer_mode: str) -> tuple[Any, dict[str, Any], Path]:
+    """The assistant with this answer mode, its settings (for the report) and corpus dir."""
     from assistant.pipeline import Assistant
     from core.settings import Settings
 
-    settings = Settings.load().with_(answer_mode=mode)
+    settings = Settings.load().with_(answer_mode=answer_mode)
     assistant = Assistant.from_settings(settings)
     described = {f.name: _plain(getattr(settings, f.name)) for f in dataclasses.fields(settings)}
     return assistant, described, Path(settings.corpus_dir)
@@ -209,13 +210,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: --baselines: {exc}", file=sys.stderr)
         return 2
     try:
-        assistant, settings, corpus_dir = build_assistant(args.mode)
+        assistant, settings, corpus_dir = build_assistant(args.answer_mode)
     except ImportError as exc:
         print(f"The assistant cannot be imported ({exc}); is assistant/pipeline.py there?",
               file=sys.stderr)
         return 2
     print(f"Asking {len(selected)} of {len(items)} questions from {args.set} "
-          f"(mode {args.mode})", file=sys.stderr)
+          f"(answer mode {args.answer_mode})", file=sys.stderr)
     start = time.perf_counter()
     outputs = ask_all(assistant, selected, progress=lambda s: print(s, file=sys.stderr))
     duration = time.perf_counter() - start
@@ -228,7 +229,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "command": "run",
         "gold": str(args.set),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "mode": args.mode,
+        "mode": args.answer_mode,  # the answer mode; the key is kept for older reports
         "quick": args.quick,
         "items_asked": len(selected),
         "corpus": str(corpus_dir),
@@ -300,7 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quick", action="store_true",
                      help="only the first question of each type (plus earlier turns)")
     run.add_argument("--ids", help="comma-separated ids to ask (plus earlier turns)")
-    run.add_argument("--mode", default="extractive",
+    # --mode too, so that existing scripts keep working.
+    run.add_argument("--answer-mode", "--mode", dest="answer_mode", default="extractive",
                      help="answer mode passed as Settings.answer_mode (default: extractive)")
     run.add_argument("--gate", type=Path, help="thresholds TOML; exit 1 if a metric falls short")
     run.add_argument("--no-chart", action="store_true", help="do not write per_type.png")
@@ -380,14 +382,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_gold_from_feedback(args: argparse.Namespace) -> int:
-    from evals.feedback import FeedbackFileError, write_candidates
+    from evals.gold_from_feedback import write_candidates
 
-    try:
-        result = write_candidates(args.feedback, args.out, corpus_dir=args.corpus,
-                                  id_prefix=args.id_prefix)
-    except FeedbackFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    # A FeedbackFileError is reported by main, as every InputFileError.
+    result = write_candidates(args.feedback, args.out, corpus_dir=args.corpus,
+                              id_prefix=args.id_prefix)
     print(result.summary())
     return 0
 
@@ -396,13 +395,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (GoldFileError, BatchFileError, GateFileError, ReportFileError) as exc:
+    except (InputFileError, GateFileError, ReportFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Path):
+    if isinstance(value, (Path, Enum)):
         return str(value)
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}

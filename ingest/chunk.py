@@ -244,7 +244,6 @@ def _split_long(block: Block, target: int) -> list[Block]:
 
 def _to_chunk(draft: _Draft, doc: str, meta: DocMeta) -> Chunk:
     text = "\n".join(b.text for b in draft.blocks)
-    kinds = {b.kind for b in draft.blocks}
     digest = hashlib.sha256(f"{doc}\n{text}".encode()).hexdigest()[:24]
     return Chunk(
         id=digest,
@@ -259,7 +258,6 @@ def _to_chunk(draft: _Draft, doc: str, meta: DocMeta) -> Chunk:
         page=draft.blocks[0].page,
         line_start=min(b.start for b in draft.blocks),
         line_end=max(b.end for b in draft.blocks),
-        kind="table_row" if "row" in kinds and "body" not in kinds else "text",
         # A survey respondent's own region is read from the text too, but its document's
         # regions were declared.
         regions_inferred="regions" in meta.inferred and not draft.region,

@@ -28,7 +28,7 @@ from typing import Any, Iterable
 
 from langchain_core.documents import Document
 
-from core.embeddings import cache_namespace, make_embeddings
+from core.embeddings import EmbeddingModelError, cache_namespace, make_embeddings
 from core.settings import Settings
 from core.store import (
     IndexNotWritable,
@@ -72,6 +72,7 @@ class Indexer:
         problem = write_problem(settings)
         if problem is not None:
             raise IndexNotWritable(problem)
+        check_model(settings)  # before a model loads or a vector of another model is written
         with storage_errors(settings):
             settings.index_dir.mkdir(parents=True, exist_ok=True)
             self.embeddings = embeddings if embeddings is not None else make_embeddings(settings)
@@ -281,10 +282,22 @@ def _write_atomic(path: Path, text: str) -> None:
 VERSION_FILE = "index_version"
 
 
+class IndexModelMismatch(EmbeddingModelError):
+    """The index was built with another embedding model than the settings name: a question's
+    vector would be compared with vectors of another model. The message says what to do."""
+
+
+def embedding_model_id(settings: Settings) -> str:
+    """The embedding model as the version stamp names it (one word: the cache's namespace)."""
+    return cache_namespace(settings)
+
+
 def write_version(settings: Settings) -> None:
     """Stamp the index as changed, so that a running app notices a CLI ingest
-    (`Assistant.follow_index` reads it before every question)."""
-    stamp = f"{time.time_ns()} {os.getpid()} {uuid.uuid4().hex[:8]}"
+    (`Assistant.follow_index` reads it before every question), and name the embedding model
+    that wrote it (`check_model`). The stamp is `<ns> <pid> <run> <model>`."""
+    stamp = (f"{time.time_ns()} {os.getpid()} {uuid.uuid4().hex[:8]} "
+             f"{embedding_model_id(settings)}")
     try:
         _write_atomic(settings.index_dir / VERSION_FILE, stamp)
     except OSError as exc:
@@ -305,6 +318,31 @@ def read_version(settings: Settings) -> str:
         return (settings.index_dir / VERSION_FILE).read_text(encoding="utf-8")
     except OSError:
         return ""
+
+
+def stamped_model(version: str) -> str | None:
+    """The embedding model a stamp names; None for no stamp or one written before stamps
+    named it."""
+    parts = version.split()
+    return parts[3] if len(parts) > 3 else None
+
+
+def check_model(settings: Settings, version: str | None = None) -> None:
+    """IndexModelMismatch when the index (its stamp `version`, read if not given) was built
+    with another embedding model than `settings` name."""
+    built = stamped_model(read_version(settings) if version is None else version)
+    wanted = embedding_model_id(settings)
+    if built is None or built == wanted:
+        return
+    raise IndexModelMismatch(
+        f"Indexet i {settings.index_dir} byggdes med embeddingmodellen {built}, men "
+        f"inställningarna anger {wanted}; frågor och dokument måste bäddas in med samma modell. "
+        "Välj samma modell som förut (HJALP_EMBEDDING_BACKEND, HJALP_EMBEDDING_MODEL), eller "
+        "bygg ett index med den nya modellen i en egen mapp (HJALP_INDEX_DIR=<ny mapp> python "
+        "-m assistant ingest); det befintliga indexet är orört. / The index in "
+        f"{settings.index_dir} was built with embedding model {built}, but the settings name "
+        f"{wanted}. Choose the same model again, or build an index with the new model in a "
+        "folder of its own (HJALP_INDEX_DIR); the existing index is untouched.")
 
 
 def read_state(settings: Settings) -> dict[str, Any]:

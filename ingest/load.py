@@ -51,7 +51,6 @@ class DocMeta:
     regions: tuple[str, ...] = ()
     date: str | None = None
     doc_type: str = ""
-    language: str = "sv"
     inferred: tuple[str, ...] = ()  # fields read from the text, not declared (ingest.infer)
     # Whether an editor reviewed the document; None: not stated, so its folder decides
     # (bundled: trusted, uploaded: not; ingest.pipeline.with_trust).
@@ -116,7 +115,6 @@ def meta_from_dict(entry: dict) -> DocMeta:
         regions=tuple(regions),
         date=str(entry["date"]) if entry.get("date") else None,
         doc_type=str(entry.get("doc_type") or ""),
-        language=str(entry.get("language") or "sv"),
         reviewed=_reviewed(entry.get("reviewed")),
     )
 

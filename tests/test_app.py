@@ -19,7 +19,7 @@ from conftest import isolated_app_env
 from streamlit.testing.v1 import AppTest
 
 from assistant.export import conversation_markdown
-from assistant.feedback import JSONL_KEYS, FeedbackStore, to_jsonl
+from assistant.feedback_store import JSONL_KEYS, FeedbackStore, to_jsonl
 from core.settings import Settings
 from core.values import Answer, Chunk, Citation, Passage, RuleCheck
 
@@ -489,7 +489,7 @@ class _BrokenAssistant:
 
     settings = Settings.load(env={})
 
-    def ask_stream(self, question, history=(), region=None, mode="hybrid", as_of=None, *,
+    def ask_stream(self, question, history=(), region=None, retrieval_mode="hybrid", as_of=None, *,
                    answer_mode=None, given=None):
         raise RuntimeError("Chroma-samlingen saknas")
 

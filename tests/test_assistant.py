@@ -144,12 +144,12 @@ def test_overlong_question_is_shortened_with_a_warning(assistant: Assistant) -> 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
 def test_every_retrieval_mode_returns_ranked_passages(assistant: Assistant, mode: str) -> None:
     query = understand(OUTDOOR, known_regions=assistant.regions())
-    passages = assistant.retriever.retrieve(query, k=10, mode=mode)
+    passages = assistant.retriever.retrieve(query, k=10, retrieval_mode=mode)
     assert [p.rank for p in passages] == list(range(1, len(passages) + 1))
     assert [p.fused for p in passages] == sorted((p.fused for p in passages), reverse=True)
     assert any(p.chunk.doc == NORRBOTTEN for p in passages[:5])
     # The answer keeps the region's passages only, with their original ranks.
-    answer = assistant.ask(OUTDOOR, mode=mode)
+    answer = assistant.ask(OUTDOOR, retrieval_mode=mode)
     ranks = [p.rank for p in answer.passages]
     assert ranks == sorted(ranks) and answer.passages
     assert all("Norrbotten" in p.chunk.regions for p in answer.passages)

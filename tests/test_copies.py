@@ -72,12 +72,13 @@ def test_retrieval_returns_one_passage_per_text_citing_the_preferred_copy(make_s
     filler = [chunk(f"f{i}", "norrbotten.txt", f"Rollator nummer {i} förskrivs i hemmet.",
                     "2013-02-01", ("Norrbotten",), line=20 + i) for i in range(10)]
     retriever = HybridRetriever(None, [*copies, original, other, *filler], make_settings())
-    passages = retriever.retrieve(query("ordinera vaccin sjuksköterska"), k=3, mode="bm25")
+    passages = retriever.retrieve(query("ordinera vaccin sjuksköterska"), k=3,
+                                  retrieval_mode="bm25")
     by_id = {p.chunk.id: p for p in passages}
     assert {"orig", "other"} <= set(by_id) and not {c.id for c in copies} & set(by_id)
     assert by_id["orig"].copies == 10 and by_id["other"].copies == 1
     asked = retriever.retrieve(query("ordinera vaccin sjuksköterska", ("Påhittad3",)), k=3,
-                               mode="bm25")
+                               retrieval_mode="bm25")
     assert "v3" in {p.chunk.id for p in asked} and "orig" not in {p.chunk.id for p in asked}
 
 
@@ -113,7 +114,8 @@ def test_a_recut_copy_ranked_first_cites_the_newer_original(make_settings):
     other = chunk("other", "norrbotten.txt", " ".join(PARAGRAPHS[2:]), "2013-02-01",
                   ("Norrbotten",))
     retriever = HybridRetriever(None, [original, *recuts, other], make_settings())
-    passages = retriever.retrieve(query("förbrukningsartiklar förmånen"), k=3, mode="bm25")
+    passages = retriever.retrieve(query("förbrukningsartiklar förmånen"), k=3,
+                                  retrieval_mode="bm25")
     # Six texts match, all one passage; the Norrbotten one shares no query term.
     assert [p.chunk.id for p in passages] == ["orig"] and passages[0].copies == 6
 
@@ -129,11 +131,12 @@ def test_a_preferred_copy_that_lacks_a_sentence_found_is_ranked_on_its_own(make_
     filler = [chunk(f"f{i}", "annan.txt", f"Rollator nummer {i} förskrivs i hemmet.",
                     "2013-02-01", ("Norrbotten",), line=i) for i in range(8)]
     retriever = HybridRetriever(None, [regional, elsewhere, *filler], make_settings())
-    plain = retriever.retrieve(query("förbrukningsartiklar kommunen hemmet"), k=3, mode="bm25")
+    plain = retriever.retrieve(query("förbrukningsartiklar kommunen hemmet"), k=3,
+                               retrieval_mode="bm25")
     assert plain[0].chunk.id == "own"  # the newer copy, found itself
     assert "copy" not in {p.chunk.id for p in plain}
     asked = retriever.retrieve(query("förbrukningsartiklar kommunen hemmet", ("Blekinge",)),
-                               k=3, mode="bm25")
+                               k=3, retrieval_mode="bm25")
     assert asked[0].chunk.id == "own" and asked[0].copies == 2
 
 
@@ -146,5 +149,5 @@ def test_a_preferred_copy_holding_every_sentence_found_is_cited_in_its_place(mak
     retriever = HybridRetriever(None, [older, newer, *filler], make_settings())
     # The older copy scores higher (it is shorter); the newer one holds all of it.
     assert retriever.sparse("läkemedelsförmånen förmånen", 1)[0][0].id == "old"
-    found = retriever.retrieve(query("läkemedelsförmånen förmånen"), k=2, mode="bm25")
+    found = retriever.retrieve(query("läkemedelsförmånen förmånen"), k=2, retrieval_mode="bm25")
     assert [p.chunk.id for p in found] == ["new"] and found[0].copies == 2

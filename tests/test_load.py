@@ -221,8 +221,7 @@ def test_manifest_gives_metadata_per_file(tmp_path: Path) -> None:
                                "date": 2013}]}
     (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     meta = read_manifest(tmp_path)["a.txt"]
-    assert (meta.title, meta.regions, meta.date, meta.language) == (
-        "A", ("Norrbotten", "Dalarna"), "2013", "sv")
+    assert (meta.title, meta.regions, meta.date) == ("A", ("Norrbotten", "Dalarna"), "2013")
 
 
 def test_broken_manifest_raises_load_error_naming_it(tmp_path: Path) -> None:

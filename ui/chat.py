@@ -277,7 +277,7 @@ def render_feedback(message: dict[str, Any], settings: Settings) -> None:
 
 
 def _store_rating(message: dict[str, Any], settings: Settings, key: str) -> None:
-    from assistant.feedback import FeedbackStore
+    from assistant.feedback_store import FeedbackStore
 
     rating = THUMBS.get(st.session_state.get(key))
     if rating is None:  # a thumb taken back: keep the stored row, nothing new to say
@@ -295,7 +295,7 @@ def _store_rating(message: dict[str, Any], settings: Settings, key: str) -> None
 
 
 def _store_comment(message: dict[str, Any], settings: Settings, comment: str) -> None:
-    from assistant.feedback import FeedbackStore
+    from assistant.feedback_store import FeedbackStore
 
     try:
         FeedbackStore.from_settings(settings).update(message["feedback_id"], comment=comment)
@@ -313,7 +313,7 @@ def ask(assistant: Assistant, question: str, region: str | None,
     """Show the question, stream the reply with the earlier turns as context, keep both.
     `given`: facts chosen in a question back; `shown`: what the user's turn then reads
     ("Hur gammal är patienten? under 18 år") instead of the question asked again."""
-    from assistant.feedback import answer_settings
+    from assistant.feedback_store import answer_settings
 
     messages: list[dict[str, Any]] = st.session_state["messages"]
     history = history_turns(messages)

@@ -1,6 +1,6 @@
 """Återkoppling: review the prescribers' thumbs and comments, filter them, export them.
 
-Reads the SQLite store at `settings.feedback_db` (assistant/feedback.py); needs no model. The
+Reads the SQLite store at `settings.feedback_db` (assistant/feedback_store.py); needs no model. The
 JSONL download is the input of `python -m evals gold-from-feedback`.
 """
 
@@ -11,7 +11,7 @@ from datetime import date
 import streamlit as st
 
 from assistant.export import RULE_STATUS_LABELS
-from assistant.feedback import FeedbackEntry, FeedbackStore, to_csv, to_jsonl
+from assistant.feedback_store import FeedbackEntry, FeedbackStore, to_csv, to_jsonl
 from ui.common import format_timestamp, load_settings
 
 ALL = "Alla"

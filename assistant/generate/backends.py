@@ -27,9 +27,7 @@ from assistant.generate.local_server import (
     ensure_local_server,
 )
 from assistant.generate.prompt import ANSWER_SCHEMA, capped_schema
-from core.settings import Settings
-
-BACKENDS = ("openai", "ollama", "local")
+from core.settings import LlmBackend, Settings
 
 
 def _openai(settings: Settings, base_url: str | None, model: str, api_key: str,
@@ -72,21 +70,19 @@ def backend_missing(settings: Settings) -> str | None:
     that the chat offers the mode only where it can work."""
     backend = settings.llm_backend
     try:
-        if backend == "local":
+        if backend is LlmBackend.LOCAL:
             check_local_model(settings)
-        elif backend == "openai":
+        elif backend is LlmBackend.OPENAI:
             if not os.environ.get(settings.llm_api_key_env, ""):
                 return (f"Ingen API-nyckel i {settings.llm_api_key_env} / no API key in "
                         f"{settings.llm_api_key_env}.")
             if not settings.llm_model:
                 return "Ange modellen i HJALP_LLM_MODEL / set HJALP_LLM_MODEL."
-        elif backend == "ollama":
+        else:  # ollama
             if importlib.util.find_spec("langchain_ollama") is None:
                 return "Paketet langchain-ollama saknas / langchain-ollama is not installed."
             if not settings.llm_model:
                 return "Ange modellen i HJALP_LLM_MODEL / set HJALP_LLM_MODEL."
-        else:
-            return f"Okänd llm_backend {backend!r} / unknown llm_backend {backend!r}."
     except BackendUnavailable as exc:
         return str(exc)
     return None
@@ -95,7 +91,7 @@ def backend_missing(settings: Settings) -> str | None:
 def make_chat_model(settings: Settings, schema: dict[str, Any]) -> Any:
     """The configured chat model; BackendUnavailable (Swedish/English) says what is missing."""
     backend = settings.llm_backend
-    if backend == "openai":
+    if backend is LlmBackend.OPENAI:
         key = os.environ.get(settings.llm_api_key_env, "")
         if not key:
             raise BackendUnavailable(
@@ -104,7 +100,7 @@ def make_chat_model(settings: Settings, schema: dict[str, Any]) -> Any:
         if not settings.llm_model:
             raise BackendUnavailable("Ange modellen i HJALP_LLM_MODEL / set HJALP_LLM_MODEL.")
         return _openai(settings, settings.llm_base_url, settings.llm_model, key, schema)
-    if backend == "ollama":
+    if backend is LlmBackend.OLLAMA:
         try:
             from langchain_ollama import ChatOllama
         except ImportError as exc:
@@ -119,7 +115,4 @@ def make_chat_model(settings: Settings, schema: dict[str, Any]) -> Any:
         if settings.llm_base_url:
             kwargs["base_url"] = settings.llm_base_url
         return ChatOllama(**kwargs)
-    if backend == "local":
-        return LocalChat(settings, schema)
-    raise BackendUnavailable(f"Okänd llm_backend {backend!r}; välj / choose one of "
-                             f"{', '.join(BACKENDS)}.")
+    return LocalChat(settings, schema)

@@ -90,15 +90,15 @@ def answer_settings(settings: Settings, region: str | None = None, as_of: date |
     return {
         "region": region,
         "as_of": as_of.isoformat() if as_of else None,
-        "answer_mode": answer_mode or settings.answer_mode,
-        "retrieval_mode": retrieval_mode,
-        "fusion": settings.fusion,
+        "answer_mode": str(answer_mode or settings.answer_mode),
+        "retrieval_mode": str(retrieval_mode),
+        "fusion": str(settings.fusion),
         "top_k": settings.top_k,
         "dense_k": settings.dense_k,
         "sparse_k": settings.sparse_k,
         "region_boost": settings.region_boost,
         "rules_enabled": settings.rules_enabled,
-        "embedding_backend": settings.embedding_backend,
+        "embedding_backend": str(settings.embedding_backend),
     }
 
 
@@ -127,9 +127,8 @@ class FeedbackStore:
         """Store a rating of `answer`; returns the stored row (with its id)."""
         rating = _check_rating(rating)
         settings = dict(settings or {})
-        actual_mode = getattr(answer, "answer_mode", None)
-        if actual_mode:  # generative may have fallen back to extractive: keep what ran
-            settings["answer_mode"] = actual_mode
+        # What ran: generative may have fallen back to extractive.
+        settings["answer_mode"] = answer.answer_mode
         region = region if region is not None else (answer.region or settings.get("region"))
         created = (now or datetime.now(UTC)).isoformat(timespec="seconds")
         row = (

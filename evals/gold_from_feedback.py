@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evals.errors import InputFileError
 from evals.gold import load_gold, parse_gold_lines
 from evals.textmatch import CorpusTexts, is_verbatim
 
@@ -48,12 +49,8 @@ _FACT_RE = re.compile(r"\b\d[\d\u00a0 ]*(?:[.,]\d+)?\s?(?:kr\b|kronor\b|%|procen
                       r"|\b\d{2} ?\d{2} ?\d{2}\b")
 
 
-class FeedbackFileError(ValueError):
-    """A feedback export that cannot be converted; names the file and the 1-based line."""
-
-    def __init__(self, name: str, line: int | None, problem: str) -> None:
-        where = f"{name}, line {line}" if line is not None else name
-        super().__init__(f"{where}: {problem}")
+class FeedbackFileError(InputFileError):
+    """A feedback export that cannot be converted."""
 
 
 @dataclass(frozen=True)
