@@ -135,6 +135,9 @@ class Citation:
     line_end: int | None = None
     copies: int = 1  # documents holding this passage or a near-copy (assistant.copies)
     reviewed: bool = True  # False: an upload no editor has reviewed yet ("ogranskat dokument")
+    # The chunk the passage was cut from (Chunk.id), so the app can open exactly that passage;
+    # None when the passage is not in the index (a rule's quote whose chunk was not found).
+    chunk_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

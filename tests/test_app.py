@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 from assistant.export import conversation_markdown
 from assistant.feedback import JSONL_KEYS, FeedbackStore, to_jsonl
 from assistant.settings import Settings
-from assistant.values import Answer, Chunk, Citation, Passage, RuleCheck
+from assistant.values import Answer, Citation, RuleCheck
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -473,15 +473,10 @@ def test_load_error_messages_are_swedish_and_actionable():
 
 
 def test_document_link_points_at_the_cited_chunk():
-    chunk = Chunk(id="c42", doc="x.txt", text="Inledning *viktig*\nRollator för\nutomhusbruk.",
-                  line_start=3, line_end=5)
-    other = Chunk(id="c7", doc="y.txt", text="Annat", line_start=3)
-    answer = Answer(question="?", text="Svar [1].", citations=[_citation(line_start=3)],
-                    passages=[Passage(chunk=other, rank=1), Passage(chunk=chunk, rank=2)])
-    assert app.document_query(answer.citations[0], answer) == {
-        "doc": "x.txt", "chunk": "c42", "line": "3"}
+    cited = _citation(line_start=3, chunk_id="c42")
+    assert app.document_query(cited) == {"doc": "x.txt", "chunk": "c42", "line": "3"}
     pdf = _citation(page=2, line_start=None, text="annan text")
-    assert app.document_query(pdf, None) == {"doc": "x.txt", "page": "2"}
+    assert app.document_query(pdf) == {"doc": "x.txt", "page": "2"}
 
 
 class _BrokenAssistant:

@@ -327,7 +327,7 @@ def rule_citation(rule: Rule, chunk: Chunk | None, n: int) -> Citation:
         publisher=chunk.publisher if chunk else "", page=chunk.page if chunk else None,
         line_start=chunk.line_start if chunk else None,
         line_end=chunk.line_end if chunk else None,
-        reviewed=chunk.reviewed if chunk else True)
+        reviewed=chunk.reviewed if chunk else True, chunk_id=chunk.id if chunk else None)
 
 
 def _refused_by_rule(answer: Answer, result: CheckResult, chunks: Sequence[Chunk],
