@@ -363,8 +363,8 @@ def test_corrected_badge_says_what_and_why_with_rule_source_and_validity():
     rule = RuleCheck(
         status="corrected", rule_id="nb.iso.120606", verdict="kommunen ansvarar",
         reason="Svaret angav inte regelns slutsats; den har lagts till.",
-        explanation="Svaret angav inte regelns slutsats; den har lagts till. nb.iso.120606 "
-                    "avgör: kommunen ansvarar → undantaget nb.barn är okänt: saknar ålder",
+        trace=("nb.iso.120606 avgör: kommunen ansvarar",
+               "undantaget nb.barn är okänt: saknar ålder"),
         citation={"doc": "x.txt", "section": "Bilaga 1", "quote": "Kommunen ansvarar",
                   "valid": "2013-02-01 – tills vidare"},
         warnings=("Undantag kan gälla: ange ålder.", "Policyn är från 2013."))
@@ -387,7 +387,9 @@ def test_corrected_badge_says_what_and_why_with_rule_source_and_validity():
     inside = _unescape(" ".join(c.value for c in checked.caption))
     assert "Regel: nb.iso.120606" in inside
     assert "Regelns källa: x.txt – Bilaga 1: ”Kommunen ansvarar” (gäller 2013-02-01" in inside
-    assert "undantaget nb.barn är okänt" in inside
+    # The trace one step a line.
+    assert ("Spår: nb.iso.120606 avgör: kommunen ansvarar  \n→ undantaget nb.barn är okänt"
+            in inside)
     assert not any("nb.iso.120606" in c for c in captions[:2])
 
 

@@ -176,8 +176,8 @@ def rule_details(rule_check: RuleCheck) -> list[str]:
     if rule_check.given:
         details.append("Uppgifter du valt: " + ", ".join(
             f"{fact} = {_said(value)}" for fact, value in rule_check.given.items()))
-    if rule_check.explanation and rule_check.explanation != rule_check.reason:
-        details.append("Spår: " + rule_check.explanation.replace(" → ", "\n→ "))
+    if rule_check.trace:
+        details.append("Spår: " + "\n→ ".join(rule_check.trace))
     return details
 
 
