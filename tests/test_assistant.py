@@ -333,6 +333,12 @@ def test_rules_can_be_switched_off(bundled_index) -> None:
     answer = plain.ask("Kan jag som fysioterapeut skriva ett delegeringsbeslut som gäller "
                        "i två år?")
     assert answer.rule_check.status == "not_checkable" and "rules" not in answer.timings_ms
+    # The training page still reads the rules through the Assistant, loaded once.
+    assert plain.rulebase.rules and plain.rulebase is plain.rulebase
+
+
+def test_the_rule_base_is_the_checkers(assistant: Assistant) -> None:
+    assert assistant.rulebase is assistant.checker.rulebase
 
 
 @pytest.mark.parametrize(("question", "followup"), [

@@ -24,25 +24,11 @@ if str(ROOT) not in sys.path:  # standalone `streamlit run views/training.py`
 from ui.common import escape_markdown, load_assistant  # noqa: E402
 
 if TYPE_CHECKING:
-    from assistant.rules.engine import RuleBase
     from assistant.training import Course, QuizItem
 
 log = logging.getLogger("hjalp.app")
 
 NATIONAL_LABEL = "Nationellt"
-
-
-@st.cache_resource(show_spinner=False)
-def rule_base() -> RuleBase:
-    from assistant.rules.engine import RuleBase
-
-    return RuleBase.load()
-
-
-def region_options(rules: RuleBase, indexed: list[str]) -> list[str]:
-    from assistant.training import NATIONAL
-
-    return sorted({r.region for r in rules.rules if r.region != NATIONAL} | set(indexed))
 
 
 def slug(course: Course) -> str:
@@ -279,7 +265,7 @@ def render_export(course: Course) -> None:
 # --------------------------------------------------------------------------- page
 
 def main() -> None:
-    from assistant.training import TOPICS, build_course, topic_regions
+    from assistant.training import TOPICS, build_course, course_regions, topic_regions
 
     st.title("Utbildning")
     st.caption("Kursmaterial ur regelbasen och dokumenten: nyckelregler med källa och "
@@ -288,10 +274,10 @@ def main() -> None:
     assistant = load_assistant()
     if assistant is None:
         st.stop()
-    rules = rule_base()
+    rules = assistant.rulebase  # the one the checker uses: the material says what it enforces
     topic = st.selectbox("Ämne", list(TOPICS), format_func=lambda k: TOPICS[k].label,
                          key="training_topic")
-    options = region_options(rules, assistant.regions())
+    options = course_regions(rules, assistant.regions())
     covered = topic_regions(rules, topic)
     regions = st.multiselect(
         "Regioner", options, default=[r for r in covered if r in options],
