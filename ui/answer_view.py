@@ -36,7 +36,7 @@ log = logging.getLogger("hjalp.app")
 
 DOCUMENTS_PAGE = "views/documents.py"
 OPEN_DOCUMENT = "Öppna hela dokumentet vid avsnittet"
-# Session key of a pending re-ask: the choice made in a question back (read by ui.chat).
+# Session key of a pending re-ask: the choice made in a question back (read by views/chat.py).
 REASK = "reask"
 
 # Swedish label, badge colour and icon per RuleCheck.status. The text carries the meaning; the
@@ -188,7 +188,7 @@ def _said(value: object) -> str:
 
 def render_question_back(question: FactQuestion, key: str) -> None:
     """The missing fact as a question with one choice per value and where it leads
-    ("under 18 år → regionen"); choosing re-asks the question with that fact (ui.chat)."""
+    ("under 18 år → regionen"); choosing re-asks the question with that fact (views/chat.py)."""
     options = list(range(len(question.options)))
     st.pills(
         question.question, options, key=f"choice_{key}",

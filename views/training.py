@@ -3,25 +3,19 @@ interactive quiz (choose or write an answer, check it, see the score), and the w
 Markdown or PDF.
 
 UI only: the material is built by `assistant.training.build_course` from the rule base and the
-retriever. Run standalone with `streamlit run views/training.py`, or as a page of `app.py`.
+retriever. A page of `app.py` (`streamlit run app.py`); importing the module draws nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import sys
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # standalone `streamlit run views/training.py`
-    sys.path.insert(0, str(ROOT))
-
-from ui.common import escape_markdown, load_assistant  # noqa: E402
+from ui.common import escape_markdown, load_assistant
 
 if TYPE_CHECKING:
     from assistant.training import Course, QuizItem
@@ -314,4 +308,5 @@ def main() -> None:
     render_export(course)
 
 
-main()
+if __name__ == "__main__":  # st.navigation runs a page as __main__; an import draws nothing
+    main()
