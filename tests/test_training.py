@@ -165,6 +165,7 @@ def test_passages_come_from_the_chosen_regions(rule_base, retriever):
     assert {r for p in passages for r in p.regions} <= {"Norrbotten", "Kronoberg"}
     assert {p.regions[0] for p in passages} == {"Norrbotten", "Kronoberg"}
     assert all(p.title and p.location and p.text for p in passages)
+    assert all(p.heading == (p.section.split(" > ")[-1] if p.section else "") for p in passages)
     fees = relevant_passages(retriever, "avgifter", ["Kronoberg"], k=3)
     assert any(re.search(r"\d+ kr", p.text) for p in fees)
 

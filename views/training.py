@@ -100,8 +100,7 @@ def render_passages(course: Course) -> None:
     if not course.passages:
         st.caption("Inga textavsnitt hittades för de valda regionerna.")
     for n, p in enumerate(course.passages, 1):
-        section = p.section.split(" > ")[-1] if p.section else ""
-        label = f"[{n}] {_short(p.title)}" + (f" – {section}" if section else "")
+        label = f"[{n}] {_short(p.title)}" + (f" – {p.heading}" if p.heading else "")
         with st.expander(escape_markdown(label)):
             st.caption(escape_markdown(" · ".join(x for x in (p.title, p.section, p.location)
                                                   if x)))
