@@ -1,15 +1,12 @@
 """Hjälpmedelsassistenten: the Streamlit app, a router over its pages.
 
-Pages: Chatt (default, `views/chat.py`), Dokument (`views/documents.py`), Utbildning
-(`views/training.py`) and Återkoppling (`views/feedback.py`); a page whose file is missing is
-left out, so the app runs while pages are being built. UI only: every answer, citation and rule
-verdict comes from `assistant.pipeline.Assistant`. Run with `streamlit run app.py` (or
-`make run`); see docs/app.md.
-
-The chat's helpers stay importable as `app.<name>` (tests and scripts use them):
-    >>> import app
-    >>> app.escape_markdown("1. *a*")
-    '1\\\\. \\\\*a\\\\*'
+Pages, one module each under `views/`: Chatt (default, `views/chat.py`), Dokument
+(`views/documents.py`), Utbildning (`views/training.py`) and Återkoppling (`views/feedback.py`);
+`ui/` holds the drawing helpers they share (`ui/common.py`, `ui/answer_view.py`,
+`ui/chrome.py`). A page whose file is missing is left out, so the app runs while pages are
+being built. UI only: every answer, citation and rule verdict comes from
+`assistant.pipeline.Assistant`, and the pages draw what it returns. Run with
+`streamlit run app.py` (or `make run`); see docs/app.md.
 """
 
 from __future__ import annotations
@@ -18,44 +15,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.answer_view import (  # noqa: F401  (re-exported)
-    REFUSAL,
-    RULE_BADGES,
-    document_query,
-    render_answer,
-    render_citation,
-    render_rule_check,
-    render_sources,
-    render_warnings,
-)
-from ui.chat import (  # noqa: F401  (re-exported)
-    ALL_REGIONS,
-    ANSWER_MODES,
-    EXAMPLES,
-    INTRO,
-    PLACEHOLDER,
-    SEARCHING,
-    TITLE,
-    ask,
-    chat_page,
-    clear_conversation,
-    export_turns,
-)
 from ui.chrome import swedish_chrome
-from ui.common import (  # noqa: F401  (re-exported)
-    _escape_inline,
-    ask_error_message,
-    escape_markdown,
-    find_quote,
-    format_date,
-    format_seconds,
-    format_timestamp,
-    highlight_quote,
-    history_turns,
-    load_assistant,
-    load_error_message,
-    source_label,
-)
+from ui.common import TITLE
 
 ROOT = Path(__file__).resolve().parent
 ABOUT = ("**Hjälpmedelsassistenten** svarar på frågor om regler för hjälpmedelsförskrivning "

@@ -386,7 +386,7 @@ def citation_for(n: int, cand: Candidate) -> Citation:
                     location=chunk.location, quote=cand.sentence, text=chunk.text,
                     date=chunk.date, publisher=chunk.publisher, page=chunk.page,
                     line_start=chunk.line_start, line_end=chunk.line_end,
-                    copies=cand.passage.copies)
+                    copies=cand.passage.copies, chunk_id=chunk.id)
 
 
 def source_warnings(citations: list[Citation], today: date | None = None) -> list[str]:

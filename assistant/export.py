@@ -87,8 +87,10 @@ def _rule_lines(rule_check: RuleCheck) -> list[str]:
     lines = [head]
     if rule_check.verdict:
         lines.append(f"- Regelns utslag: {rule_check.verdict}")
-    if rule_check.explanation:
-        lines.append(f"- Förklaring: {rule_check.explanation}")
+    if rule_check.reason:
+        lines.append(f"- Förklaring: {rule_check.reason}")
+    if rule_check.trace:
+        lines.append("- Spår: " + " → ".join(rule_check.trace))
     if rule_check.citation:
         c = rule_check.citation
         source = c.get("doc", "") + (f" – {c['section']}" if c.get("section") else "")

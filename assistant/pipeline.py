@@ -80,6 +80,7 @@ class Assistant:
         # Generative mode: the chat model is made on first use (a local server takes seconds).
         self.chat_model = chat_model
         self.checker = RuleChecker(RuleBase.load()) if settings.rules_enabled else None
+        self._rulebase: RuleBase | None = None  # rules switched off: loaded when first asked
         self.embeddings = embeddings
         self.client = client
         self.store = open_store(settings, embeddings, client)
@@ -169,6 +170,17 @@ class Assistant:
 
     def regions(self) -> list[str]:
         return list(self.known_regions)
+
+    @property
+    def rulebase(self) -> RuleBase:
+        """The rule base the checker decides with, for whatever else reads the rules (the
+        training material): one loaded rule base, so both say the same. With the rules
+        switched off it is loaded on first use."""
+        if self.checker is not None:
+            return self.checker.rulebase
+        if self._rulebase is None:
+            self._rulebase = RuleBase.load()
+        return self._rulebase
 
     def status(self) -> IndexStatus:
         from ingest.index import read_state

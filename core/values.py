@@ -132,6 +132,9 @@ class Citation:
     line_end: int | None = None
     copies: int = 1  # documents holding this passage or a near-copy (assistant.copies)
     reviewed: bool = True  # False: an upload no editor has reviewed yet ("ogranskat dokument")
+    # The chunk the passage was cut from (Chunk.id), so the app can open exactly that passage;
+    # None when the passage is not in the index (a rule's quote whose chunk was not found).
+    chunk_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -166,10 +169,13 @@ class RuleCheck:
     verdict: str | None = None
     rule_id: str | None = None
     citation: dict[str, str] | None = None
-    explanation: str = ""
+    explanation: str = ""  # `reason` and `trace` in one line (the CLI's and the JSON's)
     missing_facts: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     reason: str = ""  # why this status, in one plain Swedish sentence (no rule ids)
+    # The facts read and the rules tried, one step each, in order; a reader shows them as a
+    # chain without taking `explanation` apart.
+    trace: tuple[str, ...] = ()
     question: FactQuestion | None = None  # the missing fact that would change the verdict
     given: dict[str, Any] = field(default_factory=dict)  # facts the user chose, not extracted
 
@@ -177,6 +183,7 @@ class RuleCheck:
         data = asdict(self)
         data["missing_facts"] = list(self.missing_facts)
         data["warnings"] = list(self.warnings)
+        data["trace"] = list(self.trace)
         if self.question is not None:
             data["question"]["options"] = [asdict(o) for o in self.question.options]
         return data
@@ -253,7 +260,7 @@ def answer_from_record(data: Mapping[str, Any]) -> Answer:
             fact=question["fact"], question=question["question"], unit=question.get("unit", ""),
             options=tuple(FactOption(**o) for o in question.get("options", ())))
     rule_fields = {f.name for f in fields(RuleCheck)}
-    rule_check = RuleCheck(**{k: tuple(v) if k in ("missing_facts", "warnings") else v
+    rule_check = RuleCheck(**{k: tuple(v) if k in ("missing_facts", "warnings", "trace") else v
                               for k, v in rule.items() if k in rule_fields}, question=question)
     citation_fields = {f.name for f in fields(Citation)}
     citations = [Citation(**{k: v for k, v in c.items() if k in citation_fields})

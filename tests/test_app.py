@@ -7,10 +7,8 @@ no mocks: what a prescriber would see is what is asserted.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +19,10 @@ from streamlit.testing.v1 import AppTest
 from assistant.export import conversation_markdown
 from assistant.feedback_store import JSONL_KEYS, FeedbackStore, to_jsonl
 from core.settings import Settings
-from core.values import Answer, Chunk, Citation, Passage, RuleCheck
+from core.values import Answer, Citation, RuleCheck
+from ui.answer_view import RULE_BADGES, document_query
+from ui.common import escape_markdown, highlight_quote, history_turns, load_error_message
+from views.chat import PLACEHOLDER, export_turns
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -32,16 +33,6 @@ FOLLOW_UP = "Och om hon i stället behöver en rollator för inomhusbruk?"
 HPV = "Får en specialistsjuksköterska ordinera HPV-vaccin till en 20-åring?"
 
 
-def _import_app():
-    # By path, so the tests do not depend on the project root being on sys.path.
-    spec = importlib.util.spec_from_file_location("app", APP)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["app"] = module  # AppTest.from_function scripts below `import app`
-    spec.loader.exec_module(module)
-    return module
-
-
-app = _import_app()
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +88,7 @@ def test_start_page_shows_title_regions_and_index_status(at):
     match = re.search(r"Dokument: \*\*(\d+)\*\*", status)
     assert match and int(match.group(1)) >= 1, status
     assert re.search(r"Textavsnitt: \*\*(\d+)\*\*", status), status
-    assert at.chat_input[0].placeholder == app.PLACEHOLDER
+    assert at.chat_input[0].placeholder == PLACEHOLDER
     assert len(at.chat_message) == 0
     as_of = at.date_input(key="as_of")
     assert as_of.label == "Gäller per datum" and as_of.value == date.today()
@@ -135,7 +126,7 @@ def test_question_gets_answer_with_numbered_sources_and_badge(at):
     # the conclusion first and in bold.
     shown = [v for v in _markdown_values(reply) if v.startswith("**") and v != "**Källor**"]
     assert len(shown) == 1 and _unescape(shown[0]).startswith(f"**{answer.conclusion[:30]}")
-    labels = [label for label, _, _ in app.RULE_BADGES.values()]
+    labels = [label for label, _, _ in RULE_BADGES.values()]
     badges = [v for v in _markdown_values(reply) if "-badge[" in v]
     assert len(badges) == 1 and any(label in badges[0] for label in labels), badges
     # Every [n] in the text has a source with that number below it.
@@ -153,7 +144,7 @@ def test_follow_up_keeps_history_and_new_conversation_clears(at):
     users = [_unescape(" ".join(_markdown_values(m))) for m in at.chat_message if m.name == "user"]
     assert users == [QUESTION, FOLLOW_UP]
     # The follow-up was asked with the first turn as history.
-    assert len(app.history_turns(at.session_state["messages"])) == 2
+    assert len(history_turns(at.session_state["messages"])) == 2
 
     at.button(key="new_conversation").click().run()
     assert not at.exception
@@ -254,13 +245,13 @@ def test_export_holds_the_conversation_with_sources(at):
     assert not at.get("download_button")[0].proto.disabled  # usable right after the answer
     _ask(at, FOLLOW_UP)
     messages = at.session_state["messages"]
-    markdown = conversation_markdown(app.export_turns(messages))
+    markdown = conversation_markdown(export_turns(messages))
     first, second = messages[1]["answer"], messages[3]["answer"]
     assert f"> {QUESTION}" in markdown and f"> {FOLLOW_UP}" in markdown
     assert first.text in markdown and second.text in markdown
     for citation in [*first.citations, *second.citations]:
         assert f"{citation.n}. **{citation.title}** ({citation.doc})" in markdown
-    assert app.RULE_BADGES[first.rule_check.status][0] in markdown
+    assert RULE_BADGES[first.rule_check.status][0] in markdown
 
 
 def test_generative_mode_is_not_offered_without_a_model(at):
@@ -320,9 +311,9 @@ def _render(answer: Answer) -> AppTest:
     """Draw one Answer value with the app's own renderer (AppTest passes args in-process)."""
 
     def script(answer):
-        import app
+        from ui.answer_view import render_answer
 
-        app.render_answer(answer)
+        render_answer(answer)
 
     test = AppTest.from_function(script, args=(answer,), default_timeout=30).run()
     assert not test.exception, test.exception
@@ -363,8 +354,8 @@ def test_corrected_badge_says_what_and_why_with_rule_source_and_validity():
     rule = RuleCheck(
         status="corrected", rule_id="nb.iso.120606", verdict="kommunen ansvarar",
         reason="Svaret angav inte regelns slutsats; den har lagts till.",
-        explanation="Svaret angav inte regelns slutsats; den har lagts till. nb.iso.120606 "
-                    "avgör: kommunen ansvarar → undantaget nb.barn är okänt: saknar ålder",
+        trace=("nb.iso.120606 avgör: kommunen ansvarar",
+               "undantaget nb.barn är okänt: saknar ålder"),
         citation={"doc": "x.txt", "section": "Bilaga 1", "quote": "Kommunen ansvarar",
                   "valid": "2013-02-01 – tills vidare"},
         warnings=("Undantag kan gälla: ange ålder.", "Policyn är från 2013."))
@@ -387,7 +378,9 @@ def test_corrected_badge_says_what_and_why_with_rule_source_and_validity():
     inside = _unescape(" ".join(c.value for c in checked.caption))
     assert "Regel: nb.iso.120606" in inside
     assert "Regelns källa: x.txt – Bilaga 1: ”Kommunen ansvarar” (gäller 2013-02-01" in inside
-    assert "undantaget nb.barn är okänt" in inside
+    # The trace one step a line.
+    assert ("Spår: nb.iso.120606 avgör: kommunen ansvarar  \n→ undantaget nb.barn är okänt"
+            in inside)
     assert not any("nb.iso.120606" in c for c in captions[:2])
 
 
@@ -396,9 +389,9 @@ def test_the_conclusion_is_bold_and_markers_link_to_their_source():
                     conclusion="Kommunen ansvarar [1].", citations=[_citation()])
 
     def script(answer):
-        import app
+        from ui.answer_view import render_answer
 
-        app.render_answer(answer, key="m1")
+        render_answer(answer, key="m1")
 
     test = AppTest.from_function(script, args=(answer,), default_timeout=30).run()
     assert not test.exception, test.exception
@@ -427,7 +420,7 @@ def test_not_checkable_badge_is_grey():
 
 def test_escape_markdown_neutralises_document_syntax():
     text = "1. Avgift $5 *per* månad: se <bilaga>\n  # inte rubrik\n- punkt ~x~ a_b [1]"
-    escaped = app.escape_markdown(text)
+    escaped = escape_markdown(text)
     assert escaped.split("  \n") == [
         "1\\. Avgift \\$5 \\*per\\* månad\\: se \\<bilaga\\>",
         "\\# inte rubrik",
@@ -438,7 +431,7 @@ def test_escape_markdown_neutralises_document_syntax():
 
 
 def test_highlight_marks_quote_across_lines_and_whitespace():
-    body, found = app.highlight_quote(
+    body, found = highlight_quote(
         "Inledning *viktig*\nRollator för\n  utomhusbruk. Slut", "Rollator för utomhusbruk"
     )
     assert found
@@ -450,7 +443,7 @@ def test_highlight_marks_quote_across_lines_and_whitespace():
 
 
 def test_highlight_without_match_keeps_text():
-    body, found = app.highlight_quote("Ingen träff här", "något annat")
+    body, found = highlight_quote("Ingen träff här", "något annat")
     assert (body, found) == ("Ingen träff här", False)
 
 
@@ -460,28 +453,23 @@ def test_history_pairs_only_answered_turns():
         {"role": "user", "content": "a"}, {"role": "assistant", "answer": answered},
         {"role": "user", "content": "b"}, {"role": "assistant", "error": "fel"},
     ]
-    turns = app.history_turns(messages)
+    turns = history_turns(messages)
     assert [(t.question, t.answer) for t in turns] == [("a", "svar a")]
 
 
 def test_load_error_messages_are_swedish_and_actionable():
     missing = ModuleNotFoundError("No module named 'chromadb'", name="chromadb")
-    assert "chromadb" in app.load_error_message(missing)
-    assert "make install" in app.load_error_message(missing)
-    assert "make run" in app.load_error_message(RuntimeError("boom\nrad 2"))
-    assert "rad 2" not in app.load_error_message(RuntimeError("boom\nrad 2"))
+    assert "chromadb" in load_error_message(missing)
+    assert "make install" in load_error_message(missing)
+    assert "make run" in load_error_message(RuntimeError("boom\nrad 2"))
+    assert "rad 2" not in load_error_message(RuntimeError("boom\nrad 2"))
 
 
 def test_document_link_points_at_the_cited_chunk():
-    chunk = Chunk(id="c42", doc="x.txt", text="Inledning *viktig*\nRollator för\nutomhusbruk.",
-                  line_start=3, line_end=5)
-    other = Chunk(id="c7", doc="y.txt", text="Annat", line_start=3)
-    answer = Answer(question="?", text="Svar [1].", citations=[_citation(line_start=3)],
-                    passages=[Passage(chunk=other, rank=1), Passage(chunk=chunk, rank=2)])
-    assert app.document_query(answer.citations[0], answer) == {
-        "doc": "x.txt", "chunk": "c42", "line": "3"}
+    cited = _citation(line_start=3, chunk_id="c42")
+    assert document_query(cited) == {"doc": "x.txt", "chunk": "c42", "line": "3"}
     pdf = _citation(page=2, line_start=None, text="annan text")
-    assert app.document_query(pdf, None) == {"doc": "x.txt", "page": "2"}
+    assert document_query(pdf) == {"doc": "x.txt", "page": "2"}
 
 
 class _BrokenAssistant:
@@ -498,10 +486,10 @@ def test_failed_answer_is_a_swedish_message_and_no_identifier_is_logged(caplog):
     def script(assistant):
         import streamlit as st
 
-        import app
+        from views.chat import ask
 
         st.session_state.setdefault("messages", [])
-        app.ask(assistant, "Patient 19121212-1212 behöver rollator", None)
+        ask(assistant, "Patient 19121212-1212 behöver rollator", None)
 
     with caplog.at_level("DEBUG"):
         test = AppTest.from_function(script, args=(_BrokenAssistant(),), default_timeout=30).run()

@@ -309,6 +309,18 @@ def test_corrected_answer_leads_with_the_rule_and_cites_it_first(assistant: Assi
     assert_cited(answer)
 
 
+def test_each_citation_names_the_chunk_it_was_cut_from(assistant: Assistant,
+                                                       outdoor: Answer) -> None:
+    """The app opens a source by its chunk id, so every citation, the rule's too, carries it."""
+    corrected = assistant.ask("Kan jag som fysioterapeut skriva ett delegeringsbeslut som "
+                              "gäller i två år?")
+    chunks = {c.id: c for c in assistant.retriever.chunks}
+    for answer in (outdoor, corrected):
+        for citation in answer.citations:
+            chunk = chunks[citation.chunk_id]
+            assert (chunk.doc, chunk.text) == (citation.doc, citation.text)
+
+
 def test_missing_facts_are_asked_for(assistant: Assistant) -> None:
     answer = assistant.ask("Vem förskriver en rollator i Norrbotten?")
     assert answer.rule_check.status == "not_checkable"
@@ -321,6 +333,12 @@ def test_rules_can_be_switched_off(bundled_index) -> None:
     answer = plain.ask("Kan jag som fysioterapeut skriva ett delegeringsbeslut som gäller "
                        "i två år?")
     assert answer.rule_check.status == "not_checkable" and "rules" not in answer.timings_ms
+    # The training page still reads the rules through the Assistant, loaded once.
+    assert plain.rulebase.rules and plain.rulebase is plain.rulebase
+
+
+def test_the_rule_base_is_the_checkers(assistant: Assistant) -> None:
+    assert assistant.rulebase is assistant.checker.rulebase
 
 
 @pytest.mark.parametrize(("question", "followup"), [

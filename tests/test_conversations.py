@@ -27,9 +27,10 @@ def _answer() -> Answer:
         conclusion="Kommunen ansvarar.", as_of="2026-12-01", region="Norrbotten",
         citations=[Citation(n=1, doc="x.txt", title="X", section="Bilaga", location="rad 3",
                             quote="Kommunen ansvarar", text="Kommunen ansvarar för sängar.",
-                            line_start=3)],
+                            line_start=3, chunk_id="c42")],
         rule_check=RuleCheck(status="verified", verdict="kommun", rule_id="nb.iso",
                              reason="Svaret stämmer med regeln.", warnings=("Gammal källa.",),
+                             trace=("nb.iso avgör: kommun",),
                              missing_facts=("ange ålder",), question=back,
                              given={"home_care": True}),
         warnings=["Gammal källa."], timings_ms={"retrieve": 12.0})

@@ -17,7 +17,8 @@ def _citation(n: int, quote: str, **changes) -> Citation:
 
 def test_conversation_lists_questions_answers_sources_and_verdicts():
     rule = RuleCheck(status="corrected", verdict="kommunen", rule_id="nb.iso.120606",
-                     explanation="Svaret angav regionen; regeln säger kommunen.",
+                     reason="Svaret angav regionen; regeln säger kommunen.",
+                     trace=("nb.iso.120606 avgör: kommunen", "undantaget nb.barn gäller inte"),
                      citation={"doc": "doc1.txt", "section": "Bilaga 1",
                                "quote": "Kommunen ansvarar", "valid": "2013-02-01–"})
     first = Answer(question="Vem ansvarar för rollatorn?", text="Kommunen ansvarar [1] [2].",
@@ -47,6 +48,7 @@ def test_conversation_lists_questions_answers_sources_and_verdicts():
     assert lines[two + 1] == "   > ”andra citatet”"  # line breaks inside a quote flattened
     assert "**Regelkontroll:** Rättat enligt regeln (regel nb.iso.120606)" in lines
     assert "- Förklaring: Svaret angav regionen; regeln säger kommunen." in lines
+    assert "- Spår: nb.iso.120606 avgör: kommunen → undantaget nb.barn gäller inte" in lines
     assert ("- Regelns källa: doc1.txt – Bilaga 1: ”Kommunen ansvarar” (gäller 2013-02-01–)"
             in lines)
     assert "- Källan är från 2013." in lines

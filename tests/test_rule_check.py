@@ -117,6 +117,10 @@ def test_checker_verifies_an_agreeing_answer() -> None:
     assert result.rule_check.status == "verified"
     assert result.rule_check.rule_id == "t.row"
     assert result.rule_check.citation["quote"] == "120606 Rollator Hembesök rekommenderas"
+    # The trace is a field of its own, so no reader takes the explanation apart.
+    check = result.rule_check
+    assert any(step.startswith("t.row avgör") for step in check.trace)
+    assert check.explanation == f"{check.reason} {' → '.join(check.trace)}"
 
 
 def test_checker_corrects_a_contradicting_answer() -> None:

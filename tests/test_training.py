@@ -16,6 +16,7 @@ from assistant.training import (
     QuizItem,
     build_course,
     check_answer,
+    course_regions,
     describe_conditions,
     distinct,
     join_segments,
@@ -58,6 +59,12 @@ def test_every_topic_maps_to_rules_of_the_rule_base(rule_base):
     assert topic_regions(rule_base, "gränsdragning") == ["Kronoberg", "Norrbotten"]
     assert topic_regions(rule_base, "vaccination") == []  # national rules only
     assert {r.topic for r in rules_for(rule_base, "avgifter")} == {"fees"}
+
+
+def test_course_regions_are_those_with_rules_or_indexed_documents(rule_base):
+    regions = course_regions(rule_base, ["Gotland"])
+    assert {"Norrbotten", "Dalarna", "Gotland"} <= set(regions)
+    assert NATIONAL not in regions and regions == sorted(regions)
 
 
 def test_region_filter_keeps_national_rules(rule_base):
@@ -158,6 +165,7 @@ def test_passages_come_from_the_chosen_regions(rule_base, retriever):
     assert {r for p in passages for r in p.regions} <= {"Norrbotten", "Kronoberg"}
     assert {p.regions[0] for p in passages} == {"Norrbotten", "Kronoberg"}
     assert all(p.title and p.location and p.text for p in passages)
+    assert all(p.heading == (p.section.split(" > ")[-1] if p.section else "") for p in passages)
     fees = relevant_passages(retriever, "avgifter", ["Kronoberg"], k=3)
     assert any(re.search(r"\d+ kr", p.text) for p in fees)
 

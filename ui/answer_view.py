@@ -36,7 +36,7 @@ log = logging.getLogger("hjalp.app")
 
 DOCUMENTS_PAGE = "views/documents.py"
 OPEN_DOCUMENT = "Öppna hela dokumentet vid avsnittet"
-# Session key of a pending re-ask: the choice made in a question back (read by ui.chat).
+# Session key of a pending re-ask: the choice made in a question back (read by views/chat.py).
 REASK = "reask"
 
 # Swedish label, badge colour and icon per RuleCheck.status. The text carries the meaning; the
@@ -60,7 +60,7 @@ def render_answer(answer: Answer, key: str = "") -> None:
         render_text(answer, key)
         render_warnings(answer.warnings)
         if answer.citations:
-            render_sources(answer.citations, answer, key)
+            render_sources(answer.citations, key)
         return
     render_text(answer, key)
     render_scope(answer)
@@ -72,7 +72,7 @@ def render_answer(answer: Answer, key: str = "") -> None:
     rule_notes = set(answer.rule_check.warnings)
     render_warnings([w for w in answer.warnings if w not in rule_notes])
     render_rule_notes(answer.rule_check)
-    render_sources(answer.citations, answer, key)
+    render_sources(answer.citations, key)
     render_footer(answer)
     if key:
         render_copy(answer)
@@ -176,8 +176,8 @@ def rule_details(rule_check: RuleCheck) -> list[str]:
     if rule_check.given:
         details.append("Uppgifter du valt: " + ", ".join(
             f"{fact} = {_said(value)}" for fact, value in rule_check.given.items()))
-    if rule_check.explanation and rule_check.explanation != rule_check.reason:
-        details.append("Spår: " + rule_check.explanation.replace(" → ", "\n→ "))
+    if rule_check.trace:
+        details.append("Spår: " + "\n→ ".join(rule_check.trace))
     return details
 
 
@@ -188,7 +188,7 @@ def _said(value: object) -> str:
 
 def render_question_back(question: FactQuestion, key: str) -> None:
     """The missing fact as a question with one choice per value and where it leads
-    ("under 18 år → regionen"); choosing re-asks the question with that fact (ui.chat)."""
+    ("under 18 år → regionen"); choosing re-asks the question with that fact (views/chat.py)."""
     options = list(range(len(question.options)))
     st.pills(
         question.question, options, key=f"choice_{key}",
@@ -236,8 +236,7 @@ def render_warnings(warnings: list[str] | tuple[str, ...]) -> None:
         st.warning(escape_markdown(warning), icon=":material/warning:")
 
 
-def render_sources(citations: list[Citation], answer: Answer | None = None,
-                   key: str = "") -> None:
+def render_sources(citations: list[Citation], key: str = "") -> None:
     if not citations:
         st.caption("Inga källor angavs för svaret.")
         return
@@ -247,7 +246,7 @@ def render_sources(citations: list[Citation], answer: Answer | None = None,
             # The target of the answer's [n] link (an id only this app writes).
             st.html(f'<span id="{anchor(key, citation.n)}"></span>')
         with st.expander(citation_label(citation)):
-            render_citation(citation, answer)
+            render_citation(citation)
 
 
 def citation_label(citation: Citation) -> str:
@@ -256,7 +255,7 @@ def citation_label(citation: Citation) -> str:
     return label if citation.reviewed else f"{label} · :orange[{UNREVIEWED_LABEL}]"
 
 
-def render_citation(citation: Citation, answer: Answer | None = None) -> None:
+def render_citation(citation: Citation) -> None:
     place = " · ".join(p for p in (citation.section, citation.location) if p)
     if not citation.reviewed:
         st.warning(UNREVIEWED_NOTE, icon=":material/gpp_maybe:")
@@ -274,15 +273,14 @@ def render_citation(citation: Citation, answer: Answer | None = None) -> None:
         # Should not happen (quotes are verbatim), but the quote must never silently vanish.
         st.markdown("Citat:  \n> " + escape_markdown(citation.quote).replace("\n", "\n> "))
     st.markdown(body)
-    render_document_link(citation, answer)
+    render_document_link(citation)
 
 
-def document_query(citation: Citation, answer: Answer | None = None) -> dict[str, str]:
+def document_query(citation: Citation) -> dict[str, str]:
     """Query parameters that open the Documents page at this passage (see docs/app.md)."""
     params = {"doc": citation.doc}
-    chunk_id = citation_chunk_id(citation, answer)
-    if chunk_id:
-        params["chunk"] = chunk_id
+    if citation.chunk_id:
+        params["chunk"] = citation.chunk_id
     if citation.line_start is not None:
         params["line"] = str(citation.line_start)
     if citation.page is not None:
@@ -290,26 +288,10 @@ def document_query(citation: Citation, answer: Answer | None = None) -> dict[str
     return params
 
 
-def citation_chunk_id(citation: Citation, answer: Answer | None) -> str | None:
-    """The id of the retrieved chunk a citation was cut from (the Citation carries no id)."""
-    if answer is None:
-        return None
-    for passage in answer.passages:
-        chunk = passage.chunk
-        if chunk.doc != citation.doc:
-            continue
-        same_text = citation.text and chunk.text == citation.text
-        same_place = (citation.line_start is not None and chunk.line_start == citation.line_start
-                      and chunk.page == citation.page)
-        if same_text or same_place:
-            return chunk.id
-    return None
-
-
-def render_document_link(citation: Citation, answer: Answer | None = None) -> None:
+def render_document_link(citation: Citation) -> None:
     try:
         st.page_link(DOCUMENTS_PAGE, label=OPEN_DOCUMENT, icon=":material/description:",
-                     query_params=document_query(citation, answer))
+                     query_params=document_query(citation))
     except StreamlitAPIException:
         # No Documents page registered (the page runs alone, or the page is not installed).
         log.debug("No Documents page to link %s to", citation.doc)

@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # imported lazily at runtime so that a broken install shows a
 
 log = logging.getLogger("hjalp.app")
 
+# The app's name: the browser tab's title and the chat's heading.
+TITLE = "Hjälpmedelsassistenten"
 LOADING = "Laddar modell och index … (första gången byggs indexet, det kan ta en stund)"
 
 

@@ -4,24 +4,18 @@ UI only: listing, reading, saving and ingesting are `assistant.library.Library`'
 links here with query parameters `doc` (file name) and `chunk` (chunk id) or `line` (+ `page`),
 which open that document with the passage highlighted and shown first, with its context.
 
-Run standalone with `streamlit run views/documents.py`, or as a page of `app.py`.
+A page of `app.py` (`streamlit run app.py`); importing the module draws nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # standalone `streamlit run views/documents.py`
-    sys.path.insert(0, str(ROOT))
-
-from ui.common import (  # noqa: E402
+from ui.common import (
     escape_markdown,
     format_date,
     format_timestamp,
@@ -374,4 +368,5 @@ def main() -> None:
     render_manage(library, entries)
 
 
-main()
+if __name__ == "__main__":  # st.navigation runs a page as __main__; an import draws nothing
+    main()

@@ -1,7 +1,8 @@
 """Återkoppling: review the prescribers' thumbs and comments, filter them, export them.
 
 Reads the SQLite store at `settings.feedback_db` (assistant/feedback_store.py); needs no model. The
-JSONL download is the input of `python -m evals gold-from-feedback`.
+JSONL download is the input of `python -m evals gold-from-feedback`. A page of `app.py`
+(`streamlit run app.py`); importing the module draws nothing.
 """
 
 from __future__ import annotations
@@ -86,4 +87,5 @@ def feedback_page() -> None:
         help="Tabell för kalkylprogram.")
 
 
-feedback_page()
+if __name__ == "__main__":  # st.navigation runs a page as __main__; an import draws nothing
+    feedback_page()

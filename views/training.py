@@ -3,46 +3,26 @@ interactive quiz (choose or write an answer, check it, see the score), and the w
 Markdown or PDF.
 
 UI only: the material is built by `assistant.training.build_course` from the rule base and the
-retriever. Run standalone with `streamlit run views/training.py`, or as a page of `app.py`.
+retriever. A page of `app.py` (`streamlit run app.py`); importing the module draws nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import sys
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # standalone `streamlit run views/training.py`
-    sys.path.insert(0, str(ROOT))
-
-from ui.common import escape_markdown, load_assistant  # noqa: E402
+from ui.common import escape_markdown, load_assistant
 
 if TYPE_CHECKING:
-    from assistant.rules.engine import RuleBase
     from assistant.training import Course, QuizItem
 
 log = logging.getLogger("hjalp.app")
 
 NATIONAL_LABEL = "Nationellt"
-
-
-@st.cache_resource(show_spinner=False)
-def rule_base() -> RuleBase:
-    from assistant.rules.engine import RuleBase
-
-    return RuleBase.load()
-
-
-def region_options(rules: RuleBase, indexed: list[str]) -> list[str]:
-    from assistant.training import NATIONAL
-
-    return sorted({r.region for r in rules.rules if r.region != NATIONAL} | set(indexed))
 
 
 def slug(course: Course) -> str:
@@ -120,8 +100,7 @@ def render_passages(course: Course) -> None:
     if not course.passages:
         st.caption("Inga textavsnitt hittades för de valda regionerna.")
     for n, p in enumerate(course.passages, 1):
-        section = p.section.split(" > ")[-1] if p.section else ""
-        label = f"[{n}] {_short(p.title)}" + (f" – {section}" if section else "")
+        label = f"[{n}] {_short(p.title)}" + (f" – {p.heading}" if p.heading else "")
         with st.expander(escape_markdown(label)):
             st.caption(escape_markdown(" · ".join(x for x in (p.title, p.section, p.location)
                                                   if x)))
@@ -279,7 +258,7 @@ def render_export(course: Course) -> None:
 # --------------------------------------------------------------------------- page
 
 def main() -> None:
-    from assistant.training import TOPICS, build_course, topic_regions
+    from assistant.training import TOPICS, build_course, course_regions, topic_regions
 
     st.title("Utbildning")
     st.caption("Kursmaterial ur regelbasen och dokumenten: nyckelregler med källa och "
@@ -288,10 +267,10 @@ def main() -> None:
     assistant = load_assistant()
     if assistant is None:
         st.stop()
-    rules = rule_base()
+    rules = assistant.rulebase  # the one the checker uses: the material says what it enforces
     topic = st.selectbox("Ämne", list(TOPICS), format_func=lambda k: TOPICS[k].label,
                          key="training_topic")
-    options = region_options(rules, assistant.regions())
+    options = course_regions(rules, assistant.regions())
     covered = topic_regions(rules, topic)
     regions = st.multiselect(
         "Regioner", options, default=[r for r in covered if r in options],
@@ -328,4 +307,5 @@ def main() -> None:
     render_export(course)
 
 
-main()
+if __name__ == "__main__":  # st.navigation runs a page as __main__; an import draws nothing
+    main()

@@ -119,7 +119,7 @@ class RuleChecker:
                               reason="Flera regler gäller med olika slutsatser.",
                               explanation="Flera regler gäller med olika slutsatser: "
                                           + " | ".join(decision.trace),
-                              warnings=decision.warnings)
+                              trace=decision.trace, warnings=decision.warnings)
             return CheckResult(check, rule, facts, decision)
         if decision.verdict is None or rule is None:
             missing = tuple(ask_for(m) for m in decision.missing)
@@ -132,19 +132,20 @@ class RuleChecker:
         warnings = tuple(dict.fromkeys((*decision.warnings, *([rule.notes] if rule.notes else []))))
         computed = decision.computed
         verdict = f"{decision.verdict}; {computed}" if computed else decision.verdict
-        trace = " → ".join((*facts.notes, *decision.trace))
+        steps = (*facts.notes, *decision.trace)
+        trace = " → ".join(steps)
         if agrees and not contradicts:
             check = RuleCheck(status="verified", verdict=verdict, rule_id=rule.id,
                               citation=_citation(rule),
                               explanation=f"Svaret stämmer med regeln. {trace}",
-                              reason="Svaret stämmer med regeln.",
+                              reason="Svaret stämmer med regeln.", trace=steps,
                               warnings=warnings)
             return CheckResult(check, rule, facts, decision, computed=computed)
         why = ("Svaret motsade regeln och har rättats." if contradicts
                else "Svaret angav inte regelns slutsats; den har lagts till.")
         check = RuleCheck(status="corrected", verdict=verdict, rule_id=rule.id,
                           citation=_citation(rule), explanation=f"{why} {trace}", reason=why,
-                          warnings=warnings)
+                          trace=steps, warnings=warnings)
         return CheckResult(check, rule, facts, decision,
                            conclusion=conclusion_for(rule, computed=computed), computed=computed)
 
@@ -326,7 +327,7 @@ def rule_citation(rule: Rule, chunk: Chunk | None, n: int) -> Citation:
         publisher=chunk.publisher if chunk else "", page=chunk.page if chunk else None,
         line_start=chunk.line_start if chunk else None,
         line_end=chunk.line_end if chunk else None,
-        reviewed=chunk.reviewed if chunk else True)
+        reviewed=chunk.reviewed if chunk else True, chunk_id=chunk.id if chunk else None)
 
 
 def _refused_by_rule(answer: Answer, result: CheckResult, chunks: Sequence[Chunk],

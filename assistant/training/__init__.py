@@ -41,7 +41,15 @@ from assistant.training.quiz import (
     score,
     short_answer,
 )
-from assistant.training.topics import NATIONAL, TOPICS, Scenario, Topic, rules_for, topic_regions
+from assistant.training.topics import (
+    NATIONAL,
+    TOPICS,
+    Scenario,
+    Topic,
+    course_regions,
+    rules_for,
+    topic_regions,
+)
 from assistant.training.values import (
     TABLE_FROM,
     ComparisonRow,
@@ -58,8 +66,8 @@ __all__ = [
     "MAX_CHOICES", "NATIONAL", "TABLE_FROM", "TOPICS",
     "ComparisonRow", "Course", "IsoRow", "KeyRule", "PassageRef", "PdfUnavailable", "QuizItem",
     "RuleGroup", "Scenario", "Topic",
-    "build_course", "check_answer", "compare_regions", "describe_conditions", "distinct",
-    "join_segments", "key_rules", "make_quiz", "merge_notices", "quiz_answer", "quiz_question",
-    "relevant_passages", "rules_for", "score", "short_answer", "to_markdown", "to_pdf",
-    "topic_regions", "unicode_font",
+    "build_course", "check_answer", "compare_regions", "course_regions", "describe_conditions",
+    "distinct", "join_segments", "key_rules", "make_quiz", "merge_notices", "quiz_answer",
+    "quiz_question", "relevant_passages", "rules_for", "score", "short_answer", "to_markdown",
+    "to_pdf", "topic_regions", "unicode_font",
 ]

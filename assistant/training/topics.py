@@ -107,6 +107,12 @@ def topic_regions(rule_base: RuleBase, topic_key: str) -> list[str]:
                    if _in_topic(r, topic) and r.region != NATIONAL})
 
 
+def course_regions(rule_base: RuleBase, indexed: Iterable[str] = ()) -> list[str]:
+    """Regions a course can be made for: those with rules of their own, and those with
+    indexed documents (`indexed`), which the passages can cover without a rule."""
+    return sorted({r.region for r in rule_base.rules if r.region != NATIONAL} | set(indexed))
+
+
 def rules_for(rule_base: RuleBase, topic_key: str, regions: Iterable[str] = ()) -> list[Rule]:
     """The topic's rules for these regions, national rules included (all regions if none)."""
     topic = TOPICS[topic_key]

@@ -73,6 +73,11 @@ class PassageRef:
     text: str
     regions: tuple[str, ...]
 
+    @property
+    def heading(self) -> str:
+        """The passage's own heading: the last of its " > "-joined section path."""
+        return self.section.split(" > ")[-1] if self.section else ""
+
 
 @dataclass(frozen=True)
 class ComparisonRow:
