@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
     ("probe5.jsonl", "thresholds_probe5.toml"),
     ("probe6.jsonl", "thresholds_probe6.toml"),
     ("probe7.jsonl", "thresholds_probe7.toml"),
+    ("probe8.jsonl", "thresholds_probe8.toml"),
+    ("probe9.jsonl", "thresholds_probe9.toml"),
 ])
 def test_gold_set_meets_thresholds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gold: str,
                                    thresholds: str) -> None:
