@@ -322,7 +322,7 @@ def _extract_one(text: str, rulebase: RuleBase | None,
 def _people(low: str, facts: dict[str, Any]) -> None:
     """Who does what: the profession asked about, or a delegation's receiver and duration."""
     vocab = phrasing()
-    if re.search(r"delegera|delegering|delegat", low):
+    if any(re.search(p, low) for p in vocab["question_topics"]["delegation"]):
         months = re.search(r"(\d+|\w+)\s+(år|years?|månader|months?)\b", low)
         if months:
             n = _number(months.group(1))
@@ -338,8 +338,10 @@ def _people(low: str, facts: dict[str, Any]) -> None:
             rec = _professions(receiver_text)
             if rec and rec[0] in vocab["unlicensed_professions"]:
                 facts["receiver_licensed"] = False
-        if any(p in vocab["unlicensed_professions"] for p in _professions(low)):
-            # The one who delegates is licensed; an unlicensed profession named is the receiver.
+        if any(p in vocab["unlicensed_professions"] for p in _professions(low)) or (
+                not receiver_text and _unlicensed(low)):
+            # The one who delegates is licensed; an unlicensed profession or person named is
+            # the receiver ("… to an unlicensed assistant").
             facts["receiver_licensed"] = False
         return
     found = _professions(low)
