@@ -301,7 +301,7 @@ def _items(asking: str, focus: tuple[str, ...], vocabulary: Vocabulary
     regions |= {r.lower() for r in lexicon().get("regions", {})}
     found: list[tuple[str, ...]] = [focus]
     for m in _ITEM.finditer(asking):
-        # "… och ingår slangar?", ", and will the region …": a clause of its own, not a thing
+        # "… och ingår slangar?", ", and will they …": a clause of its own, not a thing
         if _QUESTION_WORD.match(m.group("p")) or re.match(_CLAUSE_VERB, m.group("p")):
             continue
         phrase: list[str] = []
