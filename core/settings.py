@@ -167,7 +167,7 @@ class Settings:
 
     max_question_chars: int = 2000
 
-    # Generative answers (issue 7). "extractive" stays the default answer_mode; "generative" asks
+    # Generative answers. "extractive" stays the default answer_mode; "generative" asks
     # a chat model chosen by llm_backend: "openai" (any OpenAI-compatible endpoint: base_url +
     # model, key read from the environment variable named by llm_api_key_env), "ollama", or
     # "local" (the bundled GGUF model behind a local xllamacpp server on 127.0.0.1).
@@ -182,7 +182,7 @@ class Settings:
     local_server_port: int = 8765
     local_threads: int = 2
 
-    # App (issue 6)
+    # The app: uploads, feedback, saved conversations
     upload_dir: Path = DATA_PATHS["upload_dir"]
     feedback_db: Path = DATA_PATHS["feedback_db"]
     conversations_db: Path = DATA_PATHS["conversations_db"]
@@ -191,7 +191,7 @@ class Settings:
     # about six minutes; a larger document is read in from the command line instead.
     max_upload_chunks: int = 1500
 
-    # Hardening (issue 8)
+    # Limits on what one file or one store call may cost
     max_seconds_per_file: float = 120.0
     store_retries: int = 3
     store_retry_backoff_s: float = 0.5

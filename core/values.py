@@ -163,7 +163,7 @@ class FactQuestion:
 
 @dataclass(frozen=True)
 class RuleCheck:
-    """The rule checker's verdict on an answer (filled in by the rule issue)."""
+    """The rule checker's verdict on an answer (filled in by assistant/rules/check.py)."""
 
     status: RuleStatus = "not_checkable"
     verdict: str | None = None

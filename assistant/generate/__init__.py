@@ -1,4 +1,4 @@
-"""Generative answers (issue 7): a chat model proposes claims; code verifies and cites them.
+"""Generative answers: a chat model proposes claims; code verifies and cites them.
 
 Modules: `prompt` (versioned Swedish prompt files, documents as delimited data), `backends`
 (LangChain chat model by settings: openai | ollama | local), `local_server` (the bundled GGUF
