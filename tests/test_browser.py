@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 from conftest import free_port, isolated_app_env
 
+from views.chat import EXAMPLES
+
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "Vem förskriver en rollator för utomhusbruk i Norrbotten?"
@@ -250,7 +252,7 @@ def test_source_opens_document_page_and_every_page_renders(server, browser, shot
     context.close()
 
 
-DUSCHSTOL = "Vem förskriver en duschstol i Norrbotten?"
+DUSCHSTOL = EXAMPLES[1]  # a boundary question whose rule asks the age back
 # Streamlit's English chrome that must not be seen or heard (screen readers) on any page.
 ENGLISH = ("Deploy", "Browse files", "Drag and drop", "per file", "Send message", "Help for ",
            "Rerun", "Clear cache", "Record a screencast", "Choose date", "Chat message from",

@@ -47,9 +47,9 @@ SEARCHING = "Söker i dokumenten …"
 GENERATING = "Söker i dokumenten och formulerar svaret med språkmodellen …"
 ALL_REGIONS = "Alla"
 EXAMPLES = (
-    "Vem förskriver en rollator för utomhusbruk i Norrbotten?",
-    "Vem förskriver en duschstol i Norrbotten?",
-    "Får icke-legitimerad personal förskriva hjälpmedel i Region Stockholm?",
+    "Utomhusrollator i Luleå – vårdcentralen eller kommunen?",
+    "Norrbotten: vem ansvarar för att förskriva duschstolar?",
+    "Kan en arbetsterapeut på en privat mottagning med vårdavtal förskriva i Stockholm?",
 )
 # Answer modes: Settings.answer_mode value → Swedish label.
 ANSWER_MODES: dict[str, str] = {
