@@ -166,15 +166,14 @@ class AnswerabilityGate:
             return self._judge(frame, query, passages, unscoped, pool)
         # The region test reads the whole question's words, every thing's at once: each
         # thing is judged by its own fee in the region's passages instead.
-        verdicts = [(item, self._judge(self.vocabulary.item_frame(frame, item), query,
-                                       passages, None, pool)) for item in frame.items]
+        framed = [self.vocabulary.item_frame(frame, item) for item in frame.items]
+        verdicts = [(one, self._judge(one, query, passages, None, pool)) for one in framed]
         priced = [v for _, v in verdicts if v.answerable]
         if not priced:
             return verdicts[0][1]
-        return replace(priced[0], unpriced=tuple(" ".join(item) for item, v in verdicts
+        return replace(priced[0], unpriced=tuple(" ".join(one.focus) for one, v in verdicts
                                                  if not v.answerable),
-                       priced=tuple(self.vocabulary.item_frame(frame, item)
-                                    for item, v in verdicts if v.answerable))
+                       priced=tuple(one for one, v in verdicts if v.answerable))
 
     def _judge(self, frame: QuestionFrame, query: Query, passages: list[Passage],
                unscoped: list[Passage] | None = None,

@@ -241,8 +241,7 @@ class Vocabulary:
 
     def item_frame(self, frame: QuestionFrame, item: tuple[str, ...]) -> QuestionFrame:
         """The frame asking about one of the things the question prices (frame.items)."""
-        unknown = tuple(w for w in item if not _known(w, self)
-                        and english_fold([w]) not in glossary_words())
+        unknown = tuple(w for w in item if not _names_a_thing(w, self))
         return replace(frame, focus=item, phrase=item, unknown=unknown, items=())
 
     def kinds_of(self, root: str) -> int:
@@ -297,8 +296,7 @@ def _items(asking: str, focus: tuple[str, ...], vocabulary: Vocabulary
            ) -> tuple[tuple[str, ...], ...]:
     stop = set(config()["focus_stop"])
     ignore = set(config()["focus_ignore"])
-    regions = {n for names in lexicon().get("regions", {}).values() for n in names}
-    regions |= {r.lower() for r in lexicon().get("regions", {})}
+    regions = _place_names()
     found: list[tuple[str, ...]] = [focus]
     for m in _ITEM.finditer(asking):
         # "… och ingår slangar?", ", and will they …": a clause of its own, not a thing
@@ -315,8 +313,7 @@ def _items(asking: str, focus: tuple[str, ...], vocabulary: Vocabulary
         # what about a wig"): the answer then says that the documents give it no fee.
         marked = bool(m.group("about") or m.group("article"))
         if content and not set(content) <= set(focus) and (marked or all(
-                _known(w, vocabulary) or english_fold([w]) in glossary_words()
-                for w in content)) and content not in found:
+                _names_a_thing(w, vocabulary) for w in content)) and content not in found:
             found.append(content)
     return tuple(found) if len(found) >= 2 else ()
 
@@ -417,8 +414,7 @@ def _focus_candidates(stripped: str) -> list[_Candidate]:
     stop = set(data["focus_stop"])
     join = set(data["focus_join"])
     ignore = set(data["focus_ignore"])
-    regions = {n for names in lexicon().get("regions", {}).values() for n in names}
-    regions |= {r.lower() for r in lexicon().get("regions", {})}
+    regions = _place_names()
     found: list[_Candidate] = []
     for m in _pattern("focus_after").finditer(stripped):
         tail = re.findall(r"[\wåäöéü-]+|[?,.–—]", stripped[m.end():])
@@ -441,6 +437,20 @@ def _focus_candidates(stripped: str) -> list[_Candidate]:
     content = tuple(w for w in words(stripped) if w not in STOPWORDS and w not in ignore
                     and w not in regions and len(w) >= 4 and not w.isdigit() and "-" not in w)
     return [(content, content, False, len(stripped))]
+
+
+@cache
+def _place_names() -> frozenset[str]:
+    """The regions' names and their localities' (lower case): never a focus or a thing."""
+    regions = lexicon().get("regions", {})
+    return frozenset({n for names in regions.values() for n in names}
+                     | {r.lower() for r in regions})
+
+
+def _names_a_thing(word: str, vocabulary: Vocabulary) -> bool:
+    """A word of a thing the question prices: one the corpus or glossary knows, in any
+    English spelling ("apnoea" as "apnea")."""
+    return _known(word, vocabulary) or english_fold([word]) in glossary_words()
 
 
 def _known(word: str, vocabulary: Vocabulary) -> bool:
