@@ -31,7 +31,7 @@ from assistant.frame import (
     config,
 )
 from assistant.query import Query
-from assistant.retrieve import HybridRetriever
+from assistant.retrieve import RARE_IDF, HybridRetriever
 from assistant.rules.catalogue import phrasing
 from assistant.rules.facts import case_age
 from assistant.text import (
@@ -364,7 +364,7 @@ class AnswerabilityGate:
             # matter is unsettled (an agreement asked about where the documents say it "är
             # under framtagande"): what is asked about does not exist yet.
             for term in sorted(terms, key=lambda t: -terms[t]):
-                if terms[term] < _RARE:
+                if terms[term] < RARE_IDF:
                     break
                 holding = [e for _, e, unit_terms in scored if holds(unit_terms, term)]
                 if holding and all(_any(unsettled, e.unit.with_heading.lower())
@@ -394,7 +394,7 @@ class AnswerabilityGate:
             term = next((t for t in self.analyzer.word_terms(noun)[:1]
                          if t not in GENERIC), None)
             if term is None or (term in self.retriever.doc_freq
-                                and self.retriever.idf(term) < _RARE):
+                                and self.retriever.idf(term) < RARE_IDF):
                 continue
             naming = [Evidence(unit, p) for p in wide for unit, unit_terms in self.units(p)
                       if holds(unit_terms, term)]
@@ -580,7 +580,6 @@ class AnswerabilityGate:
 _SPECIFIC = frozenset({"date", "amount", "duration", "count"})
 _ONE_ROW = 200  # characters: longer units hold several items
 COVERAGE_PASSAGES = 4  # the best passages whose words a question's key words are looked for in
-_RARE = 4.0  # IDF: a word few passages use, specific enough to be what is asked about
 
 
 @lru_cache(maxsize=1)

@@ -263,7 +263,7 @@ class Assistant:
         passages = self.retriever.retrieve(query, k=max(10, 2 * self.settings.top_k),
                                            retrieval_mode=retrieval_mode)
         asks = self.answerer.frame_for(query).asks
-        if len(asks) >= 2 and RetrievalMode.from_str(retrieval_mode) is not RetrievalMode.DENSE:
+        if len(asks) >= 2 and retrieval_mode is not RetrievalMode.DENSE:
             # Each part's evidence is looked for too, not only the whole question's.
             passages += self.retriever.for_parts(query, [a.clause for a in asks], passages)
         t1 = time.perf_counter()

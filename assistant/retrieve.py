@@ -48,7 +48,7 @@ class _Pick:
         return len(self.docs)
 
 
-RARE_IDF = 4.0  # a term few passages use: specific enough to name what a part asks about
+RARE_IDF = 4.0  # a term few passages use: specific enough to be what a question or part asks about
 PART_CANDIDATES = 40  # BM25 candidates a part's evidence is chosen from
 
 
