@@ -149,9 +149,9 @@ class ExtractiveAnswerer:
             labels = ", ".join(frame.label(i) for i in verdict.open_parts)
             text = f"{text}\n\nDokumenten anger inte {labels}."
         if verdict.unpriced:
-            things = " eller ".join(f"'{t}'" for t in verdict.unpriced)
-            text = (f"{text}\n\nThe documents give no fee for {things.replace(' eller ', ' or ')}."
-                    if query.english else f"{text}\n\nDokumenten anger ingen avgift för {things}.")
+            named = [f"'{t}'" for t in verdict.unpriced]
+            text += (f"\n\nThe documents give no fee for {' or '.join(named)}." if query.english
+                     else f"\n\nDokumenten anger ingen avgift för {' eller '.join(named)}.")
         return Answer(question=query.question, text=text, citations=citations,
                       warnings=source_warnings(citations), passages=passages, query=query.text,
                       region=query.region)
