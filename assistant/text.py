@@ -54,15 +54,20 @@ GLOSSARY_PATH = Path(__file__).with_name("data") / "glossary.yaml"
 
 
 @lru_cache(maxsize=1)
+def _glossary() -> dict:
+    if not GLOSSARY_PATH.exists():
+        return {}
+    with GLOSSARY_PATH.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+@lru_cache(maxsize=1)
 def glossary_names() -> dict[str, str]:
     """English and everyday Swedish names → the corpus's own word for the thing
     (`data/glossary.yaml`, made from the corpus's product rows, fee items and key terms;
     the lexicon's synonyms too)."""
     names: dict[str, str] = {}
-    data: dict = {}
-    if GLOSSARY_PATH.exists():
-        with GLOSSARY_PATH.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh) or {}
+    data = _glossary()
     for entry in [*data.get("products", []), *data.get("terms", [])]:
         corpus = str(entry.get("corpus", "")).lower()
         for name in [*entry.get("en", []), *entry.get("sv", [])]:
@@ -94,11 +99,7 @@ def english_fold(tokens: Iterable[str]) -> str:
 def english_synonyms() -> dict[str, str]:
     """English words that name one thing (glossary.yaml `en_same`: "lift" = "hoist"), each
     folded to the first of its group."""
-    data: dict = {}
-    if GLOSSARY_PATH.exists():
-        with GLOSSARY_PATH.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh) or {}
-    return {w: group[0] for group in data.get("en_same", []) for w in group[1:]}
+    return {w: group[0] for group in _glossary().get("en_same", []) for w in group[1:]}
 
 
 @lru_cache(maxsize=1)
