@@ -322,7 +322,7 @@ def _extract_one(text: str, rulebase: RuleBase | None,
 def _people(low: str, facts: dict[str, Any]) -> None:
     """Who does what: the profession asked about, or a delegation's receiver and duration."""
     vocab = phrasing()
-    if any(re.search(p, low) for p in vocab["question_topics"]["delegation"]):
+    if any(p.search(low) for p in _topic_patterns()["delegation"]):
         months = re.search(r"(\d+|\w+)\s+(år|years?|månader|months?)\b", low)
         if months:
             n = _number(months.group(1))
