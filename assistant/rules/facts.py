@@ -294,7 +294,10 @@ def _extract_one(text: str, rulebase: RuleBase | None,
     if is_english(text):
         # English names of products and terms read as the corpus's words ("insulin pump" →
         # insulinpump), so the Swedish vocabulary below decides them too.
-        low = f"{low}{' '.join(glossary_expansion(WORD.findall(text.lower())))} "
+        # Each sentence's names are added at its own end, so a thing the patient already has
+        # stays in the sentence that says so (see _owned).
+        low = re.sub(r"(?:[^.?!;]|[.?!;](?!\s|$))+", lambda m: f"{m.group(0).rstrip()} "
+                     f"{' '.join(glossary_expansion(WORD.findall(m.group(0))))} ", low)
     facts: dict[str, Any] = {}
     regions = detect_regions(text)
     if len(regions) == 1:
@@ -442,11 +445,21 @@ def _fees(low: str, facts: dict[str, Any]) -> None:
     if "fee_type" not in facts:
         return
     spec = Catalogue.load().facts["fee_item"]
-    for item in spec.values:
-        if any(re.search(rf"(?<!\w){re.escape(w.lower())}(?:en|er|ar|na|n)?(?!\w)", low)
-               for w in spec.spellings(item)):
-            facts["fee_item"] = item
-            return
+
+    def names(text: str, item: str) -> bool:
+        return any(re.search(rf"(?<!\w){re.escape(w.lower())}(?:en|er|ar|na|n)?(?!\w)", text)
+                   for w in spec.spellings(item))
+
+    named = [item for item in spec.values if names(low, item)]
+    # A thing the patient already has is not the one priced when another is named.
+    unowned = _without_owned(low)
+    fresh = [item for item in named if names(unowned, item)]
+    if fresh:
+        facts["fee_item"] = fresh[0]
+        return
+    if named:
+        # Only a thing already had is named: the product read below decides (see _derive).
+        return
     shares = phrasing().get("fee_item_shares") or {}
     m = re.search(shares.get("pattern", r"$^"), low)
     if m:
@@ -470,9 +483,34 @@ def _products(low: str, facts: dict[str, Any], rulebase: RuleBase | None) -> Non
         phrases.update(words)
     found = [(phrase, at) for phrase in phrases if (at := _mentions(low, phrase)) is not None]
     wanted = [(p, at) for p, at in found if not _NEGATED.search(low[max(0, at - 30):at])]
-    best = max(wanted or found, key=lambda item: len(item[0]), default=None)
+    unowned = _without_owned(low)
+    fresh = [(p, at) for p, at in wanted if _mentions(unowned, p) is not None]
+    best = max(fresh or wanted or found, key=lambda item: len(item[0]), default=None)
     if best is not None:
         facts.setdefault("product", best[0])
+
+
+def _without_owned(low: str) -> str:
+    """The text with what the patient already has blanked out (same length, so places hold):
+    from an owned marker (phrasing.yaml `product_owned`, "har redan", "already has") to its
+    sentence's end or a word that turns to what is needed now (`product_turn`: "har redan X
+    men behöver Y")."""
+    owned, turn = _owned_patterns()
+    out = list(low)
+    for m in owned.finditer(low):
+        ends = [low.find(c, m.end()) for c in ".?!;\n"]
+        stop = min((e for e in ends if e >= 0), default=len(low))
+        turned = turn.search(low, m.end(), stop)
+        for i in range(m.end(), turned.start() if turned else stop):
+            out[i] = " "
+    return "".join(out)
+
+
+@lru_cache(maxsize=1)
+def _owned_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    data = phrasing()
+    return (re.compile("|".join(rf"\b{w}\b" for w in data["product_owned"])),
+            re.compile("|".join(rf"\b{w}\b" for w in data["product_turn"])))
 
 
 # "inte behöver duschstolen", "ingen rollator", "not a walker": a product declined.
