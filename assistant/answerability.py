@@ -137,8 +137,14 @@ class AnswerabilityGate:
         context = expand_query(query.context) if is_english(query.context) else query.context
         source = query.text if query.english else (
             f"{question} {context} {query.expansions}")
+        # A hyphenated word is counted by its parts when they say it ("icke-legitimerad" by
+        # "legitimerad"): its joined spelling is a rarer word the documents may not use in the
+        # passages that still speak of it ("ej legitimerad"), and would weigh it twice.
+        joined = {w.replace("-", "") for w in re.findall(r"\w+(?:-\w+)+", source.lower())
+                  if any(len(part) >= 3 and part not in STOPWORDS and part not in GENERIC
+                         for part in w.split("-"))}
         for word in words(source):
-            if word in STOPWORDS or len(word) < 3 or word in GENERIC:
+            if word in STOPWORDS or len(word) < 3 or word in GENERIC or word in joined:
                 continue
             known = [t for t in self.analyzer.word_terms(word) if t in self.retriever.doc_freq]
             if known and known[0] not in GENERIC:
@@ -219,8 +225,13 @@ class AnswerabilityGate:
             # The answer exists, but for another region: say so rather than borrow it. Only
             # passages whose regions were declared count: an untagged one never vetoes.
             declared = [p for p in unscoped if p.chunk.regions and not p.chunk.regions_inferred]
-            elsewhere = self.coverage(terms, declared) if declared else 0.0
-            if elsewhere - coverage >= self.settings.region_gap:
+            # The words that ask ("vad anser", "hur resonerar") are not what the region's
+            # passages must speak of; another region's may simply use the same verb.
+            asking = {t for a in frame.asks for t in self.analyzer.terms(a.cue)}
+            said = {t: w for t, w in terms.items() if t not in asking} or terms
+            here = max(coverage, self.coverage(said, passages))
+            elsewhere = self.coverage(said, declared) if declared else 0.0
+            if elsewhere - here >= self.settings.region_gap:
                 return Verdict(False, f"Dokumenten från Region {query.region} tar inte upp "
                                       "detta (det som finns gäller andra regioner).",
                                covered=self.best_unit(passages, set(terms)), focus_terms=focus,

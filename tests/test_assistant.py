@@ -565,3 +565,15 @@ def test_a_product_the_rules_file_under_a_category_is_not_unknown(assistant):
                            "sportrullstol. Ska regionen eller kommunen förskriva den?")
     assert not answer.refused
     assert "fritidshjälpmedel" in answer.text.lower()
+
+
+@pytest.mark.parametrize("question", [
+    "Vad tycker Blekinge om att icke-legitimerade skulle få skriva ut hjälpmedel?",
+    "Vad anser Östergötland om icke-legitimerade som förskrivare?",
+])
+def test_a_regions_own_answer_is_not_taken_for_silence(assistant, question):
+    # The region's passages write "icke legitimerad" and use no "anser": neither the joined
+    # spelling of a hyphenated word nor the verb that asks makes the region look silent.
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert answer.citations
