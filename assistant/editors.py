@@ -34,7 +34,7 @@ from typing import Any
 SECRETS_FILE = ".streamlit/secrets.toml"
 HASH_COMMAND = "python -m assistant editor-password"
 SCHEME = "scrypt"
-# OWASP's scrypt setting with 32 MiB (N=2^15, r=8, p=3): ~0.4 s per check here, so guessing is
+# OWASP's scrypt setting with 32 MiB (N=2^15, r=8, p=3): ~0.3 s per check here, so guessing is
 # slow while one sign-in stays quick. The parameters travel in the hash, so they can be raised
 # later without breaking hashes already pasted into secrets files.
 SCRYPT_N = 2**15

@@ -9,6 +9,8 @@ and the editor signing in through the page's own form. The real browser test is
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -144,6 +146,16 @@ def test_the_cli_prints_the_line_to_paste_and_never_the_password(monkeypatch, ca
     assert cli.main(["editor-password"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and "inte lika" in err
+
+
+def test_the_default_bind_is_loopback_and_the_secrets_file_is_never_committed() -> None:
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["address"] == "127.0.0.1"
+    assert "server.address" not in (ROOT / "Makefile").read_text(encoding="utf-8")
+    if shutil.which("git") and (ROOT / ".git").exists():
+        ignored = subprocess.run(["git", "check-ignore", "-q", ".streamlit/secrets.toml"],
+                                 cwd=ROOT, check=False)
+        assert ignored.returncode == 0, "add .streamlit/secrets.toml to .gitignore"
 
 
 # --------------------------------------------------------------------------- the pages
