@@ -4,7 +4,7 @@ locked for a stranger and open to an editor.
 The hash and the secrets are `assistant/editors.py` (pure); the pages go through
 `streamlit.testing.v1.AppTest` with `AppTest.secrets` standing in for `.streamlit/secrets.toml`
 and the editor signing in through the page's own form. The real browser test is
-`tests/test_browser.py::test_a_stranger_cannot_change_the_library_or_read_feedback`.
+`tests/test_browser.py::test_a_stranger_cannot_change_the_library_or_read_feedback_and_an_editor_can`.
 """
 
 from __future__ import annotations
