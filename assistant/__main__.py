@@ -6,15 +6,17 @@ Examples:
     python -m assistant ask "Får en rehabassistent förskriva?" --region Dalarna --json
     python -m assistant batch evals/dev.jsonl out.jsonl
     python -m assistant ask "Vem förskriver en rollator i Norrbotten?" --answer-mode generative
+    python -m assistant editor-password              # the editor password's line for secrets.toml
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from assistant.provenance import UNREVIEWED_LABEL
 from core.settings import AnswerMode
@@ -56,11 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
     p_rules.add_argument("--json", action="store_true", help="skriv täckningen som JSON (coverage)")
     p_rules.add_argument("--corpus", type=Path, default=None,
                          help="dokumentmapp för coverage (standard: corpus/)")
+    sub.add_parser("editor-password",
+                   help="skapa redaktörslösenordets hash för .streamlit/secrets.toml")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "editor-password":
+        # Before the settings: making a password needs no index, and a broken setting must
+        # not stop an administrator from turning editing on.
+        return editor_password()
     from assistant.generate.local_server import BackendUnavailable
     from core.embeddings import EmbeddingModelError
     from core.settings import Settings
@@ -79,6 +87,30 @@ def main(argv: list[str] | None = None) -> int:
         for note in getattr(exc, "__notes__", ()):  # e.g. where a stopped batch kept its answers
             print(printable(f"OBS: {note}"), file=sys.stderr)
         return 2
+
+
+def editor_password(out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Ask for a new editor password twice (not echoed) and print the secrets file's lines.
+
+    Only the salted hash is printed: the password itself is never stored or shown.
+    """
+    from assistant.editors import SECRETS_FILE, hash_password, new_password_problem, secrets_lines
+
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        password = getpass.getpass("Nytt redaktörslösenord: ")
+        again = getpass.getpass("Samma lösenord igen: ")
+    except (EOFError, KeyboardInterrupt):
+        print("\nAvbrutet; inget lösenord skapades.", file=err)
+        return 1
+    problem = new_password_problem(password, again)
+    if problem is not None:
+        print(f"Fel: {problem}", file=err)
+        return 2
+    print(f"Klistra in raderna nedan i {SECRETS_FILE} (i stället för ett tidigare "
+          "[editor]-avsnitt) och starta om appen. Filen ska inte checkas in.", file=err)
+    print(secrets_lines(hash_password(password)), end="", file=out)
+    return 0
 
 
 def _coverage(rulebase: RuleBase, args: argparse.Namespace) -> int:

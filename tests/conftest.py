@@ -8,6 +8,7 @@ data/ (a cache miss after a chunker change only lands in the copy).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -189,3 +190,33 @@ def run_page(test):
     assert not test.exception, test.exception
     return test
 
+
+
+# The editor's password in the tests. Pages get it the way a deployment does: a secrets file
+# (`AppTest.secrets`, or a real file for the browser's server) holding only its scrypt hash,
+# and a sign-in through the page's own form.
+EDITOR_PASSWORD = "testredaktör-med-långt-lösenord"
+
+
+@functools.cache
+def editor_hash() -> str:
+    from assistant.editors import hash_password
+
+    return hash_password(EDITOR_PASSWORD)
+
+
+def editor_secrets() -> dict[str, dict[str, str]]:
+    """The secrets file's contents with the test editor's password hash."""
+    return {"editor": {"password_hash": editor_hash()}}
+
+
+def sign_in(test, password: str = EDITOR_PASSWORD):
+    """Sign an AppTest session in as editor through the page's form (secrets set first)."""
+    if not test.secrets:
+        test.secrets.update(editor_secrets())
+        run_page(test)
+    elif not any(t.key == "editor_password" for t in test.text_input):
+        run_page(test)
+    test.text_input(key="editor_password").input(password)
+    next(b for b in test.button if b.label == "Logga in").click()
+    return run_page(test)

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import isolated_app_env
+from conftest import editor_secrets, isolated_app_env, sign_in
 from streamlit.testing.v1 import AppTest
 
 from assistant.export import conversation_markdown
@@ -225,8 +225,13 @@ def test_feedback_is_stored_with_comment_and_listed_on_review_page(at, app_env):
     at.feedback[0].set_value(1).run()  # changing the thumb updates the same row
     assert [e.rating for e in store.entries()] == ["up"]
 
+    # Reading feedback needs an editor: the secrets file holds the password's hash and the
+    # editor signs in on the page.
+    at.secrets.update(editor_secrets())
     at.switch_page("views/feedback.py").run()
     assert not at.exception, at.exception
+    assert not at.dataframe and not at.get("download_button")  # nothing before signing in
+    sign_in(at)
     assert at.title[0].value == "Återkoppling"
     table = at.dataframe[0].value
     assert list(table["Nr"]) == [entry.id]
@@ -268,7 +273,7 @@ def test_generative_mode_is_not_offered_without_a_model(at):
 def test_feedback_page_alone_says_when_empty_or_unreadable(tmp_path, monkeypatch):
     page = str(ROOT / "views" / "feedback.py")
     monkeypatch.setenv("HJALP_FEEDBACK_DB", str(tmp_path / "none.sqlite"))
-    test = AppTest.from_file(page, default_timeout=30).run()
+    test = sign_in(AppTest.from_file(page, default_timeout=30))
     assert not test.exception and not test.error
     assert [m.value for m in test.metric] == ["0", "0", "0"]
     assert "Ingen återkoppling" in test.info[0].value
@@ -278,7 +283,7 @@ def test_feedback_page_alone_says_when_empty_or_unreadable(tmp_path, monkeypatch
     broken = tmp_path / "broken.sqlite"
     broken.write_bytes(b"not a database at all" * 100)
     monkeypatch.setenv("HJALP_FEEDBACK_DB", str(broken))
-    test = AppTest.from_file(page, default_timeout=30).run()
+    test = sign_in(AppTest.from_file(page, default_timeout=30))
     assert not test.exception
     assert "kunde inte läsas" in test.error[0].value and "broken.sqlite" in test.error[0].value
     assert broken.read_bytes() == b"not a database at all" * 100  # nothing overwritten

@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import free_port, isolated_app_env
+from conftest import EDITOR_PASSWORD, editor_hash, free_port, isolated_app_env
 
 from views.chat import EXAMPLES
 
@@ -75,6 +75,9 @@ def server(tmp_path_factory, bundled_index, bundled_cache_dir):
         "ANONYMIZED_TELEMETRY": "False",
         "OMP_NUM_THREADS": "1",
     }
+    # The editor's password as a deployment has it: only its hash, in a secrets file.
+    secrets = folder / "secrets.toml"
+    secrets.write_text(f'[editor]\npassword_hash = "{editor_hash()}"\n', encoding="utf-8")
     port = free_port()
     log = folder / "streamlit.log"
     started = time.monotonic()
@@ -82,7 +85,8 @@ def server(tmp_path_factory, bundled_index, bundled_cache_dir):
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+             "--secrets.files", str(secrets)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -133,6 +137,14 @@ def _open(browser, url: str, **context_args):
     sync_api.expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(
         timeout=ANSWER_TIMEOUT_MS)
     return context, page
+
+
+def _sign_in(page, password: str = EDITOR_PASSWORD) -> None:
+    """Type the editor password into the page's sign-in form and send it."""
+    field = page.get_by_label("Redaktörens lösenord")
+    sync_api.expect(field).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    field.fill(password)
+    page.get_by_role("button", name="Logga in").click()
 
 
 def _settle(page) -> None:
@@ -192,6 +204,7 @@ def test_ask_see_sources_open_one_give_feedback_and_export(server, browser, shot
 
     page.get_by_test_id("stSidebarNav").get_by_text("Återkoppling").click()
     sync_api.expect(page.get_by_role("heading", name="Återkoppling")).to_be_visible()
+    _sign_in(page)  # the rows are an editor's to read
     omdomen = page.get_by_test_id("stMetric").filter(has_text="Omdömen")
     sync_api.expect(omdomen).to_contain_text("1")
     _settle(page)
@@ -256,7 +269,7 @@ DUSCHSTOL = EXAMPLES[1]  # a boundary question whose rule asks the age back
 # Streamlit's English chrome that must not be seen or heard (screen readers) on any page.
 ENGLISH = ("Deploy", "Browse files", "Drag and drop", "per file", "Send message", "Help for ",
            "Rerun", "Clear cache", "Record a screencast", "Choose date", "Chat message from",
-           "Thumbs up", "Feedback rating", "Link to heading")
+           "Thumbs up", "Feedback rating", "Link to heading", "Show password", "Press Enter")
 
 
 def _english_left(page) -> list[str]:
@@ -341,4 +354,99 @@ def test_a_reload_keeps_the_conversation(server, browser, shots):
     sync_api.expect(sidebar).to_contain_text("Tidigare konversationer")
     _settle(page)
     page.screenshot(path=str(shots / "chatt-efter-omladdning.png"), full_page=True)
+    context.close()
+
+
+SECRET_COMMENT = "Hemlig kommentar som bara en redaktör får läsa"
+UPLOAD_TEXT = ("Riktlinje för gåbord i Jämtland Härjedalen\n\n"
+               "Gåbord förskrivs av fysioterapeut efter en bedömning av gångförmågan i hemmet.\n")
+
+
+def _library_locked(page) -> None:
+    """The Dokument page as a stranger sees it: readable, nothing that changes it."""
+    sync_api.expect(page.get_by_test_id("stDataFrame").first).to_be_visible()  # the library
+    sync_api.expect(page.get_by_text("kräver att du loggar in som redaktör")).to_be_visible()
+    sync_api.expect(page.get_by_test_id("stFileUploader")).to_have_count(0)
+    sync_api.expect(page.get_by_test_id("stForm")).to_have_count(1)  # the sign-in's only
+    for label in ("Ladda upp och indexera", "Indexera om hela biblioteket", "Ta bort dokumentet",
+                  "Markera som granskat"):
+        sync_api.expect(page.get_by_role("button", name=label)).to_have_count(0)
+
+
+def _feedback_locked(page) -> None:
+    sync_api.expect(page.get_by_text("bara läsas och exporteras av en redaktör")).to_be_visible()
+    for test_id in ("stDataFrame", "stMetric", "stDownloadButton"):
+        sync_api.expect(page.get_by_test_id(test_id)).to_have_count(0)
+    assert SECRET_COMMENT not in page.locator("body").inner_text()
+
+
+# Last in the file: it adds a feedback row, which the first test would count.
+def test_a_stranger_cannot_change_the_library_or_read_feedback_and_an_editor_can(
+        server, browser, shots, tmp_path):
+    from assistant.feedback_store import FeedbackStore
+    from core.values import Answer
+
+    url, env, _started = server
+    FeedbackStore(Path(env["HJALP_FEEDBACK_DB"])).record(
+        Answer(question="Vem förskriver gåbord?", text="Fysioterapeut [1]."), "down",
+        comment=SECRET_COMMENT)
+    context = browser.new_context(viewport=VIEWPORT, locale="sv-SE", accept_downloads=True)
+    page = context.new_page()
+
+    # A stranger: the library is readable, nothing in it can be changed; no feedback at all.
+    page.goto(f"{url}/documents")
+    _settle(page)
+    _library_locked(page)
+    page.screenshot(path=str(shots / "dokument-last.png"), full_page=True)
+    page.goto(f"{url}/feedback")
+    _settle(page)
+    _feedback_locked(page)
+    # A wrong password changes nothing.
+    _sign_in(page, "gissat lösenord")
+    sync_api.expect(page.get_by_text("Fel lösenord.")).to_be_visible()
+    _settle(page)
+    _feedback_locked(page)
+
+    # The editor signs in on the Dokument page and uploads, then deletes, a document.
+    page.goto(f"{url}/documents")
+    _settle(page)
+    _sign_in(page)
+    sync_api.expect(page.get_by_role("button", name="Logga ut")).to_be_visible(
+        timeout=ANSWER_TIMEOUT_MS)
+    upload = tmp_path / "gabord.txt"
+    upload.write_text(UPLOAD_TEXT, encoding="utf-8")
+    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(upload)
+    sync_api.expect(page.get_by_text("gabord.txt").first).to_be_visible()
+    page.get_by_role("button", name="Ladda upp och indexera").click()
+    sync_api.expect(page.get_by_text("gabord.txt är uppladdat och indexerat")).to_be_visible(
+        timeout=ANSWER_TIMEOUT_MS)
+    _settle(page)
+    page.get_by_text("Ja, ta bort dokumentet och dess textavsnitt ur indexet").click()
+    _settle(page)
+    page.get_by_role("button", name="Ta bort dokumentet").click()
+    sync_api.expect(page.get_by_text("gabord.txt är borttaget")).to_be_visible(
+        timeout=ANSWER_TIMEOUT_MS)
+    _settle(page)
+    assert not any((Path(env["HJALP_UPLOAD_DIR"])).glob("gabord*"))
+
+    # Signed in, the same tab reads and exports the feedback.
+    page.get_by_test_id("stSidebarNav").get_by_text("Återkoppling").click()
+    sync_api.expect(page.get_by_test_id("stMetric").filter(has_text="Omdömen")).to_be_visible()
+    sync_api.expect(page.get_by_test_id("stDataFrame")).to_have_count(1)
+    _settle(page)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Ladda ned CSV").click()
+    assert SECRET_COMMENT in Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+
+    # Signing out locks it again, and so does a reload (a new session): nothing is in the URL.
+    page.get_by_role("button", name="Logga ut").click()
+    _settle(page)
+    _feedback_locked(page)
+    _sign_in(page)
+    sync_api.expect(page.get_by_test_id("stMetric").first).to_be_visible(
+        timeout=ANSWER_TIMEOUT_MS)
+    assert "editor" not in page.url and "losen" not in page.url
+    page.reload()
+    _settle(page)
+    _feedback_locked(page)
     context.close()

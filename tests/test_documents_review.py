@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import run_page
+from conftest import run_page, sign_in
 from streamlit.testing.v1 import AppTest
 
 DOCUMENTS = Path(__file__).resolve().parent.parent / "views" / "documents.py"
@@ -27,7 +27,8 @@ def _table(test: AppTest):
 
 
 def test_an_upload_is_unreviewed_until_an_editor_marks_it_reviewed(page_env) -> None:
-    test = run_page(AppTest.from_file(str(DOCUMENTS), default_timeout=120))
+    # An editor's session: the secrets file holds the password's hash, the editor signs in.
+    test = sign_in(AppTest.from_file(str(DOCUMENTS), default_timeout=120))
     assert set(_table(test)["Granskning"]) == {"granskat"}  # the bundled documents
     assert not any(b.label == "Markera som granskat" for b in test.button)
 

@@ -22,6 +22,7 @@ from ui.common import (
     highlight_quote,
     load_assistant,
 )
+from ui.editor_auth import editor_gate
 
 if TYPE_CHECKING:
     from assistant.library import DocumentEntry, Library
@@ -364,8 +365,13 @@ def main() -> None:
     render_table(entries)
     render_read_only(library)
     render_reader(library, entries)
-    render_upload(library)
-    render_manage(library, entries)
+    # Reading is open to anyone; what changes the library (and so what the chat cites) needs
+    # an editor (issue 16 §2). The gate draws the sign-in in place of these sections.
+    if editor_gate("Ändra biblioteket", "Att ladda upp, granska, ta bort och indexera om "
+                   "dokument kräver att du loggar in som redaktör. Biblioteket och dokumenten "
+                   "kan alla läsa."):
+        render_upload(library)
+        render_manage(library, entries)
 
 
 if __name__ == "__main__":  # st.navigation runs a page as __main__; an import draws nothing

@@ -1,7 +1,8 @@
 """Återkoppling: review the prescribers' thumbs and comments, filter them, export them.
 
 Reads the SQLite store at `settings.feedback_db` (assistant/feedback_store.py); needs no model. The
-JSONL download is the input of `python -m evals gold-from-feedback`. A page of `app.py`
+JSONL download is the input of `python -m evals gold-from-feedback`. Only an editor sees the rows
+and the exports (`ui.editor_auth`). A page of `app.py`
 (`streamlit run app.py`); importing the module draws nothing.
 """
 
@@ -14,6 +15,7 @@ import streamlit as st
 from assistant.export import RULE_STATUS_LABELS
 from assistant.feedback_store import FeedbackEntry, FeedbackStore, to_csv, to_jsonl
 from ui.common import format_timestamp, load_settings
+from ui.editor_auth import editor_gate
 
 ALL = "Alla"
 RATING_LABELS = {"up": "Tumme upp", "down": "Tumme ner"}
@@ -39,6 +41,10 @@ def feedback_page() -> None:
     st.title("Återkoppling")
     st.markdown("Förskrivarnas omdömen om svaren. Filtrera, granska och exportera dem, "
                 "t.ex. för att bygga nya testfrågor.")
+    # The rows quote questions and answers: only an editor reads or exports them.
+    if not editor_gate(None, "Återkopplingen kan bara läsas och exporteras av en redaktör. "
+                             "Logga in som redaktör för att se den."):
+        return
     settings = load_settings()
     if settings is None:
         st.stop()
