@@ -5,6 +5,12 @@ reading order, where a passage stands); `Library` does the I/O around one `Assis
 upload with its `<name>.meta.json` sidecar and ingesting just that file, deleting an uploaded
 document, re-indexing everything. A failed upload leaves nothing behind and the index as it was.
 
+An upload or a re-index from the app runs as an `IngestJob` on a thread of its own
+(`Library.start_upload`, `Library.start_reindex`): it reports its progress as a `JobProgress`
+and can be cancelled until it starts writing; a cancelled job leaves the index as it was and
+no uploaded file behind. Jobs are kept per index folder in this process, so a rerun of the
+page or another tab finds a running job again (`Library.jobs`).
+
 Example:
     >>> library = Library(assistant)
     >>> [d.chunks for d in library.documents()][:1]
@@ -14,6 +20,11 @@ Example:
     3
     >>> library.delete("riktlinje.pdf")
     3
+    >>> job = library.start_upload("riktlinje.pdf", pdf_bytes, meta)
+    >>> job.progress().message
+    'Läser in riktlinje.pdf … 2 av 3 textavsnitt'
+    >>> job.cancel(); job.wait().phase
+    <JobPhase.CANCELLED: 'cancelled'>
 """
 
 from __future__ import annotations
@@ -26,15 +37,18 @@ import sqlite3
 import threading
 import time
 import unicodedata
+import uuid
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from core.settings import Settings
 from core.values import Chunk
 from ingest.load import SUPPORTED_SUFFIXES
+from ingest.pipeline import IngestCancelled, IngestControl, IngestPhase
 
 log = logging.getLogger("hjalp.library")
 
@@ -127,6 +141,84 @@ class UploadResult:
     chunks: int
     seconds: float
     notices: tuple[str, ...] = ()  # ingested, but something was left out (e.g. AI instructions)
+
+
+class JobKind(StrEnum):
+    UPLOAD = "upload"
+    REINDEX = "reindex"
+
+
+class JobPhase(StrEnum):
+    """Where an ingest job is; the last three are final."""
+
+    STARTING = "starting"
+    QUEUED = "queued"  # waiting for another change of the library to finish
+    SAVING = "saving"  # checking and saving the uploaded file
+    READING = IngestPhase.READING.value
+    EMBEDDING = IngestPhase.EMBEDDING.value
+    WRITING = IngestPhase.WRITING.value  # too late to cancel: over in moments
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+FINAL_PHASES = frozenset({JobPhase.DONE, JobPhase.CANCELLED, JobPhase.FAILED})
+CANCELLED_MESSAGE = "Inläsningen avbröts; indexet är oförändrat."
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """What an ingest job is doing, as one consistent snapshot (`IngestJob.progress`)."""
+
+    job_id: str
+    kind: JobKind
+    name: str  # the uploaded file as given ("" for a re-index)
+    phase: JobPhase
+    done: int = 0  # files read, or chunks embedded, so far …
+    total: int = 0  # … out of how many (0 until known)
+    cancel_requested: bool = False
+    error: str | None = None  # FAILED: the Swedish message, as the synchronous path gives it
+
+    @property
+    def finished(self) -> bool:
+        return self.phase in FINAL_PHASES
+
+    @property
+    def cancellable(self) -> bool:
+        return not self.finished and self.phase is not JobPhase.WRITING \
+            and not self.cancel_requested
+
+    @property
+    def fraction(self) -> float:
+        """0–1 for the progress bar; embedding is nearly all of the time."""
+        part = min(1.0, self.done / self.total) if self.total else 0.0
+        return {JobPhase.SAVING: 0.02, JobPhase.READING: 0.05 + 0.05 * part,
+                JobPhase.EMBEDDING: 0.1 + 0.85 * part, JobPhase.WRITING: 0.95 + 0.05 * part,
+                JobPhase.DONE: 1.0}.get(self.phase, 0.0)
+
+    @property
+    def message(self) -> str:
+        """One Swedish line for the bar, or the outcome."""
+        name = self.name
+        if self.phase is JobPhase.FAILED:
+            return self.error or "Inläsningen misslyckades."
+        if self.phase is JobPhase.CANCELLED:
+            return CANCELLED_MESSAGE + (f" Filen {name} sparades inte." if name else "")
+        if self.phase is JobPhase.DONE:
+            return "Klart."
+        if self.cancel_requested:
+            return "Avbryter … (de textavsnitt som bäddas in just nu blir klara först)"
+        counts = f"{self.done} av {self.total}"
+        return {
+            JobPhase.STARTING: "Startar …",
+            JobPhase.QUEUED: WAITING,
+            JobPhase.SAVING: "Kontrollerar och sparar filen …",
+            JobPhase.READING: f"Läser och delar upp {name} …" if name
+            else f"Läser filerna … {counts}",
+            JobPhase.EMBEDDING: (f"Läser in {name} … " if name else "Indexerar om … ")
+            + f"{counts} textavsnitt",
+            JobPhase.WRITING: "Skriver till indexet …",
+        }[self.phase]
 
 
 # --------------------------------------------------------------------------- pure functions
@@ -325,6 +417,104 @@ def library_lock(settings: Settings) -> threading.RLock:
         return _LOCKS.setdefault(key, threading.RLock())
 
 
+class IngestJob:
+    """An upload or a re-index on a thread of its own, that reports and can be cancelled.
+
+    `progress()` is a snapshot (thread-safe); `cancel()` asks the run to stop between two
+    embedding batches (see ingest.pipeline.IngestControl); `result` is the UploadResult or
+    IngestReport once the phase is DONE.
+    """
+
+    def __init__(self, kind: JobKind, name: str = "") -> None:
+        self.id = uuid.uuid4().hex[:12]
+        self.kind = kind
+        self.control = IngestControl(on_step=self._step)
+        self.result: UploadResult | IngestReport | None = None
+        self.started = time.time()
+        self._guard = threading.Lock()
+        self._progress = JobProgress(self.id, kind, name, JobPhase.STARTING)
+        self._thread: threading.Thread | None = None
+
+    def progress(self) -> JobProgress:
+        with self._guard:
+            return self._progress
+
+    def cancel(self) -> None:
+        """Stop as soon as the run may (between embedding batches, or while it waits); too
+        late once it writes."""
+        with self._guard:
+            if not self._progress.cancellable:
+                return
+            self._progress = replace(self._progress, cancel_requested=True)
+            self.control.cancel.set()
+
+    def wait(self, timeout: float | None = None) -> JobProgress:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.progress()
+
+    def start(self, work: Callable[[IngestJob], UploadResult | IngestReport],
+              failure: Callable[[Exception], str]) -> IngestJob:
+        """Run `work(self)` on a daemon thread: a server that stops mid-run leaves the
+        run's marker, and the next ingest repairs after it (ingest/index.py)."""
+        self._thread = threading.Thread(target=self._run, args=(work, failure), daemon=True,
+                                        name=f"ingest-{self.kind.value}-{self.id}")
+        self._thread.start()
+        return self
+
+    def _run(self, work: Callable[[IngestJob], UploadResult | IngestReport],
+             failure: Callable[[Exception], str]) -> None:
+        try:
+            result = work(self)
+        except IngestCancelled:
+            self._set(phase=JobPhase.CANCELLED)
+        except (UploadError, LibraryError) as exc:
+            self._set(phase=JobPhase.FAILED, error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - a job's failure is a message, not a crash
+            log.exception("Ingest job %s failed", self.id)
+            self._set(phase=JobPhase.FAILED, error=failure(exc))
+        else:
+            self.result = result
+            self._set(phase=JobPhase.DONE)
+
+    def _set(self, **changes: Any) -> None:
+        with self._guard:
+            if not self._progress.finished:
+                self._progress = replace(self._progress, **changes)
+
+    def _step(self, phase: IngestPhase, done: int, total: int) -> None:
+        self._set(phase=JobPhase(phase.value), done=done, total=total)
+
+    def note(self, _fraction: float, message: str) -> None:
+        """The library's own steps (a Progress): waiting for the lock, then saving the file;
+        the ingest's steps (`_step`) say the rest."""
+        with self._guard:
+            phase = self._progress.phase
+        if message == WAITING:
+            self._set(phase=JobPhase.QUEUED)
+        elif phase in (JobPhase.STARTING, JobPhase.QUEUED) and self.kind is JobKind.UPLOAD:
+            self._set(phase=JobPhase.SAVING)
+
+
+# Jobs per index folder, in the order they started: the page of any session finds them again.
+_JOBS: dict[str, dict[str, IngestJob]] = {}
+KEEP_FINISHED = 20  # finished jobs kept per index, for a page that reports one late
+
+
+def _index_key(settings: Settings) -> str:
+    return str(settings.index_dir.resolve())
+
+
+def _register(settings: Settings, job: IngestJob) -> IngestJob:
+    with _LOCKS_GUARD:
+        jobs = _JOBS.setdefault(_index_key(settings), {})
+        jobs[job.id] = job
+        finished = [j for j in jobs.values() if j.progress().finished]
+        for old in finished[:max(0, len(finished) - KEEP_FINISHED)]:
+            del jobs[old.id]
+    return job
+
+
 class Library:
     """The library of one Assistant's index: list, read, upload, delete, re-index."""
 
@@ -335,16 +525,19 @@ class Library:
 
     @contextmanager
     def _changing(self, progress: Progress | None = None,
-                  error: type[Exception] = LibraryError) -> Iterator[None]:
-        """Hold the library lock (say so first when another change holds it); a read-only
-        index is refused before anything is written, and a full disk or read-only index met on
-        the way is reported as `error` with what to do."""
+                  error: type[Exception] = LibraryError,
+                  control: IngestControl | None = None) -> Iterator[None]:
+        """Hold the library lock (say so first when another change holds it; a cancel of
+        `control` ends the wait); a read-only index is refused before anything is written, and
+        a full disk or read-only index met on the way is reported as `error` with what to do."""
         from core.store import IndexNotWritable, write_problem
 
         if not self.lock.acquire(blocking=False):
             if progress is not None:
                 progress(0.05, WAITING)
-            self.lock.acquire()
+            while not self.lock.acquire(timeout=0.2):
+                if control is not None:
+                    control.check()
         try:
             problem = write_problem(self.settings)
             if problem is not None:
@@ -377,15 +570,59 @@ class Library:
         return names
 
     def upload(self, name: str, data: bytes, meta: UploadMeta,
-               progress: Progress | None = None) -> UploadResult:
-        """Save, then ingest just this file; on any failure remove it again and keep the index."""
+               progress: Progress | None = None,
+               control: IngestControl | None = None) -> UploadResult:
+        """Save, then ingest just this file; on any failure remove it again and keep the index.
+        A cancel through `control` (IngestCancelled) removes the file the same way."""
         report_progress = progress or (lambda _f, _m: None)
         start = time.perf_counter()
-        with self._changing(report_progress, UploadError):
-            return self._upload(name, data, meta, report_progress, start)
+        with self._changing(report_progress, UploadError, control):
+            return self._upload(name, data, meta, report_progress, start, control)
+
+    def start_upload(self, name: str, data: bytes, meta: UploadMeta) -> IngestJob:
+        """`upload` as a job on its own thread. What can be told at once (a read-only index,
+        a bad or taken name, an empty, oversized or mislabelled file) is raised here as
+        UploadError, before a job starts; the rest becomes the job's FAILED message."""
+        from core.store import write_problem
+
+        problem = write_problem(self.settings)
+        if problem is not None:
+            raise UploadError(problem)
+        check_upload(name, data, self.settings, self.taken_names())
+        job = IngestJob(JobKind.UPLOAD, name)
+        return _register(self.settings, job).start(
+            lambda j: self.upload(name, data, meta, progress=j.note, control=j.control),
+            lambda exc: f"Uppladdningen misslyckades ({type(exc).__name__}). Inget sparades; "
+                        "försök igen.")
+
+    def start_reindex(self) -> IngestJob:
+        """`reindex` as a job on its own thread (a read-only index is refused at once)."""
+        from core.store import write_problem
+
+        problem = write_problem(self.settings)
+        if problem is not None:
+            raise LibraryError(problem)
+        job = IngestJob(JobKind.REINDEX)
+        return _register(self.settings, job).start(
+            lambda j: self.reindex(progress=j.note, control=j.control),
+            lambda exc: f"Omindexeringen misslyckades ({type(exc).__name__}); indexet är "
+                        "oförändrat för de filer som inte hann läsas. Försök igen.")
+
+    def jobs(self, kind: JobKind | None = None) -> list[IngestJob]:
+        """This index's jobs in this process (running and recently finished), oldest first."""
+        with _LOCKS_GUARD:
+            jobs = list(_JOBS.get(_index_key(self.settings), {}).values())
+        return [j for j in jobs if kind is None or j.kind is kind]
+
+    def job(self, job_id: str) -> IngestJob | None:
+        return next((j for j in self.jobs() if j.id == job_id), None)
+
+    def busy(self) -> bool:
+        """Whether a job of this index is running (or waiting for the lock)."""
+        return any(not j.progress().finished for j in self.jobs())
 
     def _upload(self, name: str, data: bytes, meta: UploadMeta, report_progress: Progress,
-                start: float) -> UploadResult:
+                start: float, control: IngestControl | None = None) -> UploadResult:
         safe = check_upload(name, data, self.settings, self.taken_names())
         report_progress(0.1, "Kontrollerar och sparar filen …")
         try:
@@ -398,7 +635,12 @@ class Library:
         report_progress(0.3, "Läser, delar upp och indexerar texten …")
         try:
             report = self.assistant.ingest([path], progress=False,
-                                           max_chunks=self.settings.max_upload_chunks)
+                                           max_chunks=self.settings.max_upload_chunks,
+                                           control=control)
+        except IngestCancelled:
+            # The run stopped before it wrote a chunk: only the file has to go again.
+            remove_upload(path)
+            raise
         except Exception as exc:  # noqa: BLE001 - any failure must leave nothing half-done
             from core.store import IndexNotWritable
 
@@ -475,10 +717,13 @@ class Library:
                                "fortfarande markerat som ogranskat.")
         return report.chunks
 
-    def reindex(self) -> IngestReport:
-        """Whole-library ingest (bundled corpus + uploads); unchanged chunks are skipped."""
-        with self._changing():
-            return self.assistant.ingest(progress=False)
+    def reindex(self, progress: Progress | None = None,
+                control: IngestControl | None = None) -> IngestReport:
+        """Whole-library ingest (bundled corpus + uploads); unchanged chunks are skipped. With
+        `control` every file is read and embedded before anything is written, so a cancel
+        (IngestCancelled) leaves every document as it was."""
+        with self._changing(progress, control=control):
+            return self.assistant.ingest(progress=False, control=control)
 
     def _indexer(self) -> Any:
         from ingest.index import Indexer

@@ -22,7 +22,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from assistant.answer import ExtractiveAnswerer
 from assistant.frame import frame_rule_topics, lead_decisions
@@ -39,6 +39,9 @@ from core.settings import AnswerMode, RetrievalMode, Settings
 from core.store import IndexNotWritable, chroma_client, fresh_chroma_client, open_store
 from core.text import split_sentences
 from core.values import Answer, Turn
+
+if TYPE_CHECKING:
+    from ingest.pipeline import IngestControl
 
 log = logging.getLogger(__name__)
 
@@ -149,14 +152,17 @@ class Assistant:
         return self._generative
 
     def ingest(self, paths: Sequence[Any] | None = None, progress: bool = True,
-               max_chunks: int | None = None) -> Any:
+               max_chunks: int | None = None,
+               control: IngestControl | None = None) -> Any:
+        """Ingest (see ingest.pipeline.ingest; `control` follows and may cancel the run) and
+        reload. A cancelled run raises IngestCancelled before it wrote anything."""
         from ingest.index import Indexer
         from ingest.pipeline import ingest
 
         indexer = Indexer(self.settings, embeddings=self.embeddings, client=self.client)
         try:
             report = ingest(self.settings, paths, progress=progress, indexer=indexer,
-                            max_chunks=max_chunks)
+                            max_chunks=max_chunks, control=control)
         except IndexNotWritable as exc:
             if exc.kind == "full":
                 # chromadb's embedded core can hang on the next write after a full disk; a

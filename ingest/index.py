@@ -24,9 +24,10 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
 
 from core.embeddings import EmbeddingModelError, cache_namespace, make_embeddings
 from core.settings import Settings
@@ -60,6 +61,44 @@ def to_document(chunk: Chunk) -> Document:
     return Document(page_content=chunk.text, metadata=chunk.metadata())
 
 
+def chunk_key(chunk: Chunk) -> str:
+    """The id `index_document` gives a chunk in the store and the record manager: LangChain's
+    sha256 of its text and metadata (its own helper, so that the two can never differ; a test
+    compares them)."""
+    from langchain_core.indexing.api import _get_document_with_hash
+
+    return str(_get_document_with_hash(to_document(chunk), key_encoder="sha256").id)
+
+
+class PreparedEmbeddings(Embeddings):
+    """The store's embeddings: `inner`, except for passages embedded ahead (`prepare`).
+
+    A run that can be cancelled embeds its new chunks first, a few at a time, and writes only
+    when all are embedded; the write then takes the vectors from here and embeds nothing, so
+    it is short and nothing is half-written when a cancel comes between two batches.
+    """
+
+    def __init__(self, inner: Embeddings) -> None:
+        self.inner = inner
+        self._ready: dict[str, list[float]] = {}
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        texts = list(texts)
+        self._ready.update(zip(texts, self.inner.embed_documents(texts), strict=True))
+
+    def clear(self) -> None:
+        self._ready.clear()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._ready))
+        fresh = dict(zip(missing, self.inner.embed_documents(missing), strict=True)) \
+            if missing else {}
+        return [self._ready[t] if t in self._ready else fresh[t] for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
 class Indexer:
     """Owns the store and record manager for one ingest run."""
 
@@ -76,7 +115,8 @@ class Indexer:
         with storage_errors(settings):
             settings.index_dir.mkdir(parents=True, exist_ok=True)
             self.embeddings = embeddings if embeddings is not None else make_embeddings(settings)
-            self.store = open_store(settings, self.embeddings,
+            self.prepared = PreparedEmbeddings(self.embeddings)
+            self.store = open_store(settings, self.prepared,
                                     client if client is not None else chroma_client(settings))
             self.records = SQLRecordManager(
                 namespace=f"chroma/{settings.collection}", db_url=settings.record_manager_url
@@ -96,6 +136,14 @@ class Indexer:
             key_encoder="sha256",
             batch_size=64,
         ))
+
+    def unindexed_texts(self, chunks: Sequence[Chunk]) -> list[str]:
+        """The texts `index_document` would embed: of chunks the record manager does not hold
+        (new or changed text or metadata), each once, in order."""
+        keys = [chunk_key(c) for c in chunks]
+        held = self.records.exists(keys) if keys else []
+        return list(dict.fromkeys(c.text for c, known in zip(chunks, held, strict=True)
+                                  if not known))
 
     def contents(self) -> dict[frozenset[str], str]:
         """Each indexed document's set of chunk texts → its name (to spot duplicate files)."""

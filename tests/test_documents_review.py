@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import run_page, sign_in
+from conftest import run_page, sign_in, until_jobs_end
 from streamlit.testing.v1 import AppTest
 
 DOCUMENTS = Path(__file__).resolve().parent.parent / "views" / "documents.py"
@@ -35,7 +35,7 @@ def test_an_upload_is_unreviewed_until_an_editor_marks_it_reviewed(page_env) -> 
     test.file_uploader[0].set_value(("gabord.txt", TEXT.encode(), "text/plain"))
     next(t for t in test.text_input if t.label == "Titel").input("Gåbord")
     next(b for b in test.button if b.label == "Ladda upp och indexera").click()
-    run_page(test)
+    until_jobs_end(run_page(test))
     assert any("ogranskat tills en redaktör" in _unescape(s.value) for s in test.success)
     row = _table(test).set_index("Fil").loc["gabord.txt"]
     assert row["Granskning"] == "ogranskat"

@@ -182,6 +182,44 @@ def test_changed_file_replaces_its_old_chunks_without_duplicates(run: Run,
     assert "300 kr" in texts and "200 kr" not in texts
 
 
+def test_a_controlled_run_embeds_first_and_writes_what_a_plain_run_writes(
+        run: Run, settings: Settings, real_embeddings: Embeddings, tmp_path: Path) -> None:
+    """With an IngestControl (the app's jobs) the new chunks are embedded ahead, in batches,
+    and the writes embed nothing; the index is the same as a plain run's, the ids are the
+    keys `chunk_key` names, and a changed file embeds only its new texts."""
+    from ingest.index import chunk_key
+    from ingest.pipeline import IngestControl
+
+    plain = run()[0]
+    steps: list[tuple[str, int, int]] = []
+    counter = CountingEmbeddings(real_embeddings)
+    controlled = settings.with_(index_dir=tmp_path / "controlled")
+    indexer = Indexer(controlled, embeddings=counter)
+    control = IngestControl(batch=2, on_step=lambda p, d, t: steps.append((p.value, d, t)))
+    report = ingest(controlled, progress=False, indexer=indexer, control=control)
+    assert report.to_json() | {"seconds": 0} == plain.to_json() | {"seconds": 0}
+    assert sorted(collection(controlled)["ids"]) == sorted(collection(settings)["ids"])
+    texts = [t for name in FILES for t in expected_chunks(settings, name)]
+    assert sorted(counter.embedded) == sorted(set(texts))  # each once, none again to write
+    embedded = [(d, t) for phase, d, t in steps if phase == "embedding"]
+    assert embedded[0] == (0, len(set(texts))) and embedded[-1] == (len(set(texts)),) * 2
+    assert [p for p, _, _ in steps].index("writing") > [p for p, _, _ in steps].index(
+        "embedding")
+    chunks = [c for name in FILES for c in chunk_document(
+        settings.corpus_dir / name, resolve_meta(settings.corpus_dir / name,
+                                                 read_manifest(settings.corpus_dir)), settings)]
+    assert {chunk_key(c) for c in chunks} == set(indexer.records.list_keys())
+
+    # A changed file: only its new text is embedded (the rest is known to the record manager).
+    path = settings.corpus_dir / "beta-avgifter.txt"
+    path.write_text(FILES["beta-avgifter.txt"] + "\nNy regel\nAvgiften höjs 2026.\n",
+                    encoding="utf-8")
+    counter.embedded.clear()
+    again = ingest(controlled, progress=False, indexer=indexer, control=IngestControl())
+    assert again.counts.added >= 1 and counter.embedded
+    assert all("2026" in t or t not in texts for t in counter.embedded)
+
+
 def test_deleted_file_has_its_chunks_removed(run: Run, settings: Settings) -> None:
     run()
     removed = docs_in_index(settings)["gamma-utbildning.txt"]

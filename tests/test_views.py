@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_page, sign_in
+from conftest import run_page, sign_in, until_jobs_end
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -117,7 +117,7 @@ def _fill_upload(test: AppTest, name: str, data: bytes, mime: str, title: str = 
     inputs["Utgivare"].input("Region Jämtland Härjedalen")
     test.multiselect[0].set_value(["Jämtland Härjedalen"])
     next(b for b in test.button if b.label == "Ladda upp och indexera").click()
-    return run_page(test)
+    return until_jobs_end(run_page(test))
 
 
 @pytest.mark.slow
@@ -180,7 +180,7 @@ def test_bad_file_gets_swedish_error_and_index_unchanged(page_env, name, data, m
 def test_reindex_button_reports_nothing_changed(page_env):
     test = _page(DOCUMENTS, editor=True)
     test.button(key="reindex").click()
-    run_page(test)
+    until_jobs_end(run_page(test))
     success = " ".join(_unescape(s.value) for s in test.success)
     assert "Omindexerat: 5 dokument" in success and "0 nya" in success
     assert len(_library_table(test)) == 5

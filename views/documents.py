@@ -25,7 +25,7 @@ from ui.common import (
 from ui.editor_auth import editor_gate
 
 if TYPE_CHECKING:
-    from assistant.library import DocumentEntry, Library
+    from assistant.library import DocumentEntry, IngestJob, JobKind, Library
     from core.values import Chunk
 
 log = logging.getLogger("hjalp.app")
@@ -33,6 +33,8 @@ log = logging.getLogger("hjalp.app")
 FLASH = "documents_flash"  # messages that survive the rerun after an action
 UPLOAD_FORM = "upload_form"
 NO_DOC = "(välj ett dokument)"
+MY_JOBS = "documents_jobs"  # ids of the ingest jobs this session started, to report their end
+JOB_REFRESH_S = 1.0  # how often a running job's progress bar is redrawn
 
 
 def flash(kind: str, text: str) -> None:
@@ -195,13 +197,13 @@ def _head(text: str, limit: int = 300) -> str:
 # --------------------------------------------------------------------------- upload
 
 def render_upload(library: Library) -> None:
-    from assistant.library import ALLOWED_SUFFIXES, DOC_TYPES, UploadError, UploadMeta
+    from assistant.library import ALLOWED_SUFFIXES, DOC_TYPES, JobKind, UploadError, UploadMeta
 
     settings = library.settings
     st.subheader("Ladda upp ett dokument")
     st.caption(f"PDF, .txt eller .md, högst {settings.max_upload_mb:g} MB. Filnamnet rensas "
-               "från sökvägar och specialtecken. Dokumentet indexeras direkt och kan sedan "
-               "besvaras i chatten.")
+               "från sökvägar och specialtecken. Dokumentet läses in i bakgrunden (det går att "
+               "avbryta) och kan sedan besvaras i chatten.")
     with st.form(UPLOAD_FORM, clear_on_submit=True):
         # No `type=` filter: Streamlit would reject another type with an English exception
         # before this script runs; the library checks type and content with a Swedish message.
@@ -220,72 +222,102 @@ def render_upload(library: Library) -> None:
         doc_type = st.selectbox("Dokumenttyp", list(DOC_TYPES), format_func=DOC_TYPES.get,
                                 index=list(DOC_TYPES).index("other"))
         submitted = st.form_submit_button("Ladda upp och indexera", type="primary")
-    if not submitted:
-        return
-    if uploaded is None:
-        st.error("Välj en fil att ladda upp.")
-        return
-    meta = UploadMeta(title=title, publisher=publisher, regions=tuple(regions),
-                      date=day.isoformat() if day else None, doc_type=doc_type)
-    failure: str | None = None
-    with st.status(f"Laddar upp {uploaded.name} …", expanded=True) as status:
-        bar = st.progress(0.0, text="Startar …")
-        try:
-            result = library.upload(uploaded.name, uploaded.getvalue(), meta,
-                                    progress=lambda f, m: bar.progress(f, text=m))
-        except UploadError as exc:
-            failure = str(exc)
-        except Exception as exc:  # the page must not show a traceback
-            log.exception("Upload failed")
-            failure = (f"Uppladdningen misslyckades ({type(exc).__name__}). Inget sparades; "
-                       "försök igen.")
-        if failure is not None:
-            # The reason stands below, in plain view; no stale "Startar …" bar is left.
-            bar.empty()
-            status.update(label=f"{uploaded.name} laddades inte upp", state="error",
-                          expanded=False)
+    if submitted:
+        if uploaded is None:
+            st.error("Välj en fil att ladda upp.")
         else:
-            status.update(label="Klart", state="complete")
-    if failure is not None:
-        st.error(escape_markdown(failure), icon=":material/error:")
-        return
-    flash("success", f"{result.doc} är uppladdat och indexerat: {result.chunks} textavsnitt "
-                     f"på {result.seconds:.1f} s. Det kan nu besvaras i chatten, men är "
-                     "ogranskat tills en redaktör markerar det som granskat: svar som citerar "
-                     "det märks så, och regelkontrollen godkänner inget på dess grund.")
-    for notice in result.notices:
-        flash("warning", notice)
-    st.rerun()
+            meta = UploadMeta(title=title, publisher=publisher, regions=tuple(regions),
+                              date=day.isoformat() if day else None, doc_type=doc_type)
+            try:
+                job = library.start_upload(uploaded.name, uploaded.getvalue(), meta)
+            except UploadError as exc:  # told at once: the file, its name, a read-only index
+                st.error(escape_markdown(str(exc)), icon=":material/error:")
+            except Exception as exc:  # the page must not show a traceback
+                log.exception("Upload failed")
+                st.error(f"Uppladdningen misslyckades ({type(exc).__name__}). Inget sparades; "
+                         "försök igen.", icon=":material/error:")
+            else:
+                st.session_state.setdefault(MY_JOBS, []).append(job.id)
+    render_jobs(library, JobKind.UPLOAD)
+
+
+def render_jobs(library: Library, kind: JobKind) -> None:
+    """A progress bar with a cancel button for each running job of this kind (of any session:
+    the jobs live in the library's registry, not in this session)."""
+    for job in library.jobs(kind):
+        if not job.progress().finished:
+            job_progress(job)
+
+
+@st.fragment(run_every=JOB_REFRESH_S)
+def job_progress(job: IngestJob) -> None:
+    """Redrawn every second on its own; the whole page reruns once the job has ended, so that
+    the table and the outcome (report_finished_jobs) are drawn."""
+    progress = job.progress()
+    if progress.finished:
+        st.rerun()
+    st.progress(progress.fraction, text=escape_markdown(progress.message))
+    # A callback: it runs before the redraw, so the bar says "Avbryter …" at once.
+    st.button("Avbryt inläsningen", key=f"cancel_{job.id}", on_click=job.cancel,
+              disabled=not progress.cancellable,
+              help="Stoppar inläsningen; indexet lämnas som det var före den.")
+
+
+def report_finished_jobs(library: Library) -> None:
+    """The outcome of each job this session started that has ended since the last run: the
+    usual success message with the counts, the failure, or what a cancel did."""
+    from assistant.library import JobKind, JobPhase
+
+    mine = st.session_state.get(MY_JOBS, [])
+    for job_id in list(mine):
+        job = library.job(job_id)
+        if job is None:  # forgotten by the registry (an old finished job): nothing to say
+            mine.remove(job_id)
+            continue
+        progress = job.progress()
+        if not progress.finished:
+            continue
+        mine.remove(job_id)
+        if progress.phase is JobPhase.CANCELLED:
+            flash("info", progress.message)
+        elif progress.phase is JobPhase.FAILED:
+            flash("error", progress.message)
+        elif job.kind is JobKind.UPLOAD:
+            result = job.result
+            flash("success", f"{result.doc} är uppladdat och indexerat: {result.chunks} "
+                             f"textavsnitt på {result.seconds:.1f} s. Det kan nu besvaras i "
+                             "chatten, men är ogranskat tills en redaktör markerar det som "
+                             "granskat: svar som citerar det märks så, och regelkontrollen "
+                             "godkänner inget på dess grund.")
+            for notice in result.notices:
+                flash("warning", notice)
+        else:
+            report = job.result
+            flash("success", f"Omindexerat: {report.summary()}.")
+            for error in report.errors:
+                flash("error", error)
+            for notice in report.notices:
+                flash("warning", notice)
 
 
 # --------------------------------------------------------------------------- manage
 
 def render_manage(library: Library, entries: list[DocumentEntry]) -> None:
-    from assistant.library import LibraryError
+    from assistant.library import JobKind, LibraryError
 
     st.subheader("Indexera om och ta bort")
-    if st.button("Indexera om hela biblioteket", key="reindex",
+    busy = library.busy()
+    if st.button("Indexera om hela biblioteket", key="reindex", disabled=busy,
                  help="Läser corpus/ och uppladdade filer; oförändrade textavsnitt hoppas över."):
-        with st.status("Indexerar om …", expanded=False) as status:
-            try:
-                report = library.reindex()
-            except LibraryError as exc:  # a full disk or a read-only index: what to do
-                status.update(label="Omindexeringen misslyckades", state="error")
-                st.error(escape_markdown(str(exc)))
-                return
-            except Exception as exc:  # the page must not show a traceback
-                log.exception("Re-index failed")
-                status.update(label="Omindexeringen misslyckades", state="error")
-                st.error(f"Omindexeringen misslyckades ({type(exc).__name__}); indexet är "
-                         "oförändrat för de filer som inte hann läsas. Försök igen.")
-                return
-            status.update(label="Klart", state="complete")
-        flash("success", f"Omindexerat: {report.summary()}.")
-        for error in report.errors:
-            flash("error", error)
-        for notice in report.notices:
-            flash("warning", notice)
-        st.rerun()
+        try:
+            job = library.start_reindex()
+        except LibraryError as exc:  # a read-only index: what to do
+            st.error(escape_markdown(str(exc)))
+        else:
+            st.session_state.setdefault(MY_JOBS, []).append(job.id)
+    render_jobs(library, JobKind.REINDEX)
+    if busy:
+        st.caption("En inläsning pågår; ta bort och granska när den är klar.")
 
     render_review(library, entries)
     deletable = [e for e in entries if e.deletable]
@@ -298,7 +330,8 @@ def render_manage(library: Library, entries: list[DocumentEntry]) -> None:
                        format_func=lambda d: f"{titles[d]} ({d})", key="delete_doc")
     confirm = st.checkbox("Ja, ta bort dokumentet och dess textavsnitt ur indexet",
                           key="delete_confirm")
-    if st.button("Ta bort dokumentet", key="delete", disabled=not confirm):
+    # While a job runs the library lock is taken: a delete would hold this page until it ends.
+    if st.button("Ta bort dokumentet", key="delete", disabled=not confirm or library.busy()):
         try:
             removed = library.delete(doc)
         except LibraryError as exc:
@@ -327,7 +360,8 @@ def render_review(library: Library, entries: list[DocumentEntry]) -> None:
                        format_func=lambda d: f"{titles[d]} ({d})")
     confirm = st.checkbox("Jag har läst dokumentet och det stämmer med regionens riktlinjer",
                           key="review_confirm")
-    if st.button("Markera som granskat", key="review", disabled=not confirm):
+    if st.button("Markera som granskat", key="review",
+                 disabled=not confirm or library.busy()):
         try:
             chunks = library.review(doc)
         except LibraryError as exc:
@@ -354,6 +388,7 @@ def main() -> None:
     if assistant is None:
         st.stop()
     library = Library(assistant)
+    report_finished_jobs(library)
     show_flash()
     try:
         entries = library.documents()
