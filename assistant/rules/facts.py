@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -357,14 +358,19 @@ def _people(low: str, facts: dict[str, Any]) -> None:
 def _period(low: str, facts: dict[str, Any], year: int | None) -> None:
     """How many months a loan or rent runs: "i fem månader", "i två år", or the months begun
     between two days ("från 5 april till 12 juni" → 3 begun months)."""
-    months = re.search(r"\b(?:i|under|for)\s+(\d+|\w+)\s+(månader|månad|months?)\b", low)
-    if months and (n := _number(months.group(1))):
-        facts["period_months"] = n
-        return
-    years = re.search(r"\b(?:i|under|for)\s+(\d+|\w+)\s+(år|years?)\b", low)
-    if years and (n := _number(years.group(1))):
-        facts["period_months"] = 12 * n
-        return
+    data = phrasing()
+    about = "|".join(data["approximately"])
+    before = "|".join(data["period_before"])
+    for unit in data["period_units"].values():
+        words = "|".join(sorted(unit["words"], key=len, reverse=True))
+        found = re.search(rf"\b(?:{before})\s+(?:(?:{about})\s+)?(\d+|\w+)\s+(?:{words})\b",
+                          low)
+        if found and (n := _number(found.group(1))):
+            # Whole months and years count as said; weeks and days as the months they begin.
+            days = n * unit["days"]
+            facts["period_months"] = (round(days / 30.4375) if unit["days"] >= 30
+                                      else max(1, math.ceil(days / 30.4375)))
+            return
     names = "|".join(sorted(phrasing()["months"], key=len, reverse=True))
     span = re.search(rf"(?:från|from|mellan|between)\s+(?:den\s+)?(\d{{1,2}})\s+({names})\w*"
                      rf"(?:\s+(\d{{4}}))?\s+(?:till|to|until|och|and)\s+(?:\w+\s+)?(?:den\s+)?"
@@ -645,39 +651,46 @@ def _describes_case(low: str, start: int) -> bool:
     return bool(_CASE_DATE.search(low[max(0, start - 25):start]))
 
 
-@lru_cache(maxsize=1)
-def _cardinal_pattern() -> re.Pattern[str]:
+@lru_cache(maxsize=2)
+def _cardinal_pattern(followed: bool = True) -> re.Pattern[str]:
+    """A spelled number; `followed`: only before a word of an age or credits ("-åring",
+    " hp"), where a spelled number is surely one."""
     table = phrasing()["cardinals"]
     units = "|".join(table["units"])
     teens = "|".join(table["teens"])
     tens = "|".join(table["tens"])
-    before = "|".join(table["before"])
+    before = "|".join(table["before"]) if followed else ""
     return re.compile(rf"\b(?:(?P<tens>{tens})(?P<unit>{units})?|(?P<teen>{teens})|"
-                      rf"(?P<one>{units}))(?=(?:{before}))")
+                      rf"(?P<one>{units}))" + (rf"(?=(?:{before}))" if followed else ""))
 
 
 def digits_for_numbers(low: str) -> str:
     """Spelled numbers of an age or of credits as digits: "en fyraåring" → "en 4-åring",
     "tre hp" → "3 hp" (phrasing.yaml `cardinals`), so the age and credit patterns read them."""
-    table = phrasing()["cardinals"]
-
     def value(m: re.Match[str]) -> str:
-        if m.group("teen"):
-            n = table["teens"][m.group("teen")]
-        elif m.group("tens"):
-            n = table["tens"][m.group("tens")] + table["units"].get(m.group("unit") or "", 0)
-        else:
-            n = table["units"][m.group("one")]
+        n = _cardinal_value(m)
         following = low[m.end():m.end() + 1]
         return f"{n}-" if following.isalpha() else str(n)
 
     return _cardinal_pattern().sub(value, low)
 
 
+def _cardinal_value(m: re.Match[str]) -> int:
+    table = phrasing()["cardinals"]
+    if m.group("teen"):
+        return table["teens"][m.group("teen")]
+    if m.group("tens"):
+        return table["tens"][m.group("tens")] + table["units"].get(m.group("unit") or "", 0)
+    return table["units"][m.group("one")]
+
+
 def _number(token: str) -> int | None:
     if token.isdigit():
         return int(token)
-    return phrasing()["numbers"].get(token)
+    if token in phrasing()["numbers"]:
+        return phrasing()["numbers"][token]
+    spelled = _cardinal_pattern(followed=False).fullmatch(token)
+    return _cardinal_value(spelled) if spelled else None
 
 
 # --- facts written in other words -----------------------------------------------------------
