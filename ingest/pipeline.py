@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from core.names import is_too_long, too_long_message
 from core.settings import Settings
 from core.store import storage_errors
 from core.terminal import printable
@@ -190,7 +191,7 @@ def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bo
     files: list[Path] = []
     for p in paths or library_folders(settings):
         p = Path(p)
-        files.extend(corpus_files(p) if p.is_dir() else [p])
+        files.extend(corpus_files(p) if _is_dir(p) else [p])
     manifest: dict[str, DocMeta] = {}
     for folder in {f.parent for f in files} | ({settings.corpus_dir} if whole_corpus else set()):
         try:
@@ -259,8 +260,7 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
             report.errors.append(str(exc))
             continue
         except Exception as exc:  # noqa: BLE001 - one file's surprise must not stop the batch
-            report.errors.append(f"{path.name}: oväntat fel vid läsning ({type(exc).__name__}: "
-                                 f"{exc}); filen hoppades över, rapportera felet.")
+            report.errors.append(_unexpected(path, exc))
             continue
         report.counts.add(indexer.index_document(path.name, chunks))
         report.notices.extend(notices)
@@ -284,6 +284,22 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
             report.counts.deleted += indexer.delete_document(doc)
             report.removed_docs.append(doc)
     return report
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long to look up: loading the file says what is wrong
+        return False
+
+
+def _unexpected(path: Path, exc: Exception) -> str:
+    """The message for an error no check foresaw; a name the OS finds too long says so and
+    what to do rather than "rapportera felet"."""
+    if is_too_long(exc):
+        return f"{path.name}: {too_long_message(exc.filename or path, show=False)}"
+    return (f"{path.name}: oväntat fel vid läsning ({type(exc).__name__}: {exc}); filen "
+            "hoppades över, rapportera felet.")
 
 
 def _progress(files: list[Path], enabled: bool) -> Any:
