@@ -2,8 +2,9 @@
 
 A file that cannot be read is reported (name + what to do) and skipped; its chunks already in
 the index stay untouched, and every other file is still ingested. So is a file whose content is
-already indexed under another name, and (in a whole-corpus run) a link that points outside the
-library folders. A run killed half-way is repaired by the next one (see ingest/index.py).
+already indexed under another name, and (in a whole-corpus run) a symbolic or hard link that
+leads outside the library folders, whose chunks from an earlier run are removed. A run killed
+half-way is repaired by the next one (see ingest/index.py).
 
 Example:
     >>> report = ingest(Settings.load())          # the whole corpus/ folder
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +98,56 @@ def library_folders(settings: Settings) -> list[Path]:
     document a user uploaded (and vice versa).
     """
     return [settings.corpus_dir] + ([settings.upload_dir] if settings.upload_dir.is_dir() else [])
+
+
+class HardLinks:
+    """Which files in the library folders are hard links to a file elsewhere.
+
+    A hard link is the same file under a second name, so a link in corpus/ or data/uploads/ to
+    /etc/passwd (or any file the ingest may read but whoever placed the link may not) would be
+    read like a document, and a symbolic-link check never sees it. The rule: a regular file
+    with more names (st_nlink) than it has inside the library folders has a name elsewhere
+    and is refused. Two names both inside (corpus/a.txt and corpus/b.txt made with `ln`) are
+    fine; the duplicate check then keeps one. Git checkouts and the app's uploads write new
+    files (one name each); a corpus copied with `cp -l`/`cp -al` shares its files with the
+    original and is refused until copied without -l.
+
+    The folders are walked (once per run) only when a file has more than one name.
+    """
+
+    def __init__(self, folders: Sequence[Path]) -> None:
+        self.folders = [Path(f) for f in folders]
+        self._inside: dict[tuple[int, int], set[str]] | None = None
+
+    def elsewhere(self, path: Path) -> int:
+        """How many of the file's names lie outside the library folders (0: none, or not a
+        regular file, or unreadable, which loading it reports)."""
+        try:
+            info = path.stat()
+        except OSError:
+            return 0
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink <= 1:
+            return 0
+        inside = self._names_inside().get((info.st_dev, info.st_ino), set())
+        return max(0, info.st_nlink - len(inside))
+
+    def _names_inside(self) -> dict[tuple[int, int], set[str]]:
+        if self._inside is None:
+            self._inside = {}
+            for folder in self.folders:
+                # Not following links: a name is counted where it stands. A set of real paths,
+                # so that a folder inside another (uploads in the corpus) is not counted twice.
+                for root, _dirs, names in os.walk(folder):
+                    for name in names:
+                        entry = os.path.join(root, name)
+                        try:
+                            info = os.lstat(entry)
+                        except OSError:
+                            continue
+                        if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+                            self._inside.setdefault((info.st_dev, info.st_ino), set()).add(
+                                os.path.realpath(entry))
+        return self._inside
 
 
 def chunk_document(path: Path, meta: DocMeta, settings: Settings,
@@ -233,7 +286,11 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
         report.repaired = {"orphan_chunks": orphans, "ghost_records": ghosts}
     contents = indexer.contents()
     library = [f.resolve() for f in library_folders(settings)]
+    links = HardLinks(library)
     present = {f.name for f in files}
+    # Files refused because they lead out of the library: what an earlier run indexed of them
+    # (before this check, or from an explicit path) must not stay citable.
+    refused: set[str] = set()
     bar = _progress(files, progress)
     for path in bar:
         if hasattr(bar, "set_postfix_str"):
@@ -244,8 +301,15 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
                                       "hoppades över; byt namn på den om den ska läsas in.")
             inside = any(path.resolve().is_relative_to(f) for f in library)
             if whole_corpus and not inside:
+                refused.add(path.name)
                 raise LoadError(path, "länken pekar utanför mapparna för dokument och "
                                       "hoppades över; kopiera filen in i mappen i stället.")
+            hard_link = inside and links.elsewhere(path) > 0
+            if whole_corpus and hard_link:
+                refused.add(path.name)
+                raise LoadError(path, "filen är en hård länk till en fil utanför mapparna för "
+                                      "dokument och hoppades över; kopiera filen in i mappen i "
+                                      "stället (cp utan -l).")
             notices: list[str] = []
             meta = with_trust(path, resolve_meta(path, manifest), settings)
             chunks = chunk_document(path, meta, settings, notices, max_chunks)
@@ -264,6 +328,12 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
             continue
         report.counts.add(indexer.index_document(path.name, chunks))
         report.notices.extend(notices)
+        if hard_link:
+            report.notices.append(
+                f"{path.name}: filen är en hård länk till en fil utanför "
+                f"{settings.corpus_dir.name}/ och {settings.upload_dir.name}/, så nästa "
+                "fullständiga inläsning tar bort den ur indexet igen; kopiera den in (cp utan "
+                "-l) för att behålla den.")
         if not inside:
             # Explicit paths may lie anywhere (the CLI user chose them), but the next
             # whole-corpus run prunes what is not in the library folders: say so now.
@@ -278,8 +348,9 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
 
     if whole_corpus:
         folders = library_folders(settings)
-        for doc in sorted(indexer.indexed_docs() - present):
-            if any((folder / doc).is_file() for folder in folders):
+        indexed = indexer.indexed_docs()
+        for doc in sorted((indexed - present) | (indexed & refused)):
+            if doc not in refused and any((folder / doc).is_file() for folder in folders):
                 continue  # added after this run listed the folders (an upload meanwhile)
             report.counts.deleted += indexer.delete_document(doc)
             report.removed_docs.append(doc)
