@@ -200,6 +200,14 @@ def _read_text(path: Path) -> str:
 
 
 def _decode(path: Path, data: bytes) -> str:
+    # UTF-32's byte-order mark starts like UTF-16's (FF FE), and read as UTF-16 the text came
+    # out with a NUL after every letter and was called binary.
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        try:
+            return data.decode("utf-32")
+        except UnicodeDecodeError as exc:
+            raise LoadError(path, "filen är trasig UTF-32; spara den som UTF-8 och försök "
+                                  "igen.") from exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")

@@ -172,6 +172,10 @@ def chunk_document(path: Path, meta: DocMeta, settings: Settings,
     chunks = chunk_lines(lines, loaded.doc, meta, settings.chunk_target_chars,
                          settings.chunk_max_chars)
     chunks = split_oversized(chunks, settings.chunk_max_chars)
+    if not chunks and dropped:
+        # Say why: "no text" of a file that is all instructions would send the user hunting.
+        raise LoadError(path, f"alla {len(dropped)} rader med text ger instruktioner till en "
+                              "AI-assistent, så inget lästes in; granska dokumentet.")
     if not chunks:
         raise LoadError(path, "inga textstycken hittades efter rensning; kontrollera innehållet.")
     if max_chunks is not None and len(chunks) > max_chunks:
