@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from assistant.provenance import UNREVIEWED_LABEL
+from core.names import fits, is_too_long, name_max, too_long_message
 from core.settings import AnswerMode
 from core.terminal import printable
 
@@ -83,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args, settings)
     except (EmbeddingModelError, StoreUnavailable, BackendUnavailable, IndexNotWritable,
             ValueError, OSError) as exc:
-        print(printable(f"Fel: {exc}"), file=sys.stderr)
+        # "[Errno 36] File name too long: '<300 bytes>'" says neither which name nor what to do.
+        text = too_long_message(exc.filename or "") if is_too_long(exc) else str(exc)
+        print(printable(f"Fel: {text}"), file=sys.stderr)
         for note in getattr(exc, "__notes__", ()):  # e.g. where a stopped batch kept its answers
             print(printable(f"OBS: {note}"), file=sys.stderr)
         return 2
@@ -209,6 +212,11 @@ def _run(args: argparse.Namespace, settings) -> int:
         from assistant.batch import check_rows
 
         # Every line is checked before the model and index load; bad ones are named at once.
+        # An output name the file system cannot hold would fail only after every answer.
+        if not fits(args.output.name, name_max(args.output.parent)):
+            print(printable(f"Fel: {too_long_message(args.output, 'utfilens namn')} Utfilen är "
+                            "orörd."), file=sys.stderr)
+            return 2
         checked = check_rows(args.input)
         if checked.problems:
             print(checked.message(args.input), file=sys.stderr)

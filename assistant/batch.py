@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from assistant.pipeline import Assistant
+from core.names import fit_name, name_bytes, name_max
 from core.settings import RetrievalMode
 from core.terminal import printable
 from core.values import Turn
@@ -183,7 +184,18 @@ def answer_rows(assistant: Assistant, rows: Iterable[dict[str, Any]],
 
 
 def partial_path(out_path: Path) -> Path:
-    return out_path.with_name(out_path.name + PARTIAL_SUFFIX)
+    """`<out>.partial`; for an output name within 8 bytes of the file system's limit, a
+    shortened one that still ends in ".jsonl.partial" (core.names.fit_name)."""
+    return out_path.with_name(fit_name(out_path.name + PARTIAL_SUFFIX,
+                                       name_max(out_path.parent)))
+
+
+def temporary_path(out_path: Path) -> Path:
+    """`.<out>.<pid>.tmp` beside the output (hidden, one per process); the output's name in it
+    is shortened when the whole would pass the file system's limit."""
+    tail = f".{os.getpid()}.tmp"
+    room = name_max(out_path.parent) - name_bytes("." + tail)
+    return out_path.with_name(f".{fit_name(out_path.name, room)}{tail}")
 
 
 def write_answers(assistant: Assistant, rows: list[dict[str, Any]], out_path: Path,
@@ -195,7 +207,7 @@ def write_answers(assistant: Assistant, rows: list[dict[str, Any]], out_path: Pa
     """
     out_path.parent.mkdir(parents=True, exist_ok=True)
     # Next to the output, so the final rename stays on one file system and is atomic.
-    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
+    tmp = temporary_path(out_path)
     answered = 0
     try:
         with tmp.open("w", encoding="utf-8") as fh:

@@ -45,6 +45,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
+from core.names import NAME_MAX, fit_name, is_too_long, name_bytes
 from core.settings import Settings
 from core.values import Chunk
 from ingest.load import SUPPORTED_SUFFIXES
@@ -58,6 +59,9 @@ if TYPE_CHECKING:
 
 ALLOWED_SUFFIXES = SUPPORTED_SUFFIXES  # what the loader reads: .pdf, .txt, .md
 MAX_NAME_CHARS = 120
+# The file system counts bytes (ö takes 2, an emoji 4), and the longest name made from an
+# upload's, its sidecar's temporary ".<name>.meta.json.part", must fit too.
+MAX_NAME_BYTES = NAME_MAX - len(".") - len(".meta.json.part")
 # Origin of a document, as the table shows it.
 BUNDLED = "medföljande"
 UPLOADED = "uppladdad"
@@ -235,7 +239,10 @@ def clean_regions(regions: Iterable[str]) -> list[str]:
 
 
 def safe_filename(name: str) -> str:
-    """A file name that stays inside the upload folder: no path, no hidden file, allowed type.
+    """A file name that stays inside the upload folder: no path, no hidden file, allowed type;
+    a long one is shortened to MAX_NAME_CHARS characters and MAX_NAME_BYTES bytes, keeping its
+    suffix and a short hash of the whole name (core.names.fit_name), so that two long names
+    that begin alike stay two documents.
 
     >>> safe_filename("../../etc/Riktlinje 2024 (ny).PDF")
     'Riktlinje_2024_ny.pdf'
@@ -256,7 +263,7 @@ def safe_filename(name: str) -> str:
     if not stem:
         raise UploadError("Filnamnet saknar ett giltigt namn före filändelsen; byt namn på "
                           "filen och försök igen.")
-    return stem[: MAX_NAME_CHARS - len(suffix)] + suffix
+    return fit_name(stem + suffix, MAX_NAME_BYTES, MAX_NAME_CHARS)
 
 
 def check_upload(name: str, data: bytes, settings: Settings,
@@ -376,7 +383,11 @@ def write_upload(folder: Path, name: str, data: bytes, meta: UploadMeta) -> Path
 def remove_upload(path: Path) -> None:
     """Remove an uploaded file and its sidecar (missing ones are fine)."""
     path.unlink(missing_ok=True)
-    sidecar_path(path).unlink(missing_ok=True)
+    try:
+        sidecar_path(path).unlink(missing_ok=True)
+    except OSError as exc:
+        if not is_too_long(exc):  # a name that long can have no sidecar: nothing to remove
+            raise
 
 
 def sidecar_path(path: Path) -> Path:
@@ -694,6 +705,13 @@ class Library:
             raise LibraryError(f"{doc} är inte ett uppladdat dokument; medföljande dokument "
                                "räknas redan som granskade.")
         sidecar = sidecar_path(path)
+        if name_bytes(doc) > MAX_NAME_BYTES:
+            # Only a file put into the folder by hand can have such a name; uploads are cut.
+            raise LibraryError(
+                f"{doc}: namnet är {name_bytes(doc)} byte, för långt för att granskningen ska "
+                f"kunna sparas i en metadatafil bredvid dokumentet (högst {MAX_NAME_BYTES} "
+                "byte; å, ä och ö tar 2). Ladda upp dokumentet på nytt (appen kortar namnet) "
+                "och ta bort det här, eller byt till ett kortare namn och indexera om.")
         try:
             data = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
         except (OSError, ValueError) as exc:

@@ -29,7 +29,7 @@ from assistant.frame import frame_rule_topics, lead_decisions
 from assistant.generate.local_server import BackendUnavailable
 from assistant.privacy import mask_identifiers, masked_notice
 from assistant.provenance import mark_citations, unreviewed_docs, unreviewed_warning
-from assistant.query import understand
+from assistant.query import readable_question, understand
 from assistant.retrieve import HybridRetriever
 from assistant.rules.check import CheckResult, RuleChecker, apply_to_answer
 from assistant.rules.engine import RuleBase
@@ -233,7 +233,9 @@ class Assistant:
                 region: str | None, retrieval_mode: RetrievalMode, as_of: date | None,
                 answer_mode: AnswerMode = AnswerMode.EXTRACTIVE,
                 given: Mapping[str, Any] | None = None) -> Iterator[str]:
-        question = (question or "").strip()
+        # Before anything reads it: a lone surrogate or a NUL would break the embedding model,
+        # and a question of only invisible characters is an empty one.
+        question = readable_question(question or "").strip()
         if not question:
             stream.answer = Answer(question="", refused=True, warnings=["Frågan var tom."],
                                    text="Skriv en fråga om förskrivning av hjälpmedel.")
@@ -247,7 +249,8 @@ class Assistant:
             warnings.append(masked_notice(masked.kinds))
         # Chat shorthand ("pat", "vc", "kan ja") is read written out by every stage.
         question = spell_out(question)
-        history = [Turn(question=spell_out(mask_identifiers(t.question).text), answer=t.answer)
+        history = [Turn(question=spell_out(mask_identifiers(readable_question(t.question)).text),
+                        answer=readable_question(t.answer))
                    for t in history]
         limit = self.settings.max_question_chars
         if len(question) > limit:

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
@@ -30,6 +31,46 @@ _FOLLOWUP_START = re.compile(
 _FOLLOWUP_END = re.compile(r"\b(då|också|istället|i stället)\s*\?*\s*$", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(han|hon|hen|henne|honom|hans|hennes|den|det|dem|he|she|it|they)\b",
                       re.IGNORECASE)
+
+
+# Characters a question can hold but no reader means: control codes (a NUL ends the string the
+# embedding model's C code reads, so "Vem\x00 förskriver …" was embedded as "Vem"), format
+# characters (bidi overrides, zero-width and tag characters that carry invisible text), lone
+# surrogates (they have no UTF-8 form: the embedding model's encoder raised on "\ud800") and
+# noncharacters. Line breaks and tabs are whitespace and stay.
+_UNREADABLE = frozenset({"Cc", "Cf", "Cs", "Cn"})
+_WHITESPACE = frozenset("\n\r\t")
+# Fullwidth ASCII ("Ｖｅｍ ｆöｒｓｋｒｉｖｅｒ") as the letters it shows; the ideographic space too.
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# A terminal escape sequence ("\x1b[31m") whole: dropping only the ESC left "[31m", a term no
+# document names, and the question was refused for it. HTML tags (not "<18 år": a tag starts
+# with a letter) are markup, not what is asked; their words made the retriever look for "src"
+# and "href" among the corpus's link lists.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
+                              r"|\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC: window titles, links
+                              r"|[@-Z\\-_])")  # two-character escapes
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+
+
+def readable_question(text: str) -> str:
+    r"""The question as every stage reads it: the characters above dropped, NFC (an "ö" typed
+    as o + combining diaeresis, as macOS may send it, is one letter, which the Swedish word
+    pattern and the corpus's words need) and fullwidth ASCII as ASCII. An ordinary question is
+    returned unchanged.
+
+    >>> readable_question("Vem\x00 fo\u0308rskriver\x1b[31m\u202e ＲＯＬＬＡＴＯＲ?")
+    'Vem förskriver ROLLATOR?'
+    >>> readable_question("<b>Vem</b> förskriver för barn <18 år?")
+    ' Vem  förskriver för barn <18 år?'
+    """
+    if "<" in text:
+        text = _HTML_TAG.sub(" ", text)
+    if text.isprintable() and text.isascii():
+        return text
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    kept = "".join(ch for ch in text
+                   if ch in _WHITESPACE or unicodedata.category(ch) not in _UNREADABLE)
+    return unicodedata.normalize("NFC", kept).translate(_FULLWIDTH)
 
 
 @dataclass(frozen=True)

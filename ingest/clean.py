@@ -22,7 +22,14 @@ from ingest.load import Page
 
 # Words that follow a kept hyphen in Swedish coordinations: "hälso- och sjukvård".
 _COORDINATORS = {"och", "eller", "samt", "respektive", "resp", "som", "till", "/"}
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+# Every format character (Unicode category Cf): soft hyphens and zero-width marks, but also bidi
+# overrides and isolates (U+202A–202E, U+2066–2069) and tag characters (U+E0000–E007F). A bidi
+# override kept in a chunk made a quoted passage show other text than it holds ("Trojan
+# Source"), and tag characters carry text no reader sees. None of them carries a word; the
+# bundled corpus has none. (Planes 0, 1 and 14 hold every Cf character there is.)
+_INVISIBLE = dict.fromkeys(
+    (code for code in [*range(0x20000), *range(0xE0000, 0xE0080)]
+     if unicodedata.category(chr(code)) == "Cf"), None)
 _BULLETS = {"\uf0b7": "•", "\uf0a7": "•", "\u25cf": "•", "\u25aa": "•", "\u2022": "•",
             "\u25e6": "•", "\uf0d8": "•", "\u2023": "•"}
 _PAGE_NUMBER = re.compile(
@@ -42,7 +49,8 @@ class Line:
 
 
 def normalise(text: str) -> str:
-    """NFC (å stays one character), no soft hyphens or zero-width marks, unified bullets."""
+    """NFC (å stays one character), no format characters (soft hyphens, zero-width marks,
+    bidi controls), unified bullets."""
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     text = text.replace("\u00a0", " ").replace("\t", " ")

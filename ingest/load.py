@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from core.names import is_too_long, too_long_message
+
 SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md")
 # Text with more control characters than this is binary data under a text name.
 MAX_CONTROL_SHARE = 0.02
@@ -76,7 +78,10 @@ class LoadedDocument:
 def read_manifest(corpus_dir: Path) -> dict[str, DocMeta]:
     """Metadata per file name from `manifest.json` (missing manifest → empty mapping)."""
     path = corpus_dir / "manifest.json"
-    if not path.is_file():
+    try:
+        if not path.is_file():
+            return {}
+    except OSError:  # e.g. a folder name too long to open: its files say so one by one
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -128,8 +133,16 @@ def _reviewed(value: object) -> bool | None:
 def sidecar_meta(path: Path) -> DocMeta | None:
     """Metadata from `<file>.meta.json` beside a file that is not in the manifest."""
     sidecar = path.with_name(path.name + ".meta.json")
-    if not sidecar.is_file():
-        return None
+    try:
+        if not sidecar.is_file():
+            return None
+    except OSError as exc:
+        if is_too_long(exc):
+            # A name within 10 bytes of the limit can have no sidecar (the OS refuses the
+            # longer name), so there is none to read; the manifest can still describe it.
+            return None
+        raise LoadError(path, f"metadatafilen {sidecar.name} går inte att läsa "
+                              f"({exc.strerror}); kontrollera läsrättigheterna.") from exc
     try:
         return meta_from_dict(json.loads(sidecar.read_text(encoding="utf-8")))
     except (ValueError, OSError) as exc:  # JSONDecodeError and UnicodeDecodeError too
@@ -150,6 +163,8 @@ def load_document(path: Path, meta: DocMeta, max_mb: float = 50.0,
     try:
         size = path.stat().st_size
     except OSError as exc:
+        if is_too_long(exc):  # only a path typed on the command line can be this long
+            raise LoadError(path, too_long_message(path, show=False)) from exc
         raise LoadError(path, f"filen går inte att läsa ({exc.strerror}); kontrollera "
                               "sökvägen och läsrättigheterna.") from exc
     if size == 0:
@@ -185,6 +200,14 @@ def _read_text(path: Path) -> str:
 
 
 def _decode(path: Path, data: bytes) -> str:
+    # UTF-32's byte-order mark starts like UTF-16's (FF FE), and read as UTF-16 the text came
+    # out with a NUL after every letter and was called binary.
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        try:
+            return data.decode("utf-32")
+        except UnicodeDecodeError as exc:
+            raise LoadError(path, "filen är trasig UTF-32; spara den som UTF-8 och försök "
+                                  "igen.") from exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")

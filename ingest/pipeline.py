@@ -2,10 +2,11 @@
 
 A file that cannot be read is reported (name + what to do) and skipped; its chunks already in
 the index stay untouched, and every other file is still ingested. So is a file whose content is
-already indexed under another name, and (in a whole-corpus run) a link that points outside the
-library folders. A run killed half-way is repaired by the next one (see ingest/index.py).
-A run given an `IngestControl` (the app's ingest jobs) reports its steps and can be cancelled
-until it writes: it reads and embeds everything first, then writes.
+already indexed under another name, and (in a whole-corpus run) a symbolic or hard link that
+leads outside the library folders, whose chunks from an earlier run are removed. A run killed
+half-way is repaired by the next one (see ingest/index.py). A run given an `IngestControl`
+(the app's ingest jobs) reports its steps and can be cancelled until it writes: it reads and
+embeds everything first, then writes.
 
 Example:
     >>> report = ingest(Settings.load())          # the whole corpus/ folder
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
+import stat
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,6 +27,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from core.names import is_too_long, too_long_message
 from core.settings import Settings
 from core.store import storage_errors
 from core.terminal import printable
@@ -140,6 +144,56 @@ def library_folders(settings: Settings) -> list[Path]:
     return [settings.corpus_dir] + ([settings.upload_dir] if settings.upload_dir.is_dir() else [])
 
 
+class HardLinks:
+    """Which files in the library folders are hard links to a file elsewhere.
+
+    A hard link is the same file under a second name, so a link in corpus/ or data/uploads/ to
+    /etc/passwd (or any file the ingest may read but whoever placed the link may not) would be
+    read like a document, and a symbolic-link check never sees it. The rule: a regular file
+    with more names (st_nlink) than it has inside the library folders has a name elsewhere
+    and is refused. Two names both inside (corpus/a.txt and corpus/b.txt made with `ln`) are
+    fine; the duplicate check then keeps one. Git checkouts and the app's uploads write new
+    files (one name each); a corpus copied with `cp -l`/`cp -al` shares its files with the
+    original and is refused until copied without -l.
+
+    The folders are walked (once per run) only when a file has more than one name.
+    """
+
+    def __init__(self, folders: Sequence[Path]) -> None:
+        self.folders = [Path(f) for f in folders]
+        self._inside: dict[tuple[int, int], set[str]] | None = None
+
+    def elsewhere(self, path: Path) -> int:
+        """How many of the file's names lie outside the library folders (0: none, or not a
+        regular file, or unreadable, which loading it reports)."""
+        try:
+            info = path.stat()
+        except OSError:
+            return 0
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink <= 1:
+            return 0
+        inside = self._names_inside().get((info.st_dev, info.st_ino), set())
+        return max(0, info.st_nlink - len(inside))
+
+    def _names_inside(self) -> dict[tuple[int, int], set[str]]:
+        if self._inside is None:
+            self._inside = {}
+            for folder in self.folders:
+                # Not following links: a name is counted where it stands. A set of real paths,
+                # so that a folder inside another (uploads in the corpus) is not counted twice.
+                for root, _dirs, names in os.walk(folder):
+                    for name in names:
+                        entry = os.path.join(root, name)
+                        try:
+                            info = os.lstat(entry)
+                        except OSError:
+                            continue
+                        if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+                            self._inside.setdefault((info.st_dev, info.st_ino), set()).add(
+                                os.path.realpath(entry))
+        return self._inside
+
+
 def chunk_document(path: Path, meta: DocMeta, settings: Settings,
                    notices: list[str] | None = None,
                    max_chunks: int | None = None) -> list[Chunk]:
@@ -162,6 +216,10 @@ def chunk_document(path: Path, meta: DocMeta, settings: Settings,
     chunks = chunk_lines(lines, loaded.doc, meta, settings.chunk_target_chars,
                          settings.chunk_max_chars)
     chunks = split_oversized(chunks, settings.chunk_max_chars)
+    if not chunks and dropped:
+        # Say why: "no text" of a file that is all instructions would send the user hunting.
+        raise LoadError(path, f"alla {len(dropped)} rader med text ger instruktioner till en "
+                              "AI-assistent, så inget lästes in; granska dokumentet.")
     if not chunks:
         raise LoadError(path, "inga textstycken hittades efter rensning; kontrollera innehållet.")
     if max_chunks is not None and len(chunks) > max_chunks:
@@ -236,7 +294,7 @@ def ingest(settings: Settings, paths: Sequence[Path] | None = None, progress: bo
     files: list[Path] = []
     for p in paths or library_folders(settings):
         p = Path(p)
-        files.extend(corpus_files(p) if p.is_dir() else [p])
+        files.extend(corpus_files(p) if _is_dir(p) else [p])
     manifest: dict[str, DocMeta] = {}
     for folder in {f.parent for f in files} | ({settings.corpus_dir} if whole_corpus else set()):
         try:
@@ -276,6 +334,7 @@ class _Read:
     chunks: list[Chunk]
     notices: list[str]
     inside: bool  # in the library folders (else the next whole-corpus run prunes it)
+    hard_link: bool = False  # named on the command line: kept, with a notice
 
 
 def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, DocMeta],
@@ -293,9 +352,12 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
                                                                            run.interrupted)}
     elif orphans or ghosts:
         report.repaired = {"orphan_chunks": orphans, "ghost_records": ghosts}
+    # Files refused because they lead out of the library: what an earlier run indexed of them
+    # (before this check, or from an explicit path) must not stay citable.
+    refused: set[str] = set()
     try:
         pending = _read_files(settings, files, manifest, indexer, whole_corpus, progress,
-                              report, max_chunks, control)
+                              report, max_chunks, control, refused)
         if control is not None:
             _embed_ahead(indexer, [c for read in pending for c in read.chunks], control)
     except IngestCancelled as exc:
@@ -314,8 +376,9 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
     if whole_corpus:
         folders = library_folders(settings)
         present = {f.name for f in files}
-        for doc in sorted(indexer.indexed_docs() - present):
-            if any((folder / doc).is_file() for folder in folders):
+        indexed = indexer.indexed_docs()
+        for doc in sorted((indexed - present) | (indexed & refused)):
+            if doc not in refused and any((folder / doc).is_file() for folder in folders):
                 continue  # added after this run listed the folders (an upload meanwhile)
             report.counts.deleted += indexer.delete_document(doc)
             report.removed_docs.append(doc)
@@ -324,11 +387,14 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
 
 def _read_files(settings: Settings, files: list[Path], manifest: dict[str, DocMeta],
                 indexer: Indexer, whole_corpus: bool, progress: bool, report: IngestReport,
-                max_chunks: int | None, control: IngestControl | None) -> list[_Read]:
+                max_chunks: int | None, control: IngestControl | None,
+                refused: set[str]) -> list[_Read]:
     """Read and chunk each file; without `control` each is written at once (a run killed
-    half-way keeps what it wrote), with it they are returned to be embedded first."""
+    half-way keeps what it wrote), with it they are returned to be embedded first. The names
+    of files refused for leading out of the library are added to `refused`."""
     contents = indexer.contents()
     library = [f.resolve() for f in library_folders(settings)]
+    links = HardLinks(library)
     present = {f.name for f in files}
     pending: list[_Read] = []
     bar = _progress(files, progress)
@@ -344,8 +410,15 @@ def _read_files(settings: Settings, files: list[Path], manifest: dict[str, DocMe
                                       "hoppades över; byt namn på den om den ska läsas in.")
             inside = any(path.resolve().is_relative_to(f) for f in library)
             if whole_corpus and not inside:
+                refused.add(path.name)
                 raise LoadError(path, "länken pekar utanför mapparna för dokument och "
                                       "hoppades över; kopiera filen in i mappen i stället.")
+            hard_link = inside and links.elsewhere(path) > 0
+            if whole_corpus and hard_link:
+                refused.add(path.name)
+                raise LoadError(path, "filen är en hård länk till en fil utanför mapparna för "
+                                      "dokument och hoppades över; kopiera filen in i mappen i "
+                                      "stället (cp utan -l).")
             notices: list[str] = []
             meta = with_trust(path, resolve_meta(path, manifest), settings)
             chunks = chunk_document(path, meta, settings, notices, max_chunks)
@@ -360,10 +433,9 @@ def _read_files(settings: Settings, files: list[Path], manifest: dict[str, DocMe
             report.errors.append(str(exc))
             continue
         except Exception as exc:  # noqa: BLE001 - one file's surprise must not stop the batch
-            report.errors.append(f"{path.name}: oväntat fel vid läsning ({type(exc).__name__}: "
-                                 f"{exc}); filen hoppades över, rapportera felet.")
+            report.errors.append(_unexpected(path, exc))
             continue
-        read = _Read(path, chunks, notices, inside)
+        read = _Read(path, chunks, notices, inside, hard_link)
         if control is None:
             _write(settings, indexer, read, report)
         else:
@@ -371,6 +443,7 @@ def _read_files(settings: Settings, files: list[Path], manifest: dict[str, DocMe
         contents = {k: v for k, v in contents.items() if v != path.name}
         contents[content] = path.name
     return pending
+
 
 
 def _embed_ahead(indexer: Indexer, chunks: list[Chunk], control: IngestControl) -> None:
@@ -389,6 +462,12 @@ def _embed_ahead(indexer: Indexer, chunks: list[Chunk], control: IngestControl) 
 def _write(settings: Settings, indexer: Indexer, read: _Read, report: IngestReport) -> None:
     report.counts.add(indexer.index_document(read.path.name, read.chunks))
     report.notices.extend(read.notices)
+    if read.hard_link:
+        report.notices.append(
+            f"{read.path.name}: filen är en hård länk till en fil utanför "
+            f"{settings.corpus_dir.name}/ och {settings.upload_dir.name}/, så nästa "
+            "fullständiga inläsning tar bort den ur indexet igen; kopiera den in (cp utan "
+            "-l) för att behålla den.")
     if not read.inside:
         # Explicit paths may lie anywhere (the CLI user chose them), but the next
         # whole-corpus run prunes what is not in the library folders: say so now.
@@ -398,6 +477,22 @@ def _write(settings: Settings, indexer: Indexer, read: _Read, report: IngestRepo
             f"indexet igen; kopiera den till {settings.corpus_dir} för att behålla den.")
     report.documents += 1
     report.chunks += len(read.chunks)
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long to look up: loading the file says what is wrong
+        return False
+
+
+def _unexpected(path: Path, exc: Exception) -> str:
+    """The message for an error no check foresaw; a name the OS finds too long says so and
+    what to do rather than "rapportera felet"."""
+    if is_too_long(exc):
+        return f"{path.name}: {too_long_message(exc.filename or path, show=False)}"
+    return (f"{path.name}: oväntat fel vid läsning ({type(exc).__name__}: {exc}); filen "
+            "hoppades över, rapportera felet.")
 
 
 def _progress(files: list[Path], enabled: bool) -> Any:

@@ -232,3 +232,50 @@ def test_a_complete_run_replaces_the_output_and_leaves_no_temporary_file(
     # An earlier partial file is the user's to keep or delete; no temporary file is left.
     assert names == ["in.jsonl", "out.jsonl", "out.jsonl.partial"]
     assert os.stat(out).st_size > 0
+
+
+# --- names near and over the file system's limit (255 bytes; ö takes 2) --------------------
+def test_long_output_names_get_temporary_and_partial_names_that_fit(tmp_path: Path) -> None:
+    from assistant.batch import partial_path, temporary_path
+    from core.names import name_bytes
+
+    short = tmp_path / "out.jsonl"
+    assert temporary_path(short).name == f".out.jsonl.{os.getpid()}.tmp"
+    assert partial_path(short).name == "out.jsonl.partial"
+    for size in (247, 250, 255):
+        out = tmp_path / ("ö" * ((size - 6) // 2) + "x" * ((size - 6) % 2) + ".jsonl")
+        assert name_bytes(out.name) == size
+        tmp, partial = temporary_path(out), partial_path(out)
+        assert name_bytes(tmp.name) <= 255 and name_bytes(partial.name) <= 255
+        assert tmp.name.startswith(".ööö") and tmp.name.endswith(f".{os.getpid()}.tmp")
+        assert partial.name.startswith("ööö") and partial.name.endswith(".jsonl.partial")
+        assert tmp.parent == partial.parent == tmp_path
+    # Two long names that begin alike keep apart.
+    a, b = (tmp_path / ("ö" * 123 + s + ".jsonl") for s in ("a", "b"))
+    assert partial_path(a) != partial_path(b) and temporary_path(a) != temporary_path(b)
+
+
+def test_the_cli_answers_into_a_long_output_name_and_refuses_one_that_cannot_exist(
+        bundled_index, tmp_path: Path) -> None:
+    """Before: an output of 250 bytes failed after the model loaded with "Fel: [Errno 36] File
+    name too long: '…/.ööö….jsonl.<pid>.tmp'"; one of 300 bytes the same way, with nothing
+    saying which name or what to do."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "question": GOOD}, ensure_ascii=False) + "\n",
+                   encoding="utf-8")
+    out = tmp_path / ("ö" * 122 + ".jsonl")  # 250 bytes
+    proc = cli(bundled_index, "batch", str(src), str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["id"] == "a"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["in.jsonl", out.name])
+
+    impossible = tmp_path / ("ö" * 150 + ".jsonl")  # 306 bytes
+    start = time.perf_counter()
+    proc = cli(bundled_index, "batch", str(src), str(impossible))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("Fel: utfilens namn ööö") and "är 306 byte långt" in proc.stderr
+    assert "byt till ett kortare namn" in proc.stderr and "Utfilen är orörd." in proc.stderr
+    assert time.perf_counter() - start < 30  # refused before the model loads
+    proc = cli(bundled_index, "batch", str(impossible), str(tmp_path / "ut.jsonl"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("Fel: namnet ööö") and "är 306 byte långt" in proc.stderr

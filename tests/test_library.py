@@ -252,3 +252,68 @@ def test_upload_tells_which_instruction_lines_were_left_out(library):
         assert chunks and not any("Ignorera" in c.text for c in chunks)
     finally:
         library.delete(result.doc)
+
+
+# --------------------------------------------------------------------------- long names
+def test_safe_filename_counts_bytes_and_keeps_long_names_apart() -> None:
+    """The file system allows 255 bytes per name (ö takes 2, 𠀀 takes 4), and the sidecar's
+    temporary name is 16 bytes longer: a long name is cut to fit both, with its suffix and a
+    hash of the whole name, so two long names that begin alike are two documents."""
+    from assistant.library import MAX_NAME_BYTES, MAX_NAME_CHARS
+    from core.names import name_bytes
+
+    for raw in ("ö" * 200 + ".pdf", "𠀀" * 100 + ".txt", "Riktlinje " * 40 + ".md",
+                "漢" * 90 + ".TXT"):
+        safe = safe_filename(raw)
+        assert name_bytes(safe) <= MAX_NAME_BYTES and len(safe) <= MAX_NAME_CHARS, safe
+        assert safe.endswith(raw[raw.rindex("."):].lower()) and "~" in safe
+        assert name_bytes("." + safe + ".meta.json.part") <= 255
+    one, two = safe_filename("ö" * 200 + "-ett.pdf"), safe_filename("ö" * 200 + "-två.pdf")
+    assert one != two and one[:100] == two[:100]
+    assert safe_filename("ö" * 200 + "-ett.pdf") == one  # the same name every time
+    assert safe_filename("Riktlinje 2024.pdf") == "Riktlinje_2024.pdf"  # short names as before
+
+
+@pytest.mark.slow
+def test_an_upload_with_a_very_long_name_is_saved_reviewed_and_deleted(library):
+    """Before, a name of 120 Swedish letters left no room for `.<name>.meta.json.part` and the
+    upload failed with "filen kunde inte sparas … Är disken full"."""
+    before = _snapshot(library)
+    raw = "Riktlinje för förskrivning av hjälpmedel – ö" + "ö" * 150 + ".txt"
+    text = "Stödstrumpor förskrivs av sjuksköterska i Jämtland Härjedalen.\n".encode()
+    result = library.upload(raw, text, UploadMeta(title="Lång"))
+    try:
+        path = library.settings.upload_dir / result.doc
+        assert path.is_file() and path.with_name(path.name + ".meta.json").is_file()
+        assert result.doc.endswith(".txt") and result.chunks == 1
+        assert library.review(result.doc) == 1
+    finally:
+        library.delete(result.doc)
+    assert _snapshot(library) == before
+
+
+@pytest.mark.slow
+def test_a_hand_placed_name_too_long_for_a_sidecar_is_indexed_and_deleted_but_not_reviewed(
+        library) -> None:
+    """A file of 250 bytes put into the upload folder by hand can have no sidecar (the OS
+    refuses the longer name): a re-index reads it as an unreviewed upload (before: "oväntat
+    fel … rapportera felet"), review says what to do instead, and delete removes it."""
+    from core.names import name_bytes
+
+    before = _snapshot(library)
+    path = library.settings.upload_dir / ("å" * 123 + ".txt")
+    assert name_bytes(path.name) == 250
+    library.settings.upload_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text("Rullstolsdynor förskrivs av arbetsterapeut i Gävleborg.\n", encoding="utf-8")
+    try:
+        report = library.reindex()
+        assert report.errors == [] and report.counts.added == 1
+        entry = next(e for e in library.documents() if e.doc == path.name)
+        assert entry.deletable and entry.reviewable
+        with pytest.raises(LibraryError, match="för långt för att granskningen") as info:
+            library.review(path.name)
+        assert "byt till ett kortare namn" in str(info.value)
+        assert library.delete(path.name) == 1
+    finally:
+        path.unlink(missing_ok=True)
+    assert not path.exists() and _snapshot(library) == before

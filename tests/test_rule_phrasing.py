@@ -44,6 +44,34 @@ def test_birth_date_and_visit_date_are_told_apart(rulebase, question, born, aske
     assert facts["birth_year"] == born and facts["date"] == asked
 
 
+@pytest.mark.parametrize(("question", "asked"), [
+    ("Gäller det den 2024-02-30 i Norrbotten?", "2024-07-01"),  # the year it names
+    ("Gäller det den 9999-99-99 eller 0000-01-01 i Norrbotten?", TODAY.isoformat()),
+    ("Vad gäller den 31 februari 2024 för rollator i Norrbotten?", "2024-07-01"),
+    ("Hyr en rollator från den 31 februari till den 40 mars i Kronoberg", "2026-07-01"),
+    ("Vad kostar en hörapparat i Kronoberg efter den 31 december 9999?", "9999-12-31"),
+    ("Vad kostar en hörapparat i Kronoberg före januari 0001?", "0001-01-01"),
+])
+def test_an_impossible_date_in_a_question_names_no_day(rulebase, question, asked):
+    """A question may hold any numbers; before, each of these stopped the rule check with a
+    ValueError or OverflowError ("month must be in 1..12", "date value out of range")."""
+    facts = extract_facts(question, as_of=TODAY, rulebase=rulebase).facts
+    assert facts["date"] == asked
+    rulebase.decide(facts)
+
+
+def test_a_delegation_period_past_the_calendar_or_into_a_century_year_is_read() -> None:
+    """Months are added with the real calendar: 2100 is no leap year (before: year % 4 made
+    2100-02-29, a ValueError), and a period past year 9999 holds to its last day (before:
+    OverflowError)."""
+    from assistant.rules.facts import _add_months, _last_day
+
+    assert _add_months(date(2096, 2, 29), 48) == date(2100, 2, 28)
+    assert _add_months(date(2025, 3, 1), 99_999_999_999) == date.max
+    assert _last_day(date(2025, 3, 1), 99_999_999_999) == date.max
+    assert _last_day(date(2025, 3, 1), 12) == date(2026, 2, 28)
+
+
 @pytest.mark.parametrize(("earlier", "followup", "asked"), [
     ("Kan en distriktssköterska i september 2025 ordinera vaccin mot kikhosta åt en 17-årig "
      "gravid?", "Och om hon kommer den 3 november?", "2025-11-03"),

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import math
 import re
@@ -256,12 +257,12 @@ def _delegation_period(facts: dict[str, Any]) -> tuple[str, ...]:
         # With no period stated, a decision holds a year at most: later than that it has
         # lapsed whatever it said.
         day = date.fromisoformat(facts["date"])
-        if day > _add_months(start, 12) - timedelta(days=1):
+        if day > _last_day(start, 12):
             facts["delegation_expired"] = True
             return (f"Beslutet utfärdades {start.isoformat()}; ett delegeringsbeslut gäller högst "
                     f"ett år, så den {day.isoformat()} hade det gått ut.",)
         return ()
-    end = _add_months(start, int(months)) - timedelta(days=1)
+    end = _last_day(start, int(months))
     day = date.fromisoformat(facts["date"])
     facts["delegation_expired"] = day > end
     state = "hade giltighetstiden gått ut" if day > end else "gällde beslutet fortfarande"
@@ -270,9 +271,39 @@ def _delegation_period(facts: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _add_months(day: date, months: int) -> date:
+    """`day` plus `months` (the last day of a shorter month); a period that runs past year
+    9999 ("i 99999999 månader") ends on the last day there is."""
     year, month = divmod(day.month - 1 + months, 12)
-    last = [31, 29 if (day.year + year) % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-    return date(day.year + year, month + 1, min(day.day, last[month]))
+    year += day.year
+    if year > date.max.year:
+        return date.max
+    # calendar knows the century rule: 2100 is no leap year (day.year % 4 did not).
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _last_day(start: date, months: int) -> date:
+    """The last day of a period of `months` that begins on `start`; one that runs past the
+    calendar's end holds to its last day."""
+    end = _add_months(start, months)
+    return end if end == date.max else end - timedelta(days=1)
+
+
+def _calendar_day(year: int, month: int, day: int) -> date | None:
+    """The date, or None for one that does not exist ("2024-02-30", "31 februari", year 0):
+    a question may name any numbers, and an impossible date names no day to apply rules on."""
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _shifted(day: date, days: int) -> date:
+    """`day` moved by `days`, staying on the calendar at its ends ("efter den 31 december
+    9999" is that day)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return day
 
 
 _PRODUCT_FACTS = ("product", "product_area", "iso_code", "fee_item")
@@ -379,10 +410,11 @@ def _period(low: str, facts: dict[str, Any], year: int | None) -> None:
         return
     table = phrasing()["months"]
     this_year = year or date.today().year
-    start = date(int(span.group(3) or this_year), table[span.group(2)], int(span.group(1)))
-    end = date(int(span.group(6) or span.group(3) or this_year), table[span.group(5)],
-               int(span.group(4)))
-    if end < start:
+    start = _calendar_day(int(span.group(3) or this_year), table[span.group(2)],
+                          int(span.group(1)))
+    end = _calendar_day(int(span.group(6) or span.group(3) or this_year), table[span.group(5)],
+                        int(span.group(4)))
+    if start is None or end is None or end < start:
         return
     begun = (end.year - start.year) * 12 + end.month - start.month + (end.day >= start.day)
     facts["period_months"] = max(1, begun)
@@ -411,15 +443,15 @@ def _all_dates(low: str) -> list[tuple[int, date]]:
     """Every full date in the text ("1 mars 2025", "2025-03-01"), with its position."""
     months = phrasing()["months"]
     names = "|".join(sorted(months, key=len, reverse=True))
-    found = [(m.start(), date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
+    found = [(m.start(), _calendar_day(int(m.group(1)), int(m.group(2)), int(m.group(3))))
              for m in re.finditer(r"(\d{4})-(\d{2})-(\d{2})", low)]
-    found += [(m.start(), date(int(m.group(3)), months[m.group(2)], int(m.group(1))))
+    found += [(m.start(), _calendar_day(int(m.group(3)), months[m.group(2)], int(m.group(1))))
               for m in re.finditer(rf"(\d{{1,2}})\s+({names})\w*\.?\s+(\d{{4}})", low)]
     # "i juni 2026", "in March 2026": the middle of the month.
-    found += [(m.start(), date(int(m.group(2)), months[m.group(1)], 15))
+    found += [(m.start(), _calendar_day(int(m.group(2)), months[m.group(1)], 15))
               for m in re.finditer(rf"(?<!\d )(?<!\d)\b({names})\w*\.?\s+(\d{{4}})", low)
               if not re.search(r"\d\s+$", low[max(0, m.start() - 4):m.start()])]
-    return sorted(found)
+    return sorted((pos, day) for pos, day in found if day is not None)
 
 
 def _professions(text: str) -> list[str]:
@@ -614,13 +646,17 @@ def _date(low: str, default_year: int | None = None) -> date | None:
         # A day and a month without a year ("den 20 november") take the given year.
         low = re.sub(rf"\b(\d{{1,2}})\s+({names})\b(?!\w*\.?\s+\d{{4}})",
                      lambda m: f"{m.group(1)} {m.group(2)} {default_year}", low)
-    m = re.search(r"(\d{4})-(\d{2})-(\d{2})", low)
-    if m:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    iso = next((d for m in re.finditer(r"(\d{4})-(\d{2})-(\d{2})", low)
+                if (d := _calendar_day(int(m.group(1)), int(m.group(2)), int(m.group(3))))),
+               None)
+    if iso is not None:
+        return iso
     # A date that describes the case ("född i mars 2011", "diabetes sedan 2020") is not the
     # date the rules are applied on; the first date bound to the act asked about is.
     m = next((m for m in re.finditer(rf"(?:(\d{{1,2}})\s+)?({names})\w*\.?\s+(\d{{4}})", low)
-              if not _describes_case(low, m.start())), None)
+              if not _describes_case(low, m.start())
+              and _calendar_day(int(m.group(3)), months[m.group(2)], int(m.group(1) or 1))),
+             None)
     if m:
         year, month = int(m.group(3)), months[m.group(2)]
         window = low[max(0, m.start() - 20):m.start()]
@@ -630,11 +666,11 @@ def _date(low: str, default_year: int | None = None) -> date | None:
         if m.group(1):
             day = date(year, month, int(m.group(1)))
             if before and not before.group(1).startswith(("till", "t.o.m")):
-                return day - timedelta(days=1)
-            return day + timedelta(days=1) if after else day
+                return _shifted(day, -1)
+            return _shifted(day, 1) if after else day
         first = date(year, month, 1)
         if before:
-            return first - timedelta(days=1)
+            return _shifted(first, -1)
         return date(year, month, 15)
     m = next((m for m in re.finditer(r"\b(20\d\d)\b", low)
               if not _describes_case(low, m.start())), None)
