@@ -149,6 +149,20 @@ def lead_decisions(frame: QuestionFrame) -> frozenset[str]:
     return frozenset(config()["intents"].get(frame.asks[0].intent.value, {}).get("decides", ()))
 
 
+def answered_only_by(frame: QuestionFrame) -> frozenset[str]:
+    """The decision kinds that alone may answer the question when its words name no rule
+    topic: a "may" part about another act than providing the aid ("får de byta typ?") is
+    answered by yes or no, not by whose task it is (`party_acts` in frame.yaml); empty: any."""
+    if not frame.asks:
+        return frozenset()
+    first = frame.asks[0]
+    spec = config()["intents"].get(first.intent.value, {})
+    acts = spec.get("party_acts")
+    if not acts or any(re.search(a, first.clause) for a in acts):
+        return frozenset()
+    return frozenset(spec.get("decides", ()))
+
+
 def answer_kind(intent: Intent) -> str | None:
     return config()["intents"].get(intent.value, {}).get("answer")
 

@@ -25,7 +25,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from assistant.answer import ExtractiveAnswerer
-from assistant.frame import frame_rule_topics, lead_decisions
+from assistant.frame import answered_only_by, frame_rule_topics, lead_decisions
 from assistant.generate.local_server import BackendUnavailable
 from assistant.privacy import mask_identifiers, masked_notice
 from assistant.provenance import mark_citations, unreviewed_docs, unreviewed_warning
@@ -305,7 +305,8 @@ class Assistant:
                 result = self.checker.check(question, "" if answer.refused else answer.text,
                                             earlier, query.region, as_of,
                                             allowed_topics=frame_rule_topics(frame),
-                                            given=given, lead=lead_decisions(frame))
+                                            given=given, lead=lead_decisions(frame),
+                                            only=answered_only_by(frame))
                 if answer.refused:
                     answer = _answered_by_rule(answer, result)
             except Exception as exc:  # noqa: BLE001 - a rule fault must not cost the answer

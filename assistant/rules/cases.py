@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from assistant.frame import lead_decisions, read_frame
+from assistant.frame import answered_only_by, lead_decisions, read_frame
 from assistant.rules.engine import RULES_DIR, Decision, RuleBase
 from assistant.rules.facts import extract_facts, infer_topics, normalize_facts
 
@@ -46,10 +46,13 @@ def run_case(rulebase: RuleBase, name: str, case: dict[str, Any]) -> CaseResult:
         read = extract_facts(case["question"], case.get("history") or (),
                              as_of=date.fromisoformat(str(as_of)) if as_of else None,
                              rulebase=rulebase)
-        # As the checker is asked: the kind of decision the question's first part asks for.
+        # As the checker is asked: the kind of decision the question's first part asks for,
+        # and without a named topic the kinds that alone may decide it.
+        frame = read_frame(case["question"])
         decision = rulebase.decide(read.facts, date_explicit=read.date_explicit,
                                    topics=case.get("topics") or read.topics,
-                                   lead=lead_decisions(read_frame(case["question"])))
+                                   lead=lead_decisions(frame),
+                                   only=frozenset() if read.topics else answered_only_by(frame))
     else:
         facts = normalize_facts(case["facts"])
         decision = rulebase.decide(facts, date_explicit="date" in case["facts"],
@@ -58,6 +61,9 @@ def run_case(rulebase: RuleBase, name: str, case: dict[str, Any]) -> CaseResult:
     if "missing" in case and (decision.verdict is not None
                               or not set(case["missing"]) <= set(decision.missing)):
         problem = f"expected missing {case['missing']}, got {decision.verdict or decision.missing}"
+    elif case.get("undecided") and decision.verdict is not None:
+        rule = decision.rule.id if decision.rule else None
+        problem = f"decided {decision.verdict!r} by {rule}; no rule decides this question"
     elif "verdict" in case:
         if decision.verdict is None:
             problem = f"no verdict (missing {list(decision.missing)}; {list(decision.trace)})"

@@ -81,10 +81,12 @@ class RuleChecker:
               region: str | None = None, as_of: date | None = None,
               allowed_topics: frozenset[str] | None = None,
               given: Mapping[str, Any] | None = None,
-              lead: frozenset[str] = frozenset()) -> CheckResult:
+              lead: frozenset[str] = frozenset(),
+              only: frozenset[str] = frozenset()) -> CheckResult:
         """`allowed_topics` (from the question's kind) limits which rules may decide it;
         `given` are facts the user chose in answer to a question back (they win over what
-        the question's text says); `lead` the decision kinds its first part asks for."""
+        the question's text says); `lead` the decision kinds its first part asks for; `only`
+        the kinds that alone may decide it when its words name no rule topic."""
         facts = extract_facts(question, history, region, as_of, self.rulebase)
         if given:
             facts = replace(facts, facts={**facts.facts, **given})
@@ -95,8 +97,11 @@ class RuleChecker:
                 none = "Ingen beslutsregel avgör den här sortens fråga."
                 check = RuleCheck(status="not_checkable", explanation=none, reason=none)
                 return CheckResult(check, None, facts, Decision(None, None))
+        # Named topics say what decides; without them the question's kind does ("får de
+        # byta typ?" is no question of whose responsibility it is).
         decision = self.rulebase.decide(facts.facts, date_explicit=facts.date_explicit,
-                                        topics=topics, lead=lead)
+                                        topics=topics, lead=lead,
+                                        only=frozenset() if facts.topics else only)
         result = self.judge(answer_text, facts, decision)
         back = None
         if result.rule_check.status != "conflict" and (decision.missing or decision.open):
