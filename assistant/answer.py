@@ -35,7 +35,7 @@ from assistant.frame import (
 from assistant.labels import TableLabels
 from assistant.query import Query
 from assistant.retrieve import HybridRetriever
-from assistant.text import GENERIC, find_phrase, words
+from assistant.text import GENERIC, find_phrase, product_words, words
 from assistant.units import Unit, UnitKind, is_fragment
 from core.settings import Settings
 from core.text import lexicon
@@ -82,6 +82,14 @@ class ExtractiveAnswerer:
         earlier = read_frame(query.context, self.vocabulary)
         asks = frame.asks or earlier.asks
         own = frame.focus_from_cue or not earlier.focus_from_cue
+        if not own and any(a.intent is Intent.COST for a in asks):
+            # "Och om det i stället blir en apnéskena – vad blir avgiften då?": a thing the
+            # documents price, named now and not before, is what the follow-up prices.
+            said = set(words(query.context.lower()))
+            things = tuple(w for w in frame.focus if w in product_words() and w not in said)
+            if things:
+                return replace(frame, focus=things, focus_from_cue=True, phrase=things,
+                               asks=asks)
         return replace(frame if own else earlier, question=frame.question, asks=asks)
 
     # --- selection -----------------------------------------------------------------------

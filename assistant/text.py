@@ -82,6 +82,18 @@ def glossary_words() -> frozenset[str]:
     return frozenset(w for name in glossary_names() for w in words(name))
 
 
+@lru_cache(maxsize=1)
+def product_words() -> frozenset[str]:
+    """Words that name a thing the documents price or file (glossary.yaml `products`, made
+    from the ISO rows and the fee items, with their other names): "apnéskena", "cpap"."""
+    out: set[str] = set()
+    for entry in _glossary().get("products", []):
+        for name in [entry.get("corpus", ""), *entry.get("en", []), *entry.get("sv", [])]:
+            out.update(w for w in words(str(name).lower())
+                       if len(w) >= 4 and w not in STOPWORDS and w not in GENERIC)
+    return frozenset(out)
+
+
 def english_fold(tokens: Iterable[str]) -> str:
     """A name with British and American spelling and the plural folded together
     ("orthopaedic devices" = "orthopedic device"), so one glossary entry serves all."""

@@ -577,3 +577,19 @@ def test_a_regions_own_answer_is_not_taken_for_silence(assistant, question):
     answer = assistant.ask(question)
     assert not answer.refused
     assert answer.citations
+
+
+def test_a_priced_thing_named_in_the_case_is_what_a_pronoun_asks_about(assistant):
+    # "… ska ha en hörapparat. Vad kostar den?": the thing is named in the case, not after
+    # the asking word; a diagnosis named before it is not what is priced.
+    answer = assistant.ask("Min patient i Ljungby har nedsatt hörsel sedan länge och ska ha "
+                           "en hörapparat nu. Vad blir hennes egenavgift för den?")
+    assert not answer.refused and "800 kr" in answer.text
+
+
+def test_a_followup_naming_another_priced_thing_prices_that_thing(assistant):
+    first = assistant.ask("Vad kostar CPAP-utrustning för patienten i Kronoberg?")
+    answer = assistant.ask("Om läkaren hellre väljer en tyngdväst, vad får patienten betala då?",
+                           history=[Turn(first.question, first.text)])
+    assert not answer.refused and "400 kr" in answer.text
+    assert "Tyngdväst" in answer.text or "tyngdväst" in answer.text
