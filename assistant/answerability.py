@@ -323,6 +323,11 @@ class AnswerabilityGate:
                            covered=naming or (self.best_unit(passages, set(focus))
                                               or self.best_unit(passages, set(terms))),
                            focus_terms=focus)
+        vaguely = self.named_only_vaguely(frame, query, wide)
+        if vaguely is not None:
+            noun, naming = vaguely
+            return Verdict(False, f"Dokumenten anger inte vilka {noun} det gäller.",
+                           covered=naming, focus_terms=focus)
         ended = self.after_period(query, wide)
         if ended is not None:
             return Verdict(False, "Dokumenten anger bara till när det gäller, inte vad som "
@@ -347,17 +352,9 @@ class AnswerabilityGate:
         # say most of what it asks: it is not judged so.
         if query.is_followup or _any(markers.get("status_asked", ()), asked):
             return None
-        terms = self.key_terms(query, asking=True)
-        if len(terms) < 3:
-            # Too few words ask ("bör hon remitteras dit?"): the case they ask about counts too.
-            terms = self.key_terms(query)
-        if not terms:
+        terms, scored, top = self.saying_most(query, wide)
+        if not top:
             return None
-        scored = self.said_by_units(terms, wide[:6])
-        if not scored:
-            return None
-        best = max(score for score, _, _ in scored)
-        top = [e for score, e, _ in scored if score >= 0.8 * best]
         signs = (*markers.get("unsettled", ()), *markers.get("elsewhere", ()))
         first = frame.asks[0] if frame.asks else None
         if first is not None and first.intent is Intent.LIST and first.cue.startswith(
@@ -386,6 +383,49 @@ class AnswerabilityGate:
                 answers(first).search(e.unit.with_heading.lower()) for e in top):
             return None
         return top[0]
+
+    def saying_most(self, query: Query, wide: list[Passage]
+                    ) -> tuple[dict[str, float], list[tuple[float, Evidence, frozenset[str]]],
+                               list[Evidence]]:
+        """The question's asking terms, every unit of the best passages scored by them, and
+        the units that say most of them (at least 0.8 of the best)."""
+        terms = self.key_terms(query, asking=True)
+        if len(terms) < 3:
+            # Too few words ask ("bör hon remitteras dit?"): the case they ask about counts too.
+            terms = self.key_terms(query)
+        if not terms:
+            return terms, [], []
+        scored = self.said_by_units(terms, wide[:6])
+        if not scored:
+            return terms, scored, []
+        best = max(score for score, _, _ in scored)
+        return terms, scored, [e for score, e, _ in scored if score >= 0.8 * best]
+
+    def named_only_vaguely(self, frame: QuestionFrame, query: Query,
+                           wide: list[Passage]) -> tuple[str, Evidence] | None:
+        """The asked noun of a "vilka X …" question and the unit to cite, when the units that
+        say most of the question name X only as "vissa X" or "en del X" and none lists: the
+        documents say that there are such items, not which ("tagit bort vissa enklare
+        hjälpmedel" does not say which were removed)."""
+        first = frame.asks[0] if frame.asks else None
+        if (first is None or first.intent is not Intent.LIST or query.is_followup
+                or not first.cue.startswith(("vilka", "which"))):
+            return None
+        vague = config().get("not_answered_here", {}).get("unspecified", ())
+        _, _, top = self.saying_most(query, wide)
+        if not top or any(e.unit.kind is UnitKind.LIST for e in top):
+            return None
+        asked = first.cue.split()[1:3]  # "vilka enklare hjälpmedel" → its noun phrase
+        nouns = [" ".join(asked)] if asked else list(frame.asked)
+        for noun in nouns:
+            root = stem(noun.split()[-1])[:max(4, len(stem(noun.split()[-1])) - 1)]
+            naming = [e for e in top if root in e.unit.with_heading.lower()]
+            said = [e for e in naming if any(re.search(p.format(noun=re.escape(root)),
+                                                       e.unit.with_heading.lower())
+                                             for p in vague)]
+            if naming and len(said) == len(naming):
+                return noun, said[0]
+        return None
 
     def asked_items_missing(self, frame: QuestionFrame,
                             wide: list[Passage]) -> tuple[str, Evidence | None] | None:

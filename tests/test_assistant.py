@@ -593,3 +593,15 @@ def test_a_followup_naming_another_priced_thing_prices_that_thing(assistant):
                            history=[Turn(first.question, first.text)])
     assert not answer.refused and "400 kr" in answer.text
     assert "Tyngdväst" in answer.text or "tyngdväst" in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "Vilka vårdcentraler i Kronoberg har ett eget förråd av hjälpmedel?",
+    "Vilka enklare hjälpmedel har Region Skåne strukit ur det som går att förskriva?",
+])
+def test_items_said_to_exist_but_not_named_are_refused(assistant, question):
+    # The documents say "vissa vårdcentraler" / "vissa enklare hjälpmedel": that there are
+    # such items, not which.
+    answer = assistant.ask(question)
+    assert_refused(answer)
+    assert any("anger inte vilka" in w for w in answer.warnings)
