@@ -22,7 +22,8 @@ from assistant.copies import Copies, Key, citing_order, preference
 from assistant.query import Query
 from assistant.sparse import SparseIndex
 from assistant.text import Analyzer
-from core.settings import Fusion, RetrievalMode, Settings
+from core.exact_search import ExactIndex
+from core.settings import Fusion, RetrievalMode, Settings, StoreKind
 from core.store import chunks_by_store_id, nearest
 from core.values import Chunk, Passage
 
@@ -76,11 +77,17 @@ class HybridRetriever:
         self.regions = sorted({r for c in chunks for r in c.regions})
         self.copies = Copies(chunks)
         self.documents = len({c.doc for c in chunks})
+        self.exact: ExactIndex | None = None
 
     @classmethod
     def from_store(cls, store: Any, settings: Settings) -> HybridRetriever:
         chunks = chunks_by_store_id(store)
-        return cls(store, list(chunks.values()), settings, store_ids=list(chunks))
+        retriever = cls(store, list(chunks.values()), settings, store_ids=list(chunks))
+        # The embedded store rebuilds its HNSW graph on every load (see core/exact_search.py);
+        # a Chroma server keeps its graph, and every search stays the server's.
+        if settings.store is StoreKind.EMBEDDED and len(chunks) <= settings.exact_search_max:
+            retriever.exact = ExactIndex.from_store(store)
+        return retriever
 
     def _fuse(self, scores: list[float]) -> list[float]:
         if self.settings.fusion is Fusion.DBSF:
@@ -94,8 +101,9 @@ class HybridRetriever:
     def dense(self, text: str, k: int) -> list[tuple[Chunk, float]]:
         # An id missing from the map was indexed after this retriever was built: skipped
         # until the assistant reloads.
-        return [(self.by_store_id[id_], sim) for id_, sim in nearest(self.store, text, k)
-                if id_ in self.by_store_id]
+        found = (self.exact.nearest(self.store.embeddings.embed_query(text), k)
+                 if self.exact is not None else nearest(self.store, text, k))
+        return [(self.by_store_id[id_], sim) for id_, sim in found if id_ in self.by_store_id]
 
     def sparse(self, text: str, k: int) -> list[tuple[Chunk, float]]:
         return [(self.chunks[i], score)

@@ -149,6 +149,10 @@ class Settings:
     # passage must stay among the candidates for the region boost to lift it.
     candidates_per_doc: int = 6
     region_boost: float = 1.5  # multiplies the fused score of chunks from the asked region
+    # Up to this many chunks of the embedded store dense search is exact, over the vectors
+    # held in memory (core/exact_search.py: the same question always gets the same
+    # passages); above it, and with a Chroma server, Chroma's HNSW search answers.
+    exact_search_max: int = 50_000
 
     # Answering
     answer_mode: AnswerMode = AnswerMode.EXTRACTIVE

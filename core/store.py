@@ -328,7 +328,8 @@ def read_all(store: Any, include: list[str]) -> dict[str, list[Any]]:
     while True:
         page = store.get(include=include, limit=READ_PAGE, offset=offset)
         for key in out:
-            out[key].extend(page[key] or [])
+            # Embeddings come as an array, whose truth value is ambiguous: test for None.
+            out[key].extend(page[key] if page[key] is not None else [])
         if len(page["ids"]) < READ_PAGE:
             return out
         offset += READ_PAGE
