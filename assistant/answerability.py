@@ -473,7 +473,9 @@ class AnswerabilityGate:
             return None
         # What ends is named in the asking words ("när överenskommelsen löpt ut"): the units
         # naming it; without a name ("efter 2015"), the units that say most of the question.
-        named = {t for m in hits for t in self.analyzer.terms(m.group(0)) if t in terms}
+        # Only a name the units use: "har det förlängts" names no thing by its verb.
+        named = {t for m in hits for t in self.analyzer.terms(m.group(0)) if t in terms
+                 and any(holds(unit_terms, t) for _, _, unit_terms in scored)}
         best = max(score for score, _, _ in scored)
         ranked = sorted(scored, key=lambda s: -s[0])
         top = [e for score, e, unit_terms in ranked if (

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 from assistant.abbreviations import Abbreviations
-from assistant.frame import asking_only, read_frame
+from assistant.frame import asking_only, config, read_frame
 from assistant.text import ISO_CODE, expand_query, is_english
 from core.text import lexicon
 from core.values import Turn
@@ -117,7 +117,14 @@ def asked_regions(question: str) -> list[str]:
     description ("En man i Gällivare … Vem förskriver?") is still the question's."""
     named = detect_regions(question)
     asked = detect_regions(asking_only(question))
-    return asked if asked and len(set(asked)) < len(set(named)) else named
+    asked = asked if asked and len(set(asked)) < len(set(named)) else named
+    # "Does Stockholm, like Kronoberg, …?", "Har Dalarna, liksom Norrbotten, …": a region named
+    # as the comparison is not the one asked about.
+    compared = {r for marker in config().get("compared_region", ())
+                for m in re.finditer(marker, question.lower())
+                for r in detect_regions(question[m.end():m.end() + 40])[:1]}
+    left = [r for r in asked if r not in compared]
+    return left if left else asked
 
 
 def looks_like_followup(question: str, history: Sequence[Turn]) -> bool:

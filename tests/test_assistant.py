@@ -605,3 +605,24 @@ def test_items_said_to_exist_but_not_named_are_refused(assistant, question):
     answer = assistant.ask(question)
     assert_refused(answer)
     assert any("anger inte vilka" in w for w in answer.warnings)
+
+
+@pytest.mark.parametrize("question", [
+    "Har Region Dalarna, liksom Kronoberg, en egenavgift på 800 kr för hörapparater?",
+    "Does Norrbotten, like Kronoberg, charge a fee for CPAP equipment?",
+])
+def test_a_region_named_only_to_compare_with_is_not_the_one_asked_about(assistant, question):
+    answer = assistant.ask(question)
+    assert_refused(answer)
+    assert all("kronoberg" not in c.doc for c in answer.citations)
+
+
+@pytest.mark.parametrize("question", [
+    "Samverkansavtalet i Norrbotten gällde väl bara till 2015 – har det förlängts sedan dess?",
+    "Has the Norrbotten cooperation agreement on assistive devices been renewed?",
+])
+def test_whether_an_agreement_was_extended_is_not_answered_by_its_end_date(assistant,
+                                                                          question):
+    answer = assistant.ask(question)
+    assert_refused(answer)
+    assert any("inte vad som gäller därefter" in w for w in answer.warnings)
