@@ -323,6 +323,11 @@ class AnswerabilityGate:
                            covered=naming or (self.best_unit(passages, set(focus))
                                               or self.best_unit(passages, set(terms))),
                            focus_terms=focus)
+        quoted = self.quoted_but_undefined(frame, query, wide)
+        if quoted is not None:
+            phrase, naming = quoted
+            return Verdict(False, f"Dokumenten använder uttrycket '{phrase}' men anger inte "
+                                  "vad det omfattar.", covered=naming, focus_terms=focus)
         vaguely = self.named_only_vaguely(frame, query, wide)
         if vaguely is not None:
             noun, naming = vaguely
@@ -425,6 +430,34 @@ class AnswerabilityGate:
                                              for p in vague)]
             if naming and len(said) == len(naming):
                 return noun, said[0]
+        return None
+
+    def quoted_but_undefined(self, frame: QuestionFrame, query: Query,
+                             wide: list[Passage]) -> tuple[str, Evidence] | None:
+        """A phrase the question quotes from the documents ("vilka utbildningar räknas som
+        ”annan likvärdig utbildning”?") and the unit to cite, when the documents use the
+        phrase but no unit says what it is (the phrase followed by "är", "avses", "innebär" …
+        or after "med … avses"; frame.yaml `phrase_defined`): it stands there as an item,
+        undefined."""
+        first = frame.asks[0] if frame.asks else None
+        if first is None or first.intent not in (Intent.LIST, Intent.DEFINITION):
+            return None
+        marks = config().get("phrase_defined", {})
+        for phrase in re.findall(r"[”“\"'‘’]([^”“\"'‘’]{4,80})[”“\"'‘’]", query.question):
+            said = " ".join(phrase.lower().split())
+            if len(said.split()) < 2:
+                continue  # a quoted word is a term, defined or used in many ways
+            naming = [Evidence(unit, p) for p in wide for unit, _ in self.units(p)
+                      if said in " ".join(unit.with_heading.lower().split())]
+            if not naming:
+                continue
+            texts = [" ".join(p.chunk.text.lower().split()) for p in wide]
+            defined = any(re.search(re.escape(said) + after, text)
+                          for text in texts for after in marks.get("after", ())) or any(
+                re.search(before + re.escape(said), text)
+                for text in texts for before in marks.get("before", ()))
+            if not defined:
+                return phrase, naming[0]
         return None
 
     def asked_items_missing(self, frame: QuestionFrame,

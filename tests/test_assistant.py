@@ -626,3 +626,13 @@ def test_whether_an_agreement_was_extended_is_not_answered_by_its_end_date(assis
     answer = assistant.ask(question)
     assert_refused(answer)
     assert any("inte vad som gäller därefter" in w for w in answer.warnings)
+
+
+def test_a_quoted_phrase_the_documents_only_use_is_refused_and_a_defined_one_answered(
+        assistant):
+    undefined = assistant.ask("Vad räknas som ”annan likvärdig utbildning” för sjuksköterskor "
+                              "som vill ordinera kikhostevaccin?")
+    assert_refused(undefined)
+    assert any("anger inte vad det omfattar" in w for w in undefined.warnings)
+    defined = assistant.ask("Vad menas med ”läkemedelsnära produkter” i Kronoberg?")
+    assert not defined.refused and "läkemedel" in defined.text.lower()
