@@ -316,6 +316,12 @@ class AnswerabilityGate:
                                         or self.best_unit(passages, set(terms))),
                                focus_terms=focus)
             open_parts.append(ask.intent)
+        other = self.charged_by_another(frame, query, wide)
+        if other is not None:
+            body, shown = other
+            return Verdict(False, f"Dokumenten anger inte vilka avgifter {body} tar ut; "
+                                  "avgiftslistorna är regionens egna.", covered=shown,
+                           focus_terms=focus)
         missing = self.asked_items_missing(frame, wide)
         if missing is not None:
             noun, naming = missing
@@ -430,6 +436,26 @@ class AnswerabilityGate:
                                              for p in vague)]
             if naming and len(said) == len(naming):
                 return noun, said[0]
+        return None
+
+    def charged_by_another(self, frame: QuestionFrame, query: Query,
+                           wide: list[Passage]) -> tuple[str, Evidence] | None:
+        """The body a cost question says charges ("tar kommunerna ut någon avgift …") and a
+        fee unit to cite, when no unit with an amount names that body: the fee tables are
+        another's (frame.yaml `charging_body`); None otherwise."""
+        if not any(a.intent is Intent.COST for a in frame.asks):
+            return None
+        asked = asking_only(query.question).lower()
+        for body, spec in config().get("charging_body", {}).items():
+            if not _any(spec.get("asked", ()), asked):
+                continue
+            amount = answer_pattern("amount")
+            fees = [Evidence(unit, p) for p in wide for unit, _ in self.units(p)
+                    if amount.search(unit.with_heading.lower())]
+            if fees and not any(_any(spec.get("named", ()), e.unit.with_heading.lower()) or
+                                _any(spec.get("named", ()), e.passage.chunk.section.lower())
+                                for e in fees):
+                return body, fees[0]
         return None
 
     def quoted_but_undefined(self, frame: QuestionFrame, query: Query,

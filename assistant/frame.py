@@ -323,6 +323,8 @@ def _items(asking: str, focus: tuple[str, ...], vocabulary: Vocabulary
             phrase.append(word)
         content = tuple(w for w in phrase if w not in STOPWORDS and w not in ignore
                         and w not in GENERIC)
+        if content and intent_pattern("cost").fullmatch(" ".join(content)):
+            continue  # ", ut någon avgift": the fee asked, not a thing priced
         # A thing the corpus never names counts when the question marks it as one ("and
         # what about a wig"): the answer then says that the documents give it no fee.
         marked = bool(m.group("about") or m.group("article"))

@@ -636,3 +636,14 @@ def test_a_quoted_phrase_the_documents_only_use_is_refused_and_a_defined_one_ans
     assert any("anger inte vad det omfattar" in w for w in undefined.warnings)
     defined = assistant.ask("Vad menas med ”läkemedelsnära produkter” i Kronoberg?")
     assert not defined.refused and "läkemedel" in defined.text.lower()
+
+
+@pytest.mark.parametrize("question", [
+    "Vad tar Ljungby kommun betalt för en duschstol till en pensionär?",
+    "Tar kommunen i Alvesta ut någon avgift för en rullstol till en 70-åring?",
+])
+def test_a_fee_asked_of_the_municipality_is_not_answered_by_the_regions_table(assistant,
+                                                                              question):
+    assert_refused(assistant.ask(question))
+    regional = assistant.ask("Vad tar regionen betalt för en hörapparat i Kronoberg?")
+    assert not regional.refused and "800 kr" in regional.text
