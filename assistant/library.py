@@ -11,20 +11,16 @@ and can be cancelled until it starts writing; a cancelled job leaves the index a
 no uploaded file behind. Jobs are kept per index folder in this process, so a rerun of the
 page or another tab finds a running job again (`Library.jobs`).
 
-Example:
-    >>> library = Library(assistant)
-    >>> [d.chunks for d in library.documents()][:1]
-    [24]
-    >>> meta = UploadMeta(title="Riktlinje", publisher="Region X", regions=("Dalarna",))
-    >>> library.upload("riktlinje.pdf", pdf_bytes, meta).chunks
-    3
-    >>> library.delete("riktlinje.pdf")
-    3
-    >>> job = library.start_upload("riktlinje.pdf", pdf_bytes, meta)
-    >>> job.progress().message
-    'Läser in riktlinje.pdf … 2 av 3 textavsnitt'
-    >>> job.cancel(); job.wait().phase
-    <JobPhase.CANCELLED: 'cancelled'>
+Usage (needs an Assistant over a writable index, so not a doctest; see tests/test_library.py):
+
+    library = Library(assistant)
+    [d.chunks for d in library.documents()]        # chunks per indexed document
+    meta = UploadMeta(title="Riktlinje", publisher="Region X", regions=("Dalarna",))
+    library.upload("riktlinje.pdf", pdf_bytes, meta).chunks   # the upload's chunks
+    library.delete("riktlinje.pdf")                # the chunks removed
+    job = library.start_upload("riktlinje.pdf", pdf_bytes, meta)
+    job.progress().message                         # 'Läser in riktlinje.pdf …'
+    job.cancel(); job.wait().phase                 # JobPhase.CANCELLED
 """
 
 from __future__ import annotations

@@ -6,10 +6,11 @@ get a boost. Each text is ranked once: copies of a passage in other documents, e
 elsewhere, are one passage that cites the preferred copy (assistant.copies). `retrieval_mode`
 selects "hybrid", "dense" or "bm25" so that the evaluation can compare them on the same questions.
 
-Example:
-    >>> retriever = HybridRetriever.from_store(store, settings)
-    >>> [p.chunk.doc for p in retriever.retrieve(understand("Vem förskriver en rollator?"))][:1]
-    ['norrbotten-policy-hjalpmedelsforskrivning-2013.txt']
+Usage (needs the built index, so not a doctest):
+
+    retriever = HybridRetriever.from_store(store, settings)
+    passages = retriever.retrieve(understand("Vem förskriver en rollator i Norrbotten?"))
+    passages[0].chunk.doc   # 'norrbotten-policy-hjalpmedelsforskrivning-2013.txt'
 """
 
 from __future__ import annotations

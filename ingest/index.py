@@ -10,9 +10,10 @@ manager never heard of, or a half-written embedding-cache file. Each run leaves 
 process repairs both (`Indexer.reconcile`, `drop_broken_cache_entries`) before it indexes
 anything, unless another run is live (its in-flight chunks would look like orphans).
 
-Example:
-    >>> idx = Indexer(settings)
-    >>> idx.index_document("x.txt", chunks).num_added
+Usage (writes an index, so not a doctest):
+
+    idx = Indexer(settings)
+    counts = idx.index_document("x.txt", chunks)   # num_added, num_updated, num_skipped, …
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ child process with a time limit (`max_seconds`): pypdf can spin for minutes on a
 and only a process can be stopped from outside.
 
 Example:
-    >>> from pathlib import Path
-    >>> doc = load_document(Path("corpus/stockholm-vardgivarguiden-forskrivningsratt.txt"),
-    ...                     DocMeta(title="Vårdgivarguiden"))
+    >>> from core.settings import PROJECT_ROOT
+    >>> path = PROJECT_ROOT / "corpus" / "stockholm-vardgivarguiden-forskrivningsratt.txt"
+    >>> doc = load_document(path, DocMeta(title="Vårdgivarguiden"))
     >>> doc.pages[0].number is None
     True
 """
@@ -321,7 +321,7 @@ class PdfReaderProcess:
     which inside Streamlit (or its test harness) is a page script. Thread-safe: one file at a
     time.
 
-        >>> pages = PDF_READER.read(Path("riktlinjer.pdf"), max_pages=2000, max_seconds=120)
+        pages = PDF_READER.read(Path("riktlinjer.pdf"), max_pages=2000, max_seconds=120)
     """
 
     def __init__(self) -> None:

@@ -8,10 +8,10 @@ half-way is repaired by the next one (see ingest/index.py). A run given an `Inge
 (the app's ingest jobs) reports its steps and can be cancelled until it writes: it reads and
 embeds everything first, then writes.
 
-Example:
-    >>> report = ingest(Settings.load())          # the whole corpus/ folder
-    >>> print(report.summary())
-    5 dokument, 440 chunkar (440 nya, 0 ändrade, 0 oförändrade, 0 borttagna) på 92.1 s
+Usage (builds or updates the index, so not a doctest):
+
+    report = ingest(Settings.load())          # the whole corpus/ folder
+    print(report.summary())   # '<n> dokument, <n> chunkar (<n> nya, <n> ändrade, …) på <s> s'
 """
 
 from __future__ import annotations

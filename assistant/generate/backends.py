@@ -8,10 +8,11 @@
   reused, see local_server), spoken to through ChatOpenAI.
 Each returns a runnable that takes chat messages and streams JSON that follows `schema`.
 
-Example:
-    >>> model = make_chat_model(Settings.load().with_(llm_backend="local"), ANSWER_SCHEMA)
-    >>> "".join(chunk.content for chunk in model.stream([("human", "…")]))
-    '{"passages": [1], "claims": [...]}'
+Usage (needs a chat model, so not a doctest):
+
+    model = make_chat_model(Settings.load().with_(llm_backend="local"), ANSWER_SCHEMA)
+    "".join(chunk.content for chunk in model.stream([("human", "…")]))
+    # '{"passages": [1], "claims": [{"passages": [1], "quote": "…", "text": "…"}]}'
 """
 
 from __future__ import annotations

@@ -14,10 +14,18 @@ A claim survives when
 Everything else is dropped with a reason.
 
 Example:
-    >>> v = verify({"passages": [1], "claims": [{"passages": [1], "quote": "…", "text": "…"}]},
-    ...            passages)
-    >>> len(v.claims), v.dropped
-    (1, [])
+    >>> from core.values import Chunk
+    >>> text = "Rollatorer för utomhusbruk förskrivs av vårdcentralen i första hand."
+    >>> passages = [Passage(Chunk(id="a", doc="x.txt", text=text), rank=1)]
+    >>> v = verify({"claims": [
+    ...     {"passages": [1], "quote": text,
+    ...      "text": "Vårdcentralen förskriver rollatorer för utomhusbruk i första hand."},
+    ...     {"passages": [1], "quote": "Rollatorer kostar 200 kr hos vårdcentralen.",
+    ...      "text": "En rollator kostar 200 kr."}]}, passages)
+    >>> [c.text for c in v.claims]
+    ['Vårdcentralen förskriver rollatorer för utomhusbruk i första hand.']
+    >>> v.dropped
+    [('En rollator kostar 200 kr.', 'citatet står inte i något utdrag')]
 """
 
 from __future__ import annotations
