@@ -256,7 +256,7 @@ class Assistant:
         if len(question) > limit:
             question = question[:limit]
             warnings.append(f"Frågan kortades till {limit} tecken.")
-        generative = None  # made before the clock starts: a local server loads once, ~10 s
+        generative = None  # made before the clock starts: a local server's first load is slow
         if answer_mode is AnswerMode.GENERATIVE:
             try:
                 generative = self.generative_answerer()

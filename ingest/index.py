@@ -190,8 +190,8 @@ class Indexer:
 
 
 # Each run leaves its own marker, named by its pid and a run id, so that one run's end never
-# removes another's. A marker whose process is gone is an interrupted run; the legacy name
-# (one shared marker) is read as one too.
+# removes another's. A marker whose process is gone is an interrupted run. RUN_MARKERS also
+# matches RUN_MARKER, one marker named without pid and run id, which is read the same way.
 RUN_MARKER = "ingest_running.json"
 RUN_MARKERS = "ingest_running*.json"
 

@@ -200,8 +200,8 @@ def _read_text(path: Path) -> str:
 
 
 def _decode(path: Path, data: bytes) -> str:
-    # UTF-32's byte-order mark starts like UTF-16's (FF FE), and read as UTF-16 the text came
-    # out with a NUL after every letter and was called binary.
+    # UTF-32's byte-order mark starts like UTF-16's (FF FE), and read as UTF-16 the text would
+    # come out with a NUL after every letter and be called binary.
     if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         try:
             return data.decode("utf-32")

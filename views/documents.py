@@ -401,7 +401,7 @@ def main() -> None:
     render_read_only(library)
     render_reader(library, entries)
     # Reading is open to anyone; what changes the library (and so what the chat cites) needs
-    # an editor (issue 16 §2). The gate draws the sign-in in place of these sections.
+    # an editor. The gate draws the sign-in in place of these sections.
     if editor_gate("Ändra biblioteket", "Att ladda upp, granska, ta bort och indexera om "
                    "dokument kräver att du loggar in som redaktör. Biblioteket och dokumenten "
                    "kan alla läsa."):

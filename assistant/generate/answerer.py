@@ -37,7 +37,7 @@ from assistant.query import Query
 from assistant.text import GENERIC, STOPWORDS, words
 from core.values import Answer, Citation, Passage
 
-# Short prompts: the local 1.5B model reads ~70 prompt tokens/s on 2 cores.
+# Short prompts: on a small CPU the local 1.5B model reads its prompt slowly.
 MAX_PASSAGES = 3
 PASSAGE_CHARS = 500
 FALLBACK_NOTE = ("Modellens svar kunde inte beläggas ordagrant i dokumenten; "

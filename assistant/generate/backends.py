@@ -57,7 +57,7 @@ class LocalChat:
         self.chat = _openai(settings, base_url, settings.llm_model or "local", TOKEN, schema)
 
     def stream(self, messages: Any, **kwargs: Any) -> Iterator[Any]:
-        ensure_local_server(self.settings)  # a ~1 ms check while it runs
+        ensure_local_server(self.settings)  # a cheap check while the server runs
         return self.chat.stream(messages, **kwargs)
 
     def invoke(self, messages: Any, **kwargs: Any) -> Any:

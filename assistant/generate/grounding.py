@@ -94,8 +94,8 @@ def _complete_claims(raw: str) -> list[dict[str, Any]]:
 
 def find_span(text: str, quote: str) -> str | None:
     """The span of `text` that `quote` matches (whitespace/case tolerant), as written in `text`."""
-    # A model quotes the passage as it was shown, line breaks included: line-end hyphens are
-    # not re-joined here (as they always were), so that generated answers stay as they were.
+    # A model quotes the passage as it was shown, line breaks included, so line-end hyphens
+    # are not re-joined here: the quote is matched against the text the model saw.
     span = find_quote(text, quote.strip().strip('"”“').strip(), fold=True, join_breaks=False)
     return text[span[0]:span[1]] if span else None
 
