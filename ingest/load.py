@@ -25,6 +25,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from core.names import is_too_long, too_long_message
 
@@ -46,7 +47,8 @@ class LoadError(Exception):
 
 @dataclass(frozen=True)
 class DocMeta:
-    """Metadata of one document, from the manifest, a sidecar file or the upload form."""
+    """Metadata of one document, from the manifest, its sidecar (ingest.sidecar) or the upload
+    form."""
 
     title: str = ""
     publisher: str = ""
@@ -57,6 +59,15 @@ class DocMeta:
     # Whether an editor reviewed the document; None: not stated, so its folder decides
     # (bundled: trusted, uploaded: not; ingest.pipeline.with_trust).
     reviewed: bool | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The declared fields as `meta_from_dict` reads them (a sidecar's JSON object)."""
+        data: dict[str, Any] = {"title": self.title, "publisher": self.publisher,
+                                "regions": list(self.regions), "date": self.date,
+                                "doc_type": self.doc_type}
+        if self.reviewed is not None:
+            data["reviewed"] = self.reviewed
+        return data
 
 
 @dataclass(frozen=True)
@@ -128,26 +139,6 @@ def _reviewed(value: object) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     raise ValueError('"reviewed" ska vara true eller false')
-
-
-def sidecar_meta(path: Path) -> DocMeta | None:
-    """Metadata from `<file>.meta.json` beside a file that is not in the manifest."""
-    sidecar = path.with_name(path.name + ".meta.json")
-    try:
-        if not sidecar.is_file():
-            return None
-    except OSError as exc:
-        if is_too_long(exc):
-            # A name within 10 bytes of the limit can have no sidecar (the OS refuses the
-            # longer name), so there is none to read; the manifest can still describe it.
-            return None
-        raise LoadError(path, f"metadatafilen {sidecar.name} går inte att läsa "
-                              f"({exc.strerror}); kontrollera läsrättigheterna.") from exc
-    try:
-        return meta_from_dict(json.loads(sidecar.read_text(encoding="utf-8")))
-    except (ValueError, OSError) as exc:  # JSONDecodeError and UnicodeDecodeError too
-        raise LoadError(path, f"metadatafilen {sidecar.name} är trasig ({exc}); rätta "
-                              "JSON-filen eller ta bort den.") from exc
 
 
 def load_document(path: Path, meta: DocMeta, max_mb: float = 50.0,

@@ -49,8 +49,8 @@ from ingest.load import (
     LoadError,
     load_document,
     read_manifest,
-    sidecar_meta,
 )
+from ingest.sidecar import is_sidecar, sidecar_meta
 
 
 @dataclass
@@ -131,7 +131,7 @@ def corpus_files(folder: Path) -> list[Path]:
     """
     return sorted(p for p in folder.iterdir()
                   if p.is_file() and p.name != "manifest.json"
-                  and not p.name.endswith(".meta.json")
+                  and not is_sidecar(p)
                   and not (p.name.startswith(".") and p.suffix.lower() not in SUPPORTED_SUFFIXES))
 
 
