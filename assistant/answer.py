@@ -9,10 +9,11 @@ invent. The question is read once (`assistant.frame`), the answerability gate
 - answers every part of a question with several, or says which part the documents leave open;
 - refuses with "Det framgår inte av dokumenten." and cites what the documents do say.
 
-Example:
-    >>> answerer = ExtractiveAnswerer(retriever, settings)
-    >>> answerer.run(query, passages).text
-    'Bilaga Översikt Gränsdragning avtal 2013: 120606 Rollator … [1]'
+Usage (needs a retriever over the built index, so not a doctest):
+
+    answerer = ExtractiveAnswerer(retriever, settings)
+    answer = answerer.run(query, retriever.retrieve(query))
+    answer.text, answer.citations   # verbatim units with [n] markers, and their sources
 """
 
 from __future__ import annotations

@@ -6,11 +6,11 @@ amount for a cost question, a duration for "how long", a date for "from when", a
 and the refusal cites what they do say. A region without a document, a focus the corpus never
 uses and an off-topic question are the easy cases of the same test.
 
-Example:
-    >>> gate = AnswerabilityGate(retriever, vocabulary, settings)
-    >>> verdict = gate.judge(frame, query, passages, unscoped)
-    >>> verdict.answerable, verdict.reason
-    (False, "Dokumenten nämner inte 'peruk'.")
+Usage (needs a retriever over the built index, so not a doctest):
+
+    gate = AnswerabilityGate(retriever, vocabulary, settings)
+    verdict = gate.judge(frame, query, passages, unscoped)   # "Vad kostar en peruk …?"
+    verdict.answerable, verdict.reason   # (False, "Dokumenten nämner inte 'peruk'.")
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ to the output, which replaces the output only when the batch is complete: an int
 (Ctrl-C, SIGTERM, an error) leaves the previous output untouched and keeps what it answered in
 `<output>.partial`.
 
-Example:
-    >>> rows = [{"id": "q1", "question": "Vem förskriver en rollator i Norrbotten?"}]
-    >>> answer_rows(Assistant.from_settings(), rows)[0]["refused"]
-    False
+Usage (needs the built index, so not a doctest):
+
+    rows = [{"id": "q1", "question": "Vem förskriver en rollator i Norrbotten?"}]
+    answer_rows(Assistant.from_settings(), rows)[0]["refused"]   # False
 """
 
 from __future__ import annotations

@@ -7,10 +7,13 @@ the answer as `answer_record`). Questions pass through `mask_identifiers` again 
 feedback store, so a personnummer never reaches the file; the file is readable by its owner only.
 
 Example:
-    >>> store = ConversationStore(Path("/tmp/conversations.sqlite"))
-    >>> store.save("c1", [{"role": "user", "content": "Vem förskriver en rollator?"}])
+    >>> import tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> store = ConversationStore(Path(folder.name) / "conversations.sqlite")
+    >>> store.save(new_id(), [{"role": "user", "content": "En rollator åt 19121212-1212?"}])
     >>> [c.title for c in store.recent()]
-    ['Vem förskriver en rollator?']
+    ['En rollator åt [personnummer]?']
+    >>> folder.cleanup()
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Regions restate national rules word for word and copy each other's guidance, so a large
 library holds many copies of one passage. Left alone they fill the top k with one text and,
-in the candidate lists, push out the passages that would answer the question (the ×100
-benchmark: a Norrbotten question's own passage lost to 99 copies of a Kronoberg paragraph).
+in the candidate lists, push out the passages that would answer the question (in the scale
+benchmark a Norrbotten question's own passage lost to the copies of a Kronoberg paragraph).
 Retrieval therefore ranks each text once and cites one copy: the one in a document of the
 region asked about, else the one in the newest document (the current version of the text),
 else the first by document name and line, so the choice never depends on index order.
@@ -59,7 +59,7 @@ class Copies:
 
     def __init__(self, chunks: Iterable[Chunk]) -> None:
         # Keys are hashes of the folded texts: the texts themselves would double the memory
-        # that a large library's chunks take (64 MB more at ×100).
+        # that a large library's chunks take.
         self._members: dict[Key, list[Chunk]] = {}
         self._keys: dict[str, Key] = {}  # chunk id → key, so that a query computes none
         self._sentences: dict[Key, frozenset[int]] = {}

@@ -1,7 +1,7 @@
 """Who may change the library and read feedback: editors, and how their sign-in is checked.
 
 Reading the chat needs nothing; uploading, reviewing, deleting, re-indexing and the feedback rows
-need an editor (issue 16 §2). How an editor signs in is read from Streamlit's secrets file
+need an editor. How an editor signs in is read from Streamlit's secrets file
 (`.streamlit/secrets.toml`, never committed):
 
 - an `[auth]` section: Streamlit's own OIDC sign-in (`st.login`); optionally `[editor] emails`
@@ -34,9 +34,9 @@ from typing import Any
 SECRETS_FILE = ".streamlit/secrets.toml"
 HASH_COMMAND = "python -m assistant editor-password"
 SCHEME = "scrypt"
-# OWASP's scrypt setting with 32 MiB (N=2^15, r=8, p=3): ~0.3 s per check here, so guessing is
-# slow while one sign-in stays quick. The parameters travel in the hash, so they can be raised
-# later without breaking hashes already pasted into secrets files.
+# OWASP's scrypt setting with 32 MiB (N=2^15, r=8, p=3): a fraction of a second per check, so
+# guessing is slow while one sign-in stays quick. The parameters travel in the hash, so they
+# can be raised later without breaking hashes already pasted into secrets files.
 SCRYPT_N = 2**15
 SCRYPT_R = 8
 SCRYPT_P = 3

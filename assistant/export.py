@@ -5,10 +5,16 @@ to (number, document title, section, location, verbatim quote) and the rule chec
 so the exported text can be checked without the app.
 
 Example:
-    >>> md = conversation_markdown([ExportTurn("Vem förskriver ...?", answer)],
-    ...                            region="Norrbotten", exported_at=datetime(2026, 11, 25, 15))
+    >>> quote = "Vårdcentralen förskriver."
+    >>> answer = Answer("Vem förskriver en rollator?", f"{quote} [1]",
+    ...                 [Citation(1, "x.txt", "Riktlinje", "Ansvar", "rad 3", quote, quote)])
+    >>> md = conversation_markdown([ExportTurn(answer.question, answer)], region="Norrbotten",
+    ...                            exported_at=datetime(2026, 11, 25, 15))
     >>> md.splitlines()[0]
     '# Konversation med Hjälpmedelsassistenten'
+    >>> print(md.split("**Källor:**")[1].strip())
+    1. **Riktlinje** (x.txt) – Ansvar, rad 3
+       > ”Vårdcentralen förskriver.”
 """
 
 from __future__ import annotations

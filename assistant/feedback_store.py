@@ -11,10 +11,19 @@ The JSONL export is the input of `python -m evals gold-from-feedback`; its keys 
 comment, region, settings, rule_status`.
 
 Example:
-    >>> store = FeedbackStore(Path("/tmp/feedback.sqlite"))
-    >>> entry = store.record(answer, "up", settings=answer_settings(settings, "Norrbotten"))
+    >>> import tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> store = FeedbackStore(Path(folder.name) / "feedback.sqlite")
+    >>> answer = Answer("En rollator åt 19121212-1212?", "Vårdcentralen förskriver. [1]")
+    >>> entry = store.record(answer, "up", settings=answer_settings(Settings(), "Norrbotten"))
     >>> entry = store.update(entry.id, comment="Tydligt svar")
-    >>> print(to_jsonl(store.entries(rating="up")))
+    >>> row = json.loads(to_jsonl(store.entries(rating="up")))
+    >>> list(row)  # doctest: +NORMALIZE_WHITESPACE
+    ['id', 'created_at', 'question', 'answer', 'citations', 'rating', 'comment', 'region',
+     'settings', 'rule_status']
+    >>> row["question"], row["comment"]
+    ('En rollator åt [personnummer]?', 'Tydligt svar')
+    >>> folder.cleanup()
 """
 
 from __future__ import annotations

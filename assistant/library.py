@@ -2,8 +2,9 @@
 
 Pure functions describe the library from the indexed chunks (one row per document, its chunks in
 reading order, where a passage stands); `Library` does the I/O around one `Assistant`: saving an
-upload with its `<name>.meta.json` sidecar and ingesting just that file, deleting an uploaded
-document, re-indexing everything. A failed upload leaves nothing behind and the index as it was.
+upload with its `<name>.meta.json` sidecar (ingest.sidecar) and ingesting just that file,
+deleting an uploaded document, re-indexing everything. A failed upload leaves nothing behind
+and the index as it was.
 
 An upload or a re-index from the app runs as an `IngestJob` on a thread of its own
 (`Library.start_upload`, `Library.start_reindex`): it reports its progress as a `JobProgress`
@@ -11,27 +12,22 @@ and can be cancelled until it starts writing; a cancelled job leaves the index a
 no uploaded file behind. Jobs are kept per index folder in this process, so a rerun of the
 page or another tab finds a running job again (`Library.jobs`).
 
-Example:
-    >>> library = Library(assistant)
-    >>> [d.chunks for d in library.documents()][:1]
-    [24]
-    >>> meta = UploadMeta(title="Riktlinje", publisher="Region X", regions=("Dalarna",))
-    >>> library.upload("riktlinje.pdf", pdf_bytes, meta).chunks
-    3
-    >>> library.delete("riktlinje.pdf")
-    3
-    >>> job = library.start_upload("riktlinje.pdf", pdf_bytes, meta)
-    >>> job.progress().message
-    'Läser in riktlinje.pdf … 2 av 3 textavsnitt'
-    >>> job.cancel(); job.wait().phase
-    <JobPhase.CANCELLED: 'cancelled'>
+Usage (needs an Assistant over a writable index, so not a doctest; see tests/test_library.py):
+
+    library = Library(assistant)
+    [d.chunks for d in library.documents()]        # chunks per indexed document
+    meta = DocMeta(title="Riktlinje", publisher="Region X", regions=("Dalarna",))
+    library.upload("riktlinje.pdf", pdf_bytes, meta).chunks   # the upload's chunks
+    library.delete("riktlinje.pdf")                # the chunks removed
+    job = library.start_upload("riktlinje.pdf", pdf_bytes, meta)
+    job.progress().message                         # 'Läser in riktlinje.pdf …'
+    job.cancel(); job.wait().phase                 # JobPhase.CANCELLED
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sqlite3
 import threading
@@ -39,17 +35,24 @@ import time
 import unicodedata
 import uuid
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
-from core.names import NAME_MAX, fit_name, is_too_long, name_bytes
+from core.names import fit_name, is_too_long, name_bytes
 from core.settings import Settings
 from core.values import Chunk
-from ingest.load import SUPPORTED_SUFFIXES
+from ingest.load import SUPPORTED_SUFFIXES, DocMeta
 from ingest.pipeline import IngestCancelled, IngestControl, IngestPhase
+from ingest.sidecar import (
+    MAX_NAME_BYTES,
+    read_sidecar,
+    sidecar_path,
+    write_atomic,
+    write_sidecar,
+)
 
 log = logging.getLogger("hjalp.library")
 
@@ -59,9 +62,8 @@ if TYPE_CHECKING:
 
 ALLOWED_SUFFIXES = SUPPORTED_SUFFIXES  # what the loader reads: .pdf, .txt, .md
 MAX_NAME_CHARS = 120
-# The file system counts bytes (ö takes 2, an emoji 4), and the longest name made from an
-# upload's, its sidecar's temporary ".<name>.meta.json.part", must fit too.
-MAX_NAME_BYTES = NAME_MAX - len(".") - len(".meta.json.part")
+# The file system counts bytes (ö takes 2, an emoji 4): an upload's name is cut to
+# MAX_NAME_BYTES, so that the longest name made from it, its sidecar's temporary name, fits too.
 # Origin of a document, as the table shows it.
 BUNDLED = "medföljande"
 UPLOADED = "uppladdad"
@@ -116,26 +118,6 @@ class DocumentEntry:
     @property
     def reviewable(self) -> bool:
         return self.origin == UPLOADED and not self.reviewed
-
-
-@dataclass(frozen=True)
-class UploadMeta:
-    """What the upload form asks for; written as the `<file>.meta.json` sidecar."""
-
-    title: str = ""
-    publisher: str = ""
-    regions: tuple[str, ...] = ()
-    date: str | None = None
-    doc_type: str = "other"
-
-    def sidecar(self, fallback_title: str) -> dict[str, Any]:
-        data = asdict(self)
-        data["title"] = self.title.strip() or fallback_title
-        data["publisher"] = self.publisher.strip()
-        data["regions"] = clean_regions(self.regions)
-        # An upload is not trusted until an editor has read it (Library.review).
-        data["reviewed"] = False
-        return data
 
 
 @dataclass(frozen=True)
@@ -363,19 +345,27 @@ def indexed_times(settings: Settings) -> dict[str, str]:
             for doc, ts in rows if doc and ts is not None}
 
 
-def write_upload(folder: Path, name: str, data: bytes, meta: UploadMeta) -> Path:
+def upload_meta(meta: DocMeta, name: str) -> DocMeta:
+    """What an upload's sidecar says: the form's values tidied (the file name's stem as the
+    title when none is given, "other" as the type), and not reviewed."""
+    return replace(meta, title=meta.title.strip() or Path(name).stem,
+                   publisher=meta.publisher.strip(), regions=tuple(clean_regions(meta.regions)),
+                   doc_type=meta.doc_type or "other",
+                   # An upload is not trusted until an editor has read it (Library.review).
+                   reviewed=False)
+
+
+def write_upload(folder: Path, name: str, data: bytes, meta: DocMeta) -> Path:
     """Write the file and its sidecar (each through a temporary file, then renamed)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     if path.resolve().parent != folder.resolve():
         raise UploadError(f"{name}: ogiltigt filnamn.")
-    sidecar = sidecar_path(path)
-    _atomic_write(sidecar, json.dumps(meta.sidecar(Path(name).stem), ensure_ascii=False,
-                                      indent=2).encode("utf-8"))
+    write_sidecar(path, upload_meta(meta, name))
     try:
-        _atomic_write(path, data)
+        write_atomic(path, data)
     except OSError:
-        sidecar.unlink(missing_ok=True)
+        sidecar_path(path).unlink(missing_ok=True)
         raise
     return path
 
@@ -388,17 +378,6 @@ def remove_upload(path: Path) -> None:
     except OSError as exc:
         if not is_too_long(exc):  # a name that long can have no sidecar: nothing to remove
             raise
-
-
-def sidecar_path(path: Path) -> Path:
-    return path.with_name(path.name + ".meta.json")
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    # A hidden temporary name: a whole-corpus ingest skips dot-files, so it never sees half a file.
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def manifest_regions(settings: Settings) -> list[str]:
@@ -580,7 +559,7 @@ class Library:
                 names.update(p.name for p in folder.iterdir() if p.is_file())
         return names
 
-    def upload(self, name: str, data: bytes, meta: UploadMeta,
+    def upload(self, name: str, data: bytes, meta: DocMeta,
                progress: Progress | None = None,
                control: IngestControl | None = None) -> UploadResult:
         """Save, then ingest just this file; on any failure remove it again and keep the index.
@@ -590,7 +569,7 @@ class Library:
         with self._changing(report_progress, UploadError, control):
             return self._upload(name, data, meta, report_progress, start, control)
 
-    def start_upload(self, name: str, data: bytes, meta: UploadMeta) -> IngestJob:
+    def start_upload(self, name: str, data: bytes, meta: DocMeta) -> IngestJob:
         """`upload` as a job on its own thread. What can be told at once (a read-only index,
         a bad or taken name, an empty, oversized or mislabelled file) is raised here as
         UploadError, before a job starts; the rest becomes the job's FAILED message."""
@@ -632,7 +611,7 @@ class Library:
         """Whether a job of this index is running (or waiting for the lock)."""
         return any(not j.progress().finished for j in self.jobs())
 
-    def _upload(self, name: str, data: bytes, meta: UploadMeta, report_progress: Progress,
+    def _upload(self, name: str, data: bytes, meta: DocMeta, report_progress: Progress,
                 start: float, control: IngestControl | None = None) -> UploadResult:
         safe = check_upload(name, data, self.settings, self.taken_names())
         report_progress(0.1, "Kontrollerar och sparar filen …")
@@ -713,17 +692,15 @@ class Library:
                 "byte; å, ä och ö tar 2). Ladda upp dokumentet på nytt (appen kortar namnet) "
                 "och ta bort det här, eller byt till ett kortare namn och indexera om.")
         try:
-            data = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
+            data = read_sidecar(path)
         except (OSError, ValueError) as exc:
             raise LibraryError(f"Metadatafilen för {doc} går inte att läsa ({exc}); rätta "
                                "eller ta bort den och ladda upp dokumentet igen.") from exc
-        if not isinstance(data, dict):
-            data = {}
         before = sidecar.read_bytes() if sidecar.is_file() else None
         data.update(reviewed=True, reviewed_at=datetime.now(tz=UTC).isoformat(
             timespec="seconds"))
         data.setdefault("title", Path(doc).stem)
-        _atomic_write(sidecar, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
+        write_sidecar(path, data)
         try:
             report = self.assistant.ingest([path], progress=False)
         except Exception:
@@ -765,7 +742,7 @@ def _restore(path: Path, data: bytes | None) -> None:
     if data is None:
         path.unlink(missing_ok=True)
     else:
-        _atomic_write(path, data)
+        write_atomic(path, data)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -3,11 +3,12 @@
 The CLI, the batch runner, the evaluation and the Streamlit app all use this class, so they all
 answer the same way.
 
-Example:
-    >>> a = Assistant.from_settings(Settings.load())   # builds the index if it is missing
-    >>> ans = a.ask("Vem förskriver en rollator för utomhusbruk i Norrbotten?")
-    >>> ans.refused, ans.citations[0].doc
-    (False, 'norrbotten-policy-hjalpmedelsforskrivning-2013.txt')
+Usage (needs the built index, so not a doctest; see tests/test_assistant.py):
+
+    a = Assistant.from_settings(Settings.load())   # builds the index if it is missing
+    ans = a.ask("Vem förskriver en rollator för utomhusbruk i Norrbotten?")
+    ans.refused                # False
+    ans.citations[0].doc       # 'norrbotten-policy-hjalpmedelsforskrivning-2013.txt'
 
 `settings.answer_mode` (or `answer_mode=` per call) picks the answerer: "extractive" (default,
 verbatim sentences) or "generative" (a chat model proposes claims, code verifies them; see
@@ -51,10 +52,9 @@ class AnswerStream:
 
     Iterate it to show the text while it is produced, then render `answer` (sources, badge):
 
-        >>> stream = assistant.ask_stream("Vem förskriver en utomhusrollator i Norrbotten?")
-        >>> text = "".join(stream)
-        >>> stream.answer.citations[0].n
-        1
+        stream = assistant.ask_stream("Vem förskriver en utomhusrollator i Norrbotten?")
+        text = "".join(stream)
+        stream.answer.citations[0].n   # 1
 
     The streamed text is a draft: for generative answers the final `answer.text` may differ
     (unsupported claims dropped, a rule correction applied), so the UI must replace the draft.
@@ -256,7 +256,7 @@ class Assistant:
         if len(question) > limit:
             question = question[:limit]
             warnings.append(f"Frågan kortades till {limit} tecken.")
-        generative = None  # made before the clock starts: a local server loads once, ~10 s
+        generative = None  # made before the clock starts: a local server's first load is slow
         if answer_mode is AnswerMode.GENERATIVE:
             try:
                 generative = self.generative_answerer()

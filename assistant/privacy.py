@@ -65,7 +65,7 @@ _PHONE = re.compile(
     # at the number, or at "(0" for a bracketed area code.
     r"(?<![\w+])"
     # A national "0" is written right before the area code ("070", "08"); after +46/0046/46 a
-    # space, hyphen or "(0)" may follow. Not requiring that made "0-1 500 000 kr" a number.
+    # space, hyphen or "(0)" may follow. Without that, "0-1 500 000 kr" would be a number.
     r"(?:(?:\+46|0046|46)[\s.-]*(?:\(0\)[\s.-]*)?|0|\(0)"
     r"[1-9](?:\d{0,3}\))?(?:(?:\s?[-.]\s?|\s)?\d){6,9}"
     r"(?![\d])"

@@ -2,8 +2,15 @@
 parent folders on first use, readable and writable by its owner only.
 
 Example:
-    >>> with closing(connect_private(Path("/tmp/x.sqlite"), "CREATE TABLE IF NOT EXISTS t (a)")):
+    >>> import stat, tempfile
+    >>> from contextlib import closing
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = Path(folder.name) / "new" / "x.sqlite"
+    >>> with closing(connect_private(path, "CREATE TABLE IF NOT EXISTS t (a)")):
     ...     pass
+    >>> oct(stat.S_IMODE(path.stat().st_mode))
+    '0o600'
+    >>> folder.cleanup()
 """
 
 from __future__ import annotations

@@ -6,7 +6,14 @@ quote one, but its citation says so, and the rule checker never verifies on it
 (assistant.rules.check).
 
 Example:
-    >>> mark_citations(answer, unreviewed_docs(assistant.retriever.chunks))
+    >>> from core.values import Citation
+    >>> chunks = [Chunk(id="a", doc="policy.txt", text="…"),
+    ...           Chunk(id="b", doc="upload.pdf", text="…", reviewed=False)]
+    >>> unreviewed_docs(chunks)
+    frozenset({'upload.pdf'})
+    >>> cited = [Citation(n, doc, "", "", "", "q", "q") for n, doc in ((1, "policy.txt"),
+    ...                                                                (2, "upload.pdf"))]
+    >>> answer = mark_citations(Answer("Vem?", "Svar [1] [2].", cited), unreviewed_docs(chunks))
     >>> [c.reviewed for c in answer.citations]
     [True, False]
 """

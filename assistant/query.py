@@ -34,18 +34,18 @@ _PRONOUN = re.compile(r"\b(han|hon|hen|henne|honom|hans|hennes|den|det|dem|he|sh
 
 
 # Characters a question can hold but no reader means: control codes (a NUL ends the string the
-# embedding model's C code reads, so "Vem\x00 förskriver …" was embedded as "Vem"), format
+# embedding model's C code reads, so "Vem\x00 förskriver …" would be embedded as "Vem"), format
 # characters (bidi overrides, zero-width and tag characters that carry invisible text), lone
-# surrogates (they have no UTF-8 form: the embedding model's encoder raised on "\ud800") and
+# surrogates (they have no UTF-8 form: the embedding model's encoder raises on "\ud800") and
 # noncharacters. Line breaks and tabs are whitespace and stay.
 _UNREADABLE = frozenset({"Cc", "Cf", "Cs", "Cn"})
 _WHITESPACE = frozenset("\n\r\t")
 # Fullwidth ASCII ("Ｖｅｍ ｆöｒｓｋｒｉｖｅｒ") as the letters it shows; the ideographic space too.
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-# A terminal escape sequence ("\x1b[31m") whole: dropping only the ESC left "[31m", a term no
-# document names, and the question was refused for it. HTML tags (not "<18 år": a tag starts
-# with a letter) are markup, not what is asked; their words made the retriever look for "src"
-# and "href" among the corpus's link lists.
+# A terminal escape sequence ("\x1b[31m") whole: dropping only the ESC would leave "[31m", a
+# term no document names, and the question would be refused for it. HTML tags (not "<18 år": a
+# tag starts with a letter) are markup, not what is asked; their words would make the retriever
+# look for "src" and "href" among the corpus's link lists.
 _ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
                               r"|\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC: window titles, links
                               r"|[@-Z\\-_])")  # two-character escapes

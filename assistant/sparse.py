@@ -3,13 +3,12 @@
 Scores are Okapi BM25 exactly as `rank_bm25.BM25Okapi` computes them (k1 1.5, b 0.75, and an
 IDF floored at a quarter of the mean IDF for terms found in more than half of the chunks,
 such as "hjälpmedel"), but each term's weights are computed once, at build time, and kept in
-a posting list, so a query adds up only the chunks that contain its terms. At ×100 (45 000
-chunks) that is a few milliseconds where `rank_bm25`, which scores every chunk in Python for
-every term, took 140–240 ms (docs/benchmarks.md).
+a posting list, so a query adds up only the chunks that contain its terms, where `rank_bm25`
+scores every chunk in Python for every term (the times at scale are in docs/benchmarks.md).
 
 Why not `bm25s`, which does the same thing: its IDF variants (Lucene, Robertson, ATIRE) each
-changed two to five of the 45 dev answers and one lost a refusal, because the answerer's
-thresholds were measured against these scores. The scores are the ranking contract here.
+change dev answers, because the answerer's thresholds were measured against these scores.
+The scores are the ranking contract here.
 
 Example:
     >>> index = SparseIndex([["rollator", "utomhus"], ["säng", "elsäng"], ["rollator"]])

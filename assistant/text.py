@@ -4,9 +4,11 @@ Lower-cases, drops stop words, stems with Snowball (Swedish) and splits compound
 corpus vocabulary, so that "utomhusrollator" meets "rollator för utomhusanvändning".
 
 Example:
-    >>> an = Analyzer(vocabulary={"rollator", "utomhus"})
+    >>> an = Analyzer(vocabulary={"rollator", "utomhus", "användning"})
     >>> sorted(an.terms("utomhusrollator"))
-    ['rollator', 'utomhus', 'utomhusrollator']
+    ['rollat', 'utomhu', 'utomhusrollat']
+    >>> sorted(set(an.terms("utomhusrollator")) & set(an.terms("rollator för utomhusanvändning")))
+    ['rollat', 'utomhu']
 """
 
 from __future__ import annotations

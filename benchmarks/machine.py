@@ -1,8 +1,8 @@
 """Describe the machine a benchmark ran on, so that absolute times can be read in context.
 
 Example:
-    >>> sorted(describe_machine())[:3]
-    ['cpu_model', 'logical_cpus', 'os']
+    >>> sorted(describe_machine())
+    ['cpu_model', 'load_avg_1m', 'logical_cpus', 'os', 'python', 'ram_gb']
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """Measuring helpers shared by the benchmarks.
 
 Example:
-    >>> counting = CountingEmbeddings(base)           # any LangChain Embeddings
-    >>> counting.embed_documents(["a", "b"]); counting.documents
-    2
-    >>> percentiles([10.0, 20.0, 30.0])["p50_ms"]
-    20.0
+    >>> from langchain_core.embeddings import DeterministicFakeEmbedding
+    >>> counting = CountingEmbeddings(DeterministicFakeEmbedding(size=4))  # any Embeddings
+    >>> len(counting.embed_documents(["a", "b"])), counting.documents, counting.queries
+    (2, 2, 0)
+    >>> percentiles([10.0, 20.0, 30.0, None])
+    {'n': 3, 'p50_ms': 20.0, 'p95_ms': 29.0, 'max_ms': 30.0}
 """
 
 from __future__ import annotations

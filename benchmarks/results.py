@@ -3,9 +3,13 @@
 `benchmarks/results/` holds `ingest.json`, `query.json`, `scale_x<N>.json` (the latest run of
 each) and, regenerated from them after every run, `results.md` and `latency_vs_size.png`.
 
-Example:
-    >>> save_result({"kind": "scale", "factor": 5, ...}, RESULTS_DIR)
-    >>> print(render_results(load_results(RESULTS_DIR)))
+Usage (writes into benchmarks/results/, so not a doctest):
+
+    save_result(run_scale_benchmark(...), RESULTS_DIR)   # a result dict: {"kind": "scale", …}
+    print(render_results(load_results(RESULTS_DIR)))
+
+    >>> result_name({"kind": "scale", "factor": 5}), result_name({"kind": "query"})
+    ('scale_x5', 'query')
 """
 
 from __future__ import annotations

@@ -4,10 +4,10 @@ Ingest time and embeddings computed, index size on disk, memory (RSS), query lat
 dev questions and retrieval/answer quality on them, all from one process so RSS is this
 factor's own.
 
-Example:
-    >>> result = run_scale_benchmark(Path("corpus"), Path("/tmp/bench-x5"), factor=5)
-    >>> result["quality"]["retrieval_hit_at_5"] >= 0.8
-    True
+Usage (builds a ×5 index, so not a doctest):
+
+    result = run_scale_benchmark(Path("corpus"), Path("/tmp/bench-x5"), factor=5)
+    result["quality"]["retrieval_hit_at_5"]   # the dev questions' hit@5 on the ×5 index
 """
 
 from __future__ import annotations

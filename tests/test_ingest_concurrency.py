@@ -26,9 +26,10 @@ from pathlib import Path
 
 from conftest import base_settings, hjalp_env
 
-from assistant.library import WAITING, Library, UploadMeta
+from assistant.library import WAITING, Library
 from core.settings import PROJECT_ROOT
 from ingest.index import Indexer, run_markers, start_run
+from ingest.load import DocMeta
 from ingest.pipeline import ingest
 
 
@@ -80,7 +81,7 @@ def test_an_upload_during_a_reindex_waits_for_it_and_is_not_pruned(
         other = Library(library.assistant)  # another session, the same index: the same lock
         results["upload"] = other.upload(
             "cykel.txt", "Trehjuliga cyklar förskrivs av fysioterapeut.\n".encode(),
-            UploadMeta(title="Cyklar", regions=("Jämtland",)),
+            DocMeta(title="Cyklar", regions=("Jämtland",)),
             progress=lambda _f, message: messages.append(message))
         results["upload_done"] = time.monotonic()
 

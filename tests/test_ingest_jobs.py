@@ -28,9 +28,9 @@ from assistant.library import (
     JobPhase,
     Library,
     UploadError,
-    UploadMeta,
 )
 from ingest.index import Indexer, read_version, run_markers
+from ingest.load import DocMeta
 from ingest.pipeline import IngestCancelled, IngestControl
 
 ROLLATOR = "Rollatorer för utomhusbruk förskrivs av vårdcentralen i Testland.\n"
@@ -88,7 +88,7 @@ def _embedding_at(done: int):
 def test_an_upload_job_reports_progress_and_indexes_what_the_synchronous_path_does(
         tmp_path: Path) -> None:
     text = _slow_text(16).encode()
-    meta = UploadMeta(title="Uppföljning", regions=("Testland",))
+    meta = DocMeta(title="Uppföljning", regions=("Testland",))
     library = _library(tmp_path / "job", tmp_path / "cache")
     job = library.start_upload("uppfoljning.txt", text, meta)
     seen = _follow(job)
@@ -123,7 +123,7 @@ def test_a_cancelled_upload_leaves_the_index_as_it_was_and_no_file(library: Libr
     before = _state(library)
     version = read_version(library.settings)
     assert before[0] == before[1]
-    job = library.start_upload("lang.txt", _slow_text(40).encode(), UploadMeta(title="Lång"))
+    job = library.start_upload("lang.txt", _slow_text(40).encode(), DocMeta(title="Lång"))
     _follow(job, until=_embedding_at(8))
     assert job.progress().cancellable
     job.cancel()
@@ -139,13 +139,13 @@ def test_a_cancelled_upload_leaves_the_index_as_it_was_and_no_file(library: Libr
     assert read_version(library.settings) == version  # no Assistant needs to reload
     assert "lang.txt" not in {e.doc for e in library.documents()}
     # The name is free again.
-    assert library.upload("lang.txt", _slow_text(2).encode(), UploadMeta()).chunks == 2
+    assert library.upload("lang.txt", _slow_text(2).encode(), DocMeta()).chunks == 2
 
 
 def test_a_cancelled_reindex_keeps_a_changed_documents_old_chunks(library: Library) -> None:
     uploads = library.settings.upload_dir
     library.upload("rutin.txt", "Rutin för service\n\nServicen görs av tekniker.\n".encode(),
-                   UploadMeta(title="Rutin"))
+                   DocMeta(title="Rutin"))
     before = _state(library)
     old_texts = [c.text for c in library.chunks_of("rutin.txt")]
     # The file changes on disk: a re-index would replace its chunks with 30 new ones.
@@ -168,7 +168,7 @@ def test_a_cancelled_reindex_keeps_a_changed_documents_old_chunks(library: Libra
 def test_a_cancel_while_waiting_for_another_change_ends_the_wait(library: Library) -> None:
     before = _state(library)
     with library.lock:  # another change of the library (a delete, say) holds it
-        job = library.start_upload("vantar.txt", "Text om sängar.\n".encode(), UploadMeta())
+        job = library.start_upload("vantar.txt", "Text om sängar.\n".encode(), DocMeta())
         _follow(job, until=lambda p: p.phase is JobPhase.QUEUED, seconds=10)
         assert job.progress().message.startswith("Väntar på att en annan ändring")
         # Another session's Library (same index) sees the job in this process's registry.
@@ -184,19 +184,19 @@ def test_a_cancel_while_waiting_for_another_change_ends_the_wait(library: Librar
 def test_a_failed_job_gives_the_synchronous_paths_message(library: Library) -> None:
     data = b"   \n\n"  # accepted by the quick checks; no text once read
     with pytest.raises(UploadError) as sync:
-        library.upload("tom.md", data, UploadMeta())
-    final = library.start_upload("tom.md", data, UploadMeta()).wait(60)
+        library.upload("tom.md", data, DocMeta())
+    final = library.start_upload("tom.md", data, DocMeta()).wait(60)
     assert final.phase is JobPhase.FAILED and final.message == final.error == str(sync.value)
     assert "ingen text" in final.message and "oförändrat" in final.message
     # What can be told at once is raised before a job starts, as the form shows it.
     with pytest.raises(UploadError, match="Filtypen .exe stöds inte"):
-        library.start_upload("program.exe", b"MZ\x90\x00", UploadMeta())
+        library.start_upload("program.exe", b"MZ\x90\x00", DocMeta())
     with pytest.raises(UploadError, match="finns redan"):
-        library.start_upload("rollator.txt", b"Annan text.", UploadMeta())
+        library.start_upload("rollator.txt", b"Annan text.", DocMeta())
 
 
 def test_a_question_is_answered_while_a_job_embeds(library: Library) -> None:
-    job = library.start_upload("lang.txt", _slow_text(40).encode(), UploadMeta(title="Lång"))
+    job = library.start_upload("lang.txt", _slow_text(40).encode(), DocMeta(title="Lång"))
     try:
         _follow(job, until=_embedding_at(4))
         start = time.perf_counter()

@@ -18,7 +18,7 @@ import shutil
 import pytest
 from conftest import NORRBOTTEN
 
-from assistant.library import UPLOADED, Library, LibraryError, UploadMeta
+from assistant.library import UPLOADED, Library, LibraryError
 from assistant.provenance import UNREVIEWED_LABEL
 from assistant.rules.check import (
     RuleChecker,
@@ -28,6 +28,7 @@ from assistant.rules.check import (
 )
 from assistant.rules.engine import DecisionKind, RuleBase, RuleDecision
 from core.values import Answer, Citation
+from ingest.load import DocMeta
 
 POISON_DOC = "norrbotten-policy-2025.txt"
 FALSEHOOD = ("Rollator för utomhusbruk förskrivs av alla, även icke-legitimerad personal, utan "
@@ -59,7 +60,7 @@ def library(tmp_path_factory, bundled_index, bundled_cache_dir) -> Library:
     mine = settings.with_(index_dir=folder / "index", upload_dir=folder / "uploads",
                           embedding_cache_dir=bundled_cache_dir)
     library = Library(Assistant.from_settings(mine, build_if_missing=False))
-    result = library.upload(POISON_DOC, POISON.encode(), UploadMeta(
+    result = library.upload(POISON_DOC, POISON.encode(), DocMeta(
         title="Policy för hjälpmedel 2025", publisher="Region Norrbotten",
         regions=("Norrbotten",), date="2025-01-01", doc_type="policy"))
     assert result.notices and "instruktioner" in result.notices[0]

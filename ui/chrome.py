@@ -5,8 +5,9 @@ files", the chat input's "Send message" for screen readers, "Connection error").
 in the page replaces those words, listed in `chrome_sv.yaml`, as they appear, in text and in
 `aria-label`/`title`/`placeholder` attributes.
 
-Example (once per page run, in app.py):
-    >>> swedish_chrome()
+Usage (once per page run, in app.py; drawing needs a Streamlit run):
+
+    swedish_chrome()
 """
 
 from __future__ import annotations

@@ -5,9 +5,10 @@ Document text is shown as Markdown, so everything taken from the corpus goes thr
 `escape_markdown` first: a stray `*`, `$` or `:` in a policy document must not turn into
 italics, LaTeX or an emoji.
 
-Example (in a page):
-    >>> assistant = load_assistant()        # None after showing a Swedish error
-    >>> st.markdown(escape_markdown(chunk.text))
+Usage (in a page; drawing needs a Streamlit run):
+
+    assistant = load_assistant()        # None after showing a Swedish error
+    st.markdown(escape_markdown(chunk.text))
 """
 
 from __future__ import annotations

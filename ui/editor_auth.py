@@ -1,4 +1,4 @@
-"""The editor's sign-in on the pages that change the library or show feedback (issue 16 §2).
+"""The editor's sign-in on the pages that change the library or show feedback.
 
 A page calls `editor_gate(...)` around what only an editor may see or do; it draws the sign-in
 (or why editing is off) in that place and returns True once this session is an editor, after
@@ -9,9 +9,10 @@ The state lives in `st.session_state` (one browser tab's session; never in the U
 cookie): a reload or a new tab is a new session and signs in again. With OIDC, Streamlit's own
 identity cookie says who is signed in (`st.user`), as `st.login` documents.
 
-Example (in a page):
-    >>> if editor_gate("Ändra biblioteket", "Att ladda upp … kräver en redaktör."):
-    ...     render_upload(library)
+Usage (in a page; drawing needs a Streamlit run):
+
+    if editor_gate("Ändra biblioteket", "Att ladda upp … kräver en redaktör."):
+        render_upload(library)
 """
 
 from __future__ import annotations

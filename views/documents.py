@@ -197,7 +197,8 @@ def _head(text: str, limit: int = 300) -> str:
 # --------------------------------------------------------------------------- upload
 
 def render_upload(library: Library) -> None:
-    from assistant.library import ALLOWED_SUFFIXES, DOC_TYPES, JobKind, UploadError, UploadMeta
+    from assistant.library import ALLOWED_SUFFIXES, DOC_TYPES, JobKind, UploadError
+    from ingest.load import DocMeta
 
     settings = library.settings
     st.subheader("Ladda upp ett dokument")
@@ -226,8 +227,8 @@ def render_upload(library: Library) -> None:
         if uploaded is None:
             st.error("Välj en fil att ladda upp.")
         else:
-            meta = UploadMeta(title=title, publisher=publisher, regions=tuple(regions),
-                              date=day.isoformat() if day else None, doc_type=doc_type)
+            meta = DocMeta(title=title, publisher=publisher, regions=tuple(regions),
+                           date=day.isoformat() if day else None, doc_type=doc_type)
             try:
                 job = library.start_upload(uploaded.name, uploaded.getvalue(), meta)
             except UploadError as exc:  # told at once: the file, its name, a read-only index
@@ -401,7 +402,7 @@ def main() -> None:
     render_read_only(library)
     render_reader(library, entries)
     # Reading is open to anyone; what changes the library (and so what the chat cites) needs
-    # an editor (issue 16 §2). The gate draws the sign-in in place of these sections.
+    # an editor. The gate draws the sign-in in place of these sections.
     if editor_gate("Ändra biblioteket", "Att ladda upp, granska, ta bort och indexera om "
                    "dokument kräver att du loggar in som redaktör. Biblioteket och dokumenten "
                    "kan alla läsa."):

@@ -8,11 +8,11 @@ delimited data; its JSON claims are verified (see grounding); the answer text is
 surviving claims with [n] markers and citations made exactly as the extractive answerer makes
 them. If no claim survives, or the model fails, the extractive answer is returned with a note.
 
-Example:
-    >>> gen = GenerativeAnswerer(ExtractiveAnswerer(retriever, settings), chat_model)
-    >>> answer = gen.run(query, passages)
-    >>> answer.answer_mode, answer.claims >= answer.unsupported_claims
-    ('generative', True)
+Usage (needs a retriever over the built index and a chat model, so not a doctest):
+
+    gen = GenerativeAnswerer(ExtractiveAnswerer(retriever, settings), chat_model)
+    answer = gen.run(query, passages)
+    answer.answer_mode, answer.claims, answer.unsupported_claims   # 'generative', proposed, dropped
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from assistant.query import Query
 from assistant.text import GENERIC, STOPWORDS, words
 from core.values import Answer, Citation, Passage
 
-# Short prompts: the local 1.5B model reads ~70 prompt tokens/s on 2 cores.
+# Short prompts: on a small CPU the local 1.5B model reads its prompt slowly.
 MAX_PASSAGES = 3
 PASSAGE_CHARS = 500
 FALLBACK_NOTE = ("Modellens svar kunde inte beläggas ordagrant i dokumenten; "

@@ -8,10 +8,11 @@
   reused, see local_server), spoken to through ChatOpenAI.
 Each returns a runnable that takes chat messages and streams JSON that follows `schema`.
 
-Example:
-    >>> model = make_chat_model(Settings.load().with_(llm_backend="local"), ANSWER_SCHEMA)
-    >>> "".join(chunk.content for chunk in model.stream([("human", "…")]))
-    '{"passages": [1], "claims": [...]}'
+Usage (needs a chat model, so not a doctest):
+
+    model = make_chat_model(Settings.load().with_(llm_backend="local"), ANSWER_SCHEMA)
+    "".join(chunk.content for chunk in model.stream([("human", "…")]))
+    # '{"passages": [1], "claims": [{"passages": [1], "quote": "…", "text": "…"}]}'
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class LocalChat:
         self.chat = _openai(settings, base_url, settings.llm_model or "local", TOKEN, schema)
 
     def stream(self, messages: Any, **kwargs: Any) -> Iterator[Any]:
-        ensure_local_server(self.settings)  # a ~1 ms check while it runs
+        ensure_local_server(self.settings)  # a cheap check while the server runs
         return self.chat.stream(messages, **kwargs)
 
     def invoke(self, messages: Any, **kwargs: Any) -> Any:

@@ -14,10 +14,18 @@ A claim survives when
 Everything else is dropped with a reason.
 
 Example:
-    >>> v = verify({"passages": [1], "claims": [{"passages": [1], "quote": "…", "text": "…"}]},
-    ...            passages)
-    >>> len(v.claims), v.dropped
-    (1, [])
+    >>> from core.values import Chunk
+    >>> text = "Rollatorer för utomhusbruk förskrivs av vårdcentralen i första hand."
+    >>> passages = [Passage(Chunk(id="a", doc="x.txt", text=text), rank=1)]
+    >>> v = verify({"claims": [
+    ...     {"passages": [1], "quote": text,
+    ...      "text": "Vårdcentralen förskriver rollatorer för utomhusbruk i första hand."},
+    ...     {"passages": [1], "quote": "Rollatorer kostar 200 kr hos vårdcentralen.",
+    ...      "text": "En rollator kostar 200 kr."}]}, passages)
+    >>> [c.text for c in v.claims]
+    ['Vårdcentralen förskriver rollatorer för utomhusbruk i första hand.']
+    >>> v.dropped
+    [('En rollator kostar 200 kr.', 'citatet står inte i något utdrag')]
 """
 
 from __future__ import annotations
@@ -86,8 +94,8 @@ def _complete_claims(raw: str) -> list[dict[str, Any]]:
 
 def find_span(text: str, quote: str) -> str | None:
     """The span of `text` that `quote` matches (whitespace/case tolerant), as written in `text`."""
-    # A model quotes the passage as it was shown, line breaks included: line-end hyphens are
-    # not re-joined here (as they always were), so that generated answers stay as they were.
+    # A model quotes the passage as it was shown, line breaks included, so line-end hyphens
+    # are not re-joined here: the quote is matched against the text the model saw.
     span = find_quote(text, quote.strip().strip('"”“').strip(), fold=True, join_breaks=False)
     return text[span[0]:span[1]] if span else None
 

@@ -7,9 +7,10 @@ a secret token (`TOKEN_ENV`) that every call must carry; when the configured por
 someone else, the child gets a free port instead. The model is read into memory without mmap:
 with mmap, generation stalled on a busy disk.
 
-Example:
-    >>> base_url = ensure_local_server(Settings.load())   # 'http://127.0.0.1:8765/v1'
-    python -m assistant.generate.local_server             # to try the model by hand
+Usage (starts the model server, so not a doctest):
+
+    base_url = ensure_local_server(Settings.load())   # e.g. 'http://127.0.0.1:8765/v1'
+    python -m assistant.generate.local_server          # in a shell: try the model by hand
 """
 
 from __future__ import annotations

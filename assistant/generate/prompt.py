@@ -7,9 +7,18 @@ document can never close its own frame and speak as an instruction. Every text t
 corpus passage (question, earlier question) is masked for identifiers first.
 
 Example:
-    >>> messages = build_messages(query, passages[:4])
-    >>> messages[0][0], messages[1][0]
-    ('system', 'human')
+    >>> from assistant.query import understand
+    >>> from core.values import Chunk
+    >>> chunk = Chunk(id="a", doc="x.txt", text="Rollatorer förskrivs av vårdcentralen.")
+    >>> messages = build_messages(understand("Vem förskriver en rollator?"),
+    ...                           [Passage(chunk, rank=1)])
+    >>> [role for role, _ in messages]
+    ['system', 'human']
+    >>> print(messages[1][1].split("\\n\\n")[1])
+    Dokumentutdrag:
+    <dokument nr="1" källa="">
+    Rollatorer förskrivs av vårdcentralen.
+    </dokument>
 """
 
 from __future__ import annotations

@@ -4,8 +4,19 @@ A case gives either `facts:` (canonical facts, or the gold set's names) or `ques
 an optional `history:` of earlier questions): then the facts are read from the text as the
 checker reads them, so the case tests the phrasing as well as the rule.
 
+`run_cases(rulebase)` runs every case in `assistant/rules/tests/` (tests/test_rules.py runs
+each as a test of its own).
+
 Example:
-    >>> failures = [r for r in run_cases(RuleBase.load()) if not r.ok]
+    >>> rb = RuleBase.load()
+    >>> case = {"facts": {"region": "Kronoberg", "age": 17, "product_area": "förflyttning"},
+    ...         "verdict": "regionens ansvar", "rule": "kronoberg.boundary.alder.barn"}
+    >>> run_case(rb, "17 år", case).ok
+    True
+    >>> run_case(rb, "fel", {**case, "verdict": "kommunens ansvar"}).problem
+    ... # doctest: +NORMALIZE_WHITESPACE
+    "verdict 'regionens ansvar (barn till och med 17 år)' from kronoberg.boundary.alder.barn,
+     expected 'kommunens ansvar'"
 """
 
 from __future__ import annotations

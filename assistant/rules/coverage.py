@@ -6,10 +6,19 @@ gäller, omfattas, an amount in kronor …; the words are in `catalogue/coverage
 of `coverage.yaml` names its document (and, narrower, its section or its words) with a reason,
 and *open* otherwise.
 
+The corpus's own report is `measure(rulebase, corpus_sentences(corpus_dir))`
+(`python -m assistant rules coverage`).
+
 Example:
-    >>> report = measure(RuleBase.load(), corpus_sentences(Path("corpus")))
+    >>> rb = RuleBase.load()
+    >>> source = rb.get("norrbotten.boundary.iso.181210").source
+    >>> report = measure(rb, [Sentence(source.doc, source.section, source.quote),
+    ...                       Sentence("x.txt", "", "Kommunen ansvarar för hembesök."),
+    ...                       Sentence("x.txt", "", "Vädret är fint.")])  # not decisive
+    >>> [(item.status.value, item.rules) for item in report.items]
+    [('rule', ('norrbotten.boundary.iso.181210',)), ('open', ())]
     >>> report.share  # covered or explained, of all decisive sentences
-    0.93
+    0.5
 """
 
 from __future__ import annotations

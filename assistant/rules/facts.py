@@ -277,7 +277,7 @@ def _add_months(day: date, months: int) -> date:
     year += day.year
     if year > date.max.year:
         return date.max
-    # calendar knows the century rule: 2100 is no leap year (day.year % 4 did not).
+    # calendar knows the century rule: 2100 is no leap year (a plain `year % 4` test would not).
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 

@@ -2,6 +2,7 @@
 for a choice of the question back. The sentences are data (`assistant/data/phrasings.yaml`).
 
 Example:
+    >>> from assistant.rules.engine import RuleBase
     >>> rule = RuleBase.load().get("norrbotten.boundary.iso.181210")
     >>> outcome_words(rule)
     'kommunen (hembesök krävs)'

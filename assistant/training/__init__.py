@@ -3,7 +3,7 @@ across regions and a short quiz, exported as Markdown or PDF.
 
 Everything decisive comes from the rule base (`assistant/rules/`), so the material says what the
 checker enforces, with each rule's verbatim source quote and validity; passages come from the
-retriever. Long enumerations (Norrbotten's ~90 ISO rows, Kronoberg's fee table) become compact
+retriever. Long enumerations (Norrbotten's ISO rows, Kronoberg's fee table) become compact
 tables instead of bullets.
 
 Modules, one job each:

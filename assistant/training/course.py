@@ -3,7 +3,8 @@ quiz, passages and warnings in one `Course`.
 
 Example:
     >>> course = build_course(RuleBase.load(), "delegering", ["Dalarna"])
-    >>> [g.section for g in course.groups]
+    >>> len(course.groups), course.groups[0].section
+    (2, 'Kompetens som krävs för att få förskrivningsrätt')
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """Export a course as Markdown or PDF (the PDF's layout is in `assistant.training.pdf`).
 
-Example:
-    >>> md = to_markdown(course)       # str
-    >>> pdf = to_pdf(course)           # bytes; raises PdfUnavailable without fpdf2 or a font
+Example (`to_pdf(course)` gives bytes; it raises PdfUnavailable without fpdf2 or a font):
+    >>> from assistant.rules.engine import RuleBase
+    >>> from assistant.training.course import build_course
+    >>> md = to_markdown(build_course(RuleBase.load(), "delegering", ["Dalarna"]))
+    >>> md.splitlines()[0]
+    '# Utbildning: Delegering – Dalarna'
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The retriever's passages for a topic, at least one per chosen region.
 
-Example:
-    >>> refs = relevant_passages(assistant.retriever, "avgifter", ["Kronoberg"], k=3)
-    >>> refs[0].title, refs[0].section
+Usage (needs a retriever over the built index, so not a doctest):
+
+    refs = relevant_passages(assistant.retriever, "avgifter", ["Kronoberg"], k=3)
+    refs[0].title, refs[0].section   # list[PassageRef], at least one per region
 """
 
 from __future__ import annotations

@@ -3,10 +3,12 @@ first page, page numbers, the quiz without answers and the answers on a page of 
 
 fpdf2 with DejaVuSans (core PDF fonts cannot write å, ä, ö).
 
-Example:
-    >>> pdf = to_pdf(build_course(RuleBase.load(), "delegering", ["Dalarna"]))   # bytes
-    >>> [name for name, level in outline(course) if level == 0][:2]
-    ['Observera', 'Nyckelregler']
+Example (`to_pdf(course)` gives the PDF's bytes, or raises PdfUnavailable without a font):
+    >>> from assistant.rules.engine import RuleBase
+    >>> from assistant.training.course import build_course
+    >>> course = build_course(RuleBase.load(), "delegering", ["Dalarna"])
+    >>> [name for name, level in outline(course) if level == 0]
+    ['Observera', 'Nyckelregler', 'Quiz', 'Facit']
 """
 
 from __future__ import annotations

@@ -3,8 +3,12 @@ for closed decisions (ja/nej, kommun/region, the ISO categories), a written answ
 `check_answer` to mark either.
 
 Example:
+    >>> from assistant.rules.engine import RuleBase
+    >>> from assistant.training.topics import rules_for
     >>> rules = rules_for(RuleBase.load(), "avgifter", ["Kronoberg"])
     >>> quiz = make_quiz(rules, "avgifter", titles={}, size=3, seed=0)   # list[QuizItem]
+    >>> len(quiz), quiz[0].answer
+    (3, '400 kr per flyttningstillfälle')
     >>> short_answer("200 kr (patientavgift vid utprovning)")
     '200 kr'
 """

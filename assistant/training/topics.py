@@ -3,7 +3,8 @@
 Example:
     >>> TOPICS["delegering"].label
     'Delegering'
-    >>> rules_for(RuleBase.load(), "delegering", ["Dalarna"])  # national rules included
+    >>> sorted({rule.region for rule in rules_for(RuleBase.load(), "delegering", ["Dalarna"])})
+    ['Dalarna', 'nationell']
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 and the `Course` that holds them.
 
 Example:
+    >>> from assistant.training.topics import TOPICS
     >>> course = Course(topic=TOPICS["avgifter"], regions=("Kronoberg",), as_of=date.today())
     >>> course.title
     'Avgifter – Kronoberg'
