@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
     ("probe7.jsonl", "thresholds_probe7.toml"),
     ("probe8.jsonl", "thresholds_probe8.toml"),
     ("probe9.jsonl", "thresholds_probe9.toml"),
+    ("probe10.jsonl", "thresholds_probe10.toml"),
+    ("probe11.jsonl", "thresholds_probe11.toml"),
 ])
 def test_gold_set_meets_thresholds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gold: str,
                                    thresholds: str) -> None:
