@@ -500,9 +500,17 @@ def _fees(low: str, facts: dict[str, Any]) -> None:
         return
     shares = phrasing().get("fee_item_shares") or {}
     m = re.search(shares.get("pattern", r"$^"), low)
+    fractions = shares.get("fractions", {})
+    words = "|".join(sorted(map(re.escape, fractions), key=len, reverse=True))
+    said = re.search(shares.get("fraction_pattern", r"$^").replace("{fractions}", words or "$^"),
+                     low)
+    share: float | None = None
     if m:
         # The middle of a stated range ("60–70 procent") picks the table's band.
         share = (int(m.group(1)) + int(m.group(2) or m.group(1))) / 2
+    elif said:
+        share = float(fractions[said.group(1)])
+    if share is not None:
         for item, (lowest, highest) in shares.get("items", {}).items():
             if lowest <= share < highest or (share == highest == 100):
                 facts["fee_item"] = item
