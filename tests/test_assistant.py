@@ -647,3 +647,13 @@ def test_a_fee_asked_of_the_municipality_is_not_answered_by_the_regions_table(as
     assert_refused(assistant.ask(question))
     regional = assistant.ask("Vad tar regionen betalt för en hörapparat i Kronoberg?")
     assert not regional.refused and "800 kr" in regional.text
+
+
+def test_the_thing_between_vad_and_kostar_is_what_is_priced(assistant):
+    # Indirect word order: "… vad en tyngdväst kostar" names the thing before the cost verb.
+    priced = assistant.ask("Jag undrar vad en tyngdväst kostar för patienten i Kronoberg.")
+    assert not priced.refused and "400 kr" in priced.text
+    first = assistant.ask("Vad kostar CPAP-utrustning för en patient i Kronoberg?")
+    unpriced = assistant.ask("Vet du vad extra filter till apparaten kostar?",
+                             history=[Turn(first.question, first.text)])
+    assert_refused(unpriced)
