@@ -84,7 +84,7 @@ class ExtractiveAnswerer:
         asks = frame.asks or earlier.asks
         own = frame.focus_from_cue or not earlier.focus_from_cue
         if not own and any(a.intent is Intent.COST for a in asks):
-            # "Och om det i stället blir en apnéskena – vad blir avgiften då?": a thing the
+            # "Och en apnéskena, vad kostar den?": a thing the
             # documents price, named now and not before, is what the follow-up prices.
             said = set(words(query.context.lower()))
             things = tuple(w for w in frame.focus if w in product_words() and w not in said)

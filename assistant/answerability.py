@@ -426,7 +426,7 @@ class AnswerabilityGate:
         _, _, top = self.saying_most(query, wide)
         if not top or any(e.unit.kind is UnitKind.LIST for e in top):
             return None
-        asked = first.cue.split()[1:3]  # "vilka enklare hjälpmedel" → its noun phrase
+        asked = first.cue.split()[1:3]  # "vilka nya hjälpmedel" → its noun phrase
         nouns = [" ".join(asked)] if asked else list(frame.asked)
         for noun in nouns:
             root = stem(noun.split()[-1])[:max(4, len(stem(noun.split()[-1])) - 1)]
@@ -460,7 +460,7 @@ class AnswerabilityGate:
 
     def quoted_but_undefined(self, frame: QuestionFrame, query: Query,
                              wide: list[Passage]) -> tuple[str, Evidence] | None:
-        """A phrase the question quotes from the documents ("vilka utbildningar räknas som
+        """A phrase the question quotes from the documents ("vad avses med
         ”annan likvärdig utbildning”?") and the unit to cite, when the documents use the
         phrase but no unit says what it is (the phrase followed by "är", "avses", "innebär" …
         or after "med … avses"; frame.yaml `phrase_defined`): it stands there as an item,
@@ -525,14 +525,17 @@ class AnswerabilityGate:
         if not hits:
             return None
         asked_years = [int(m.group("year")) for m in hits if m.groupdict().get("year")]
-        # A follow-up's few words are read with the question it follows.
+        # A follow-up's few words are read with the question it follows; so is an asking
+        # sentence of few words after the case ("… löpte ut 2015. Är det förnyat?").
         terms = self.key_terms(query, asking=not query.is_followup)
+        if len(terms) < 3:
+            terms = self.key_terms(query)
         scored = self.said_by_units(terms, wide[:6])
         if not scored:
             return None
         # What ends is named in the asking words ("när överenskommelsen löpt ut"): the units
         # naming it; without a name ("efter 2015"), the units that say most of the question.
-        # Only a name the units use: "har det förlängts" names no thing by its verb.
+        # Only a name the units use: "är det förnyat" names no thing by its verb.
         named = {t for m in hits for t in self.analyzer.terms(m.group(0)) if t in terms
                  and any(holds(unit_terms, t) for _, _, unit_terms in scored)}
         best = max(score for score, _, _ in scored)

@@ -583,7 +583,7 @@ def test_a_priced_thing_named_in_the_case_is_what_a_pronoun_asks_about(assistant
     # "… ska ha en hörapparat. Vad kostar den?": the thing is named in the case, not after
     # the asking word; a diagnosis named before it is not what is priced.
     answer = assistant.ask("Min patient i Ljungby har nedsatt hörsel sedan länge och ska ha "
-                           "en hörapparat nu. Vad blir hennes egenavgift för den?")
+                           "en hörapparat nu. Hur stor blir egenavgiften för den?")
     assert not answer.refused and "800 kr" in answer.text
 
 
@@ -597,7 +597,7 @@ def test_a_followup_naming_another_priced_thing_prices_that_thing(assistant):
 
 @pytest.mark.parametrize("question", [
     "Vilka vårdcentraler i Kronoberg har ett eget förråd av hjälpmedel?",
-    "Vilka enklare hjälpmedel har Region Skåne strukit ur det som går att förskriva?",
+    "Vilka enkla hjälpmedel är borttagna ur Region Skånes förskrivningsbara sortiment?",
 ])
 def test_items_said_to_exist_but_not_named_are_refused(assistant, question):
     # The documents say "vissa vårdcentraler" / "vissa enklare hjälpmedel": that there are
@@ -618,7 +618,7 @@ def test_a_region_named_only_to_compare_with_is_not_the_one_asked_about(assistan
 
 
 @pytest.mark.parametrize("question", [
-    "Samverkansavtalet i Norrbotten gällde väl bara till 2015 – har det förlängts sedan dess?",
+    "Norrbottens samverkansavtal om hjälpmedel löpte ut 2015. Är det förnyat?",
     "Has the Norrbotten cooperation agreement on assistive devices been renewed?",
 ])
 def test_whether_an_agreement_was_extended_is_not_answered_by_its_end_date(assistant,
@@ -634,7 +634,7 @@ def test_a_quoted_phrase_the_documents_only_use_is_refused_and_a_defined_one_ans
                               "som vill ordinera kikhostevaccin?")
     assert_refused(undefined)
     assert any("anger inte vad det omfattar" in w for w in undefined.warnings)
-    defined = assistant.ask("Vad menas med ”läkemedelsnära produkter” i Kronoberg?")
+    defined = assistant.ask("Vad betyder ”läkemedelsnära produkter” i Kronobergs utredning?")
     assert not defined.refused and "läkemedel" in defined.text.lower()
 
 
@@ -645,7 +645,7 @@ def test_a_quoted_phrase_the_documents_only_use_is_refused_and_a_defined_one_ans
 def test_a_fee_asked_of_the_municipality_is_not_answered_by_the_regions_table(assistant,
                                                                               question):
     assert_refused(assistant.ask(question))
-    regional = assistant.ask("Vad tar regionen betalt för en hörapparat i Kronoberg?")
+    regional = assistant.ask("Vad tar regionen i Kronoberg betalt för en hörapparat?")
     assert not regional.refused and "800 kr" in regional.text
 
 
