@@ -630,7 +630,7 @@ def test_whether_an_agreement_was_extended_is_not_answered_by_its_end_date(assis
 
 def test_a_quoted_phrase_the_documents_only_use_is_refused_and_a_defined_one_answered(
         assistant):
-    undefined = assistant.ask("Vad räknas som ”annan likvärdig utbildning” för sjuksköterskor "
+    undefined = assistant.ask("Vad innebär ”annan likvärdig utbildning” för sjuksköterskor "
                               "som vill ordinera kikhostevaccin?")
     assert_refused(undefined)
     assert any("anger inte vad det omfattar" in w for w in undefined.warnings)
