@@ -657,3 +657,9 @@ def test_the_thing_between_vad_and_kostar_is_what_is_priced(assistant):
     unpriced = assistant.ask("Vet du vad extra filter till apparaten kostar?",
                              history=[Turn(first.question, first.text)])
     assert_refused(unpriced)
+
+
+def test_what_the_region_takes_in_payment_finds_its_fee_table(assistant):
+    # "tar … betalt" uses none of the fee table's words: the lexicon names them.
+    answer = assistant.ask("Vad tar Region Kronoberg betalt för hörapparater?")
+    assert not answer.refused and "800 kr" in answer.text
