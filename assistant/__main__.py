@@ -110,7 +110,7 @@ def editor_password(out: TextIO | None = None, err: TextIO | None = None) -> int
     if problem is not None:
         print(f"Fel: {problem}", file=err)
         return 2
-    print(f"Klistra in raderna nedan i {SECRETS_FILE} (i stället för ett tidigare "
+    print(f"Klistra in raderna nedan i {SECRETS_FILE} (ersätt ett tidigare "
           "[editor]-avsnitt) och starta om appen. Filen ska inte checkas in.", file=err)
     print(secrets_lines(hash_password(password)), end="", file=out)
     return 0

@@ -6,7 +6,7 @@ answer the same way.
 Usage (needs the built index, so not a doctest; see tests/test_assistant.py):
 
     a = Assistant.from_settings(Settings.load())   # builds the index if it is missing
-    ans = a.ask("Vem förskriver en rollator för utomhusbruk i Norrbotten?")
+    ans = a.ask("Vem förskriver en utomhusrollator i Norrbotten?")
     ans.refused                # False
     ans.citations[0].doc       # 'norrbotten-policy-hjalpmedelsforskrivning-2013.txt'
 

@@ -49,7 +49,7 @@ ALL_REGIONS = "Alla"
 EXAMPLES = (
     "Utomhusrollator i Luleå – vårdcentralen eller kommunen?",
     "Norrbotten: vem ansvarar för att förskriva duschstolar?",
-    "Kan en arbetsterapeut på en privat mottagning med vårdavtal förskriva i Stockholm?",
+    "Får en privat arbetsterapeut med vårdavtal förskriva i Stockholm?",
 )
 # Answer modes: Settings.answer_mode value → Swedish label.
 ANSWER_MODES: dict[str, str] = {
