@@ -395,15 +395,18 @@ class AnswerabilityGate:
             return None
         return top[0]
 
+    def asking_terms(self, query: Query) -> dict[str, float]:
+        """The key terms of the sentences that ask; a follow-up's, or too few asking words
+        ("bör hon remitteras dit?", "Är det förnyat?"), are read with the case they ask about."""
+        terms = self.key_terms(query, asking=not query.is_followup)
+        return terms if len(terms) >= 3 else self.key_terms(query)
+
     def saying_most(self, query: Query, wide: list[Passage]
                     ) -> tuple[dict[str, float], list[tuple[float, Evidence, frozenset[str]]],
                                list[Evidence]]:
         """The question's asking terms, every unit of the best passages scored by them, and
         the units that say most of them (at least 0.8 of the best)."""
-        terms = self.key_terms(query, asking=True)
-        if len(terms) < 3:
-            # Too few words ask ("bör hon remitteras dit?"): the case they ask about counts too.
-            terms = self.key_terms(query)
+        terms = self.asking_terms(query)
         if not terms:
             return terms, [], []
         scored = self.said_by_units(terms, wide[:6])
@@ -469,6 +472,7 @@ class AnswerabilityGate:
         if first is None or first.intent not in (Intent.LIST, Intent.DEFINITION):
             return None
         marks = config().get("phrase_defined", {})
+        texts = [" ".join(p.chunk.text.lower().split()) for p in wide]
         for phrase in re.findall(r"[”“\"'‘’]([^”“\"'‘’]{4,80})[”“\"'‘’]", query.question):
             said = " ".join(phrase.lower().split())
             if len(said.split()) < 2:
@@ -477,7 +481,6 @@ class AnswerabilityGate:
                       if said in " ".join(unit.with_heading.lower().split())]
             if not naming:
                 continue
-            texts = [" ".join(p.chunk.text.lower().split()) for p in wide]
             defined = any(re.search(re.escape(said) + after, text)
                           for text in texts for after in marks.get("after", ())) or any(
                 re.search(before + re.escape(said), text)
@@ -525,11 +528,7 @@ class AnswerabilityGate:
         if not hits:
             return None
         asked_years = [int(m.group("year")) for m in hits if m.groupdict().get("year")]
-        # A follow-up's few words are read with the question it follows; so is an asking
-        # sentence of few words after the case ("… löpte ut 2015. Är det förnyat?").
-        terms = self.key_terms(query, asking=not query.is_followup)
-        if len(terms) < 3:
-            terms = self.key_terms(query)
+        terms = self.asking_terms(query)
         scored = self.said_by_units(terms, wide[:6])
         if not scored:
             return None

@@ -25,7 +25,7 @@ from assistant.sparse import SparseIndex
 from assistant.text import Analyzer
 from core.exact_search import ExactIndex
 from core.settings import Fusion, RetrievalMode, Settings, StoreKind
-from core.store import chunks_by_store_id, nearest
+from core.store import chunks_from, nearest, read_all
 from core.values import Chunk, Passage
 
 
@@ -82,12 +82,16 @@ class HybridRetriever:
 
     @classmethod
     def from_store(cls, store: Any, settings: Settings) -> HybridRetriever:
-        chunks = chunks_by_store_id(store)
-        retriever = cls(store, list(chunks.values()), settings, store_ids=list(chunks))
         # The embedded store rebuilds its HNSW graph on every load (see core/exact_search.py);
-        # a Chroma server keeps its graph, and every search stays the server's.
-        if settings.store is StoreKind.EMBEDDED and len(chunks) <= settings.exact_search_max:
-            retriever.exact = ExactIndex.from_store(store)
+        # a Chroma server keeps its graph, and every search stays the server's. The vectors
+        # are read in the same pass as the chunks.
+        exact = (settings.store is StoreKind.EMBEDDED
+                 and store._collection.count() <= settings.exact_search_max)
+        data = read_all(store, ["documents", "metadatas", *(["embeddings"] if exact else [])])
+        chunks = chunks_from(data)
+        retriever = cls(store, list(chunks.values()), settings, store_ids=list(chunks))
+        if exact:
+            retriever.exact = ExactIndex(data["ids"], data["embeddings"])
         return retriever
 
     def _fuse(self, scores: list[float]) -> list[float]:

@@ -18,8 +18,6 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from core.store import read_all
-
 
 class ExactIndex:
     """Unit vectors by id; `nearest` ranks all of them by cosine similarity."""
@@ -30,11 +28,6 @@ class ExactIndex:
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         self.ids = list(ids)
         self.matrix = matrix / np.where(norms == 0, 1.0, norms)
-
-    @classmethod
-    def from_store(cls, store: Any) -> ExactIndex:
-        data = read_all(store, ["embeddings"])
-        return cls(data["ids"], data["embeddings"] if len(data["ids"]) else [])
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -338,7 +338,11 @@ def read_all(store: Any, include: list[str]) -> dict[str, list[Any]]:
 
 def chunks_by_store_id(store: Any) -> dict[str, Chunk]:
     """Every chunk in the collection, by its Chroma id (which `nearest` returns)."""
-    data = read_all(store, ["documents", "metadatas"])
+    return chunks_from(read_all(store, ["documents", "metadatas"]))
+
+
+def chunks_from(data: dict[str, list[Any]]) -> dict[str, Chunk]:
+    """The chunks of a `read_all` result that includes documents and metadatas, by id."""
     return {id_: Chunk.from_metadata(text, meta or {})
             for id_, text, meta in zip(data["ids"], data["documents"], data["metadatas"],
                                        strict=True)}
