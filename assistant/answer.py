@@ -73,6 +73,10 @@ class ExtractiveAnswerer:
         self.multi_region_docs = {d for d, r in regions.items() if len(r) > 1}
         self.labels = TableLabels.from_chunks(retriever.chunks)
         self.abbreviations = Abbreviations.from_texts(c.text for c in retriever.chunks)
+        # A region or town named in a part sets its scope, which the passages already have:
+        # it is not what the part asks about.
+        self.place_terms = frozenset(t for names in lexicon()["regions"].values()
+                                     for n in names for t in self.analyzer.terms(n))
 
     def frame_for(self, query: Query) -> QuestionFrame:
         """The question's frame; an elliptic follow-up keeps the earlier question's parts and
@@ -100,6 +104,9 @@ class ExtractiveAnswerer:
         kinds = [k for k in (answer_kind(a.intent) for a in frame.asks) if k]
         asked = {t for w in frame.asked for t in self.analyzer.word_terms(w)[:1]
                  if t in self.retriever.doc_freq} - GENERIC
+        # A unit that begins with the region's name starts the region's own row (a survey's
+        # first answer): it still counts the name the scoped terms leave out.
+        head = self._row_head(query, terms)
         out: list[Candidate] = []
         for p in passages:
             prior = 1.0 / (1 + 0.35 * (p.rank - 1))
@@ -110,6 +117,8 @@ class ExtractiveAnswerer:
                     continue  # a heading names a topic, it does not answer
                 score = sum(w for t, w in terms.items() if t in unit_terms)
                 score += 0.3 * sum(self.retriever.idf(t) for t in expansion & unit_terms)
+                if head and unit.lead.lower().startswith(head[0]):
+                    score += head[1]
                 if verdict.focus_terms & unit_terms:
                     score *= 1.3
                 if asked & unit_terms:
@@ -132,11 +141,21 @@ class ExtractiveAnswerer:
         frame = self.frame_for(query)
         comparison = len(query.regions) >= 2 or frame.intent is Intent.COMPARISON
         width = self.settings.top_k * (2 if comparison else 1)
-        pool, passages = passages, passages[:width]
+        pool, passages = passages, self._with_respondent(query, frame, passages[:width])
+        pooled = {p.chunk.id for p in pool}
+        pool = pool + [p for p in passages if p.chunk.id not in pooled]
         verdict = self.gate.judge(frame, query, passages, unscoped, pool)
         if not verdict.answerable:
             return self.refusal(query, passages, verdict)
         terms = self.gate.key_terms(query)
+        if any(a.intent is Intent.SURVEY for a in frame.asks):
+            # Asked of the survey, the region's answer there is the answer: its other
+            # documents did not answer the survey.
+            if own := _respondent_only(query, passages, self.multi_region_docs):
+                passages, pool = own, _respondent_only(query, pool, self.multi_region_docs)
+        if query.region and query.region_has_documents:
+            # The passages are the region's own already: its name picks no unit over another.
+            terms = {t: w for t, w in terms.items() if t not in self.place_terms} or terms
         chosen = self.with_definitions(self.select(query, passages, terms, frame, verdict,
                                                    pool))
         if not chosen:
@@ -164,6 +183,32 @@ class ExtractiveAnswerer:
         return Answer(question=query.question, text=text, citations=citations,
                       warnings=source_warnings(citations), passages=passages, query=query.text,
                       region=query.region)
+
+    def _row_head(self, query: Query, terms: dict[str, float]) -> tuple[tuple[str, ...], float]:
+        """The region's names and its name's weight, when the scoped terms left it out."""
+        if not query.region or not query.region_has_documents:
+            return (), 0.0
+        names = tuple(lexicon()["regions"].get(query.region, [query.region.lower()]))
+        own = [t for n in names for t in self.analyzer.terms(n)]
+        if not own or any(t in terms for t in own):
+            return (), 0.0
+        return names, self.retriever.idf(own[0])
+
+    def _with_respondent(self, query: Query, frame: QuestionFrame,
+                         passages: list[Passage]) -> list[Passage]:
+        """A question about one region of a document that speaks for several (a survey) reads
+        the whole of that region's answer: it is cut into several passages, and the asked risk
+        may stand in one that retrieval did not bring."""
+        if not query.region:
+            return passages
+        top = next((p for p in passages if p.chunk.doc in self.multi_region_docs
+                    and p.chunk.regions == (query.region,)), None)
+        if top is None:
+            return passages
+        have = {p.chunk.id for p in passages}
+        return passages + [Passage(chunk=c, rank=top.rank) for c in self.retriever.chunks
+                           if c.doc == top.chunk.doc and c.regions == top.chunk.regions
+                           and c.id not in have]
 
     def refusal(self, query: Query, passages: list[Passage], verdict: Verdict) -> Answer:
         """"Det framgår inte av dokumenten.", and with a citation what the documents do say."""
@@ -207,6 +252,7 @@ class ExtractiveAnswerer:
         # Every part of the question gets the best unit that gives its kind of answer; the
         # first part's answer leads.
         several = len(frame.asks) >= 2
+        asked = {t for w in frame.asked for t in self.analyzer.word_terms(w)[:1]}
         for ask in frame.asks:
             kind = answer_kind(ask.intent)
             if ask.intent in verdict.open_parts or (kind is None and not several):
@@ -216,7 +262,7 @@ class ExtractiveAnswerer:
             # give its kind of answer; a unit already chosen for another part is not reused.
             # A part's abbreviation ("… respektive LOL-vårdgivare") reads as its long form too.
             own = f"{ask.clause} {self.abbreviations.expand(ask.clause.upper())}"
-            clause = {t for t in self.analyzer.terms(own) if t in terms}
+            clause = {t for t in self.analyzer.terms(own) if t in terms} - self.place_terms
             if kind is None and not clause:
                 continue
             taken = {c.sentence for c in chosen}
@@ -232,8 +278,9 @@ class ExtractiveAnswerer:
                 continue
 
             total = 1 + sum(terms.values())
-            said = {id(c): sum(terms[t] for t in clause & c.terms) / total
-                    for c in fitting}
+            # The noun the question word asks for ("vilken fördel") says most of the part.
+            said = {id(c): sum(terms[t] * (2 if t in asked else 1) for t in clause & c.terms)
+                    / total for c in fitting}
             if kind is None:  # a yes/no part: the unit that says most of the part's own words
                 chosen.append(max(fitting, key=lambda c: (said[id(c)], c.score)))
             else:
@@ -370,6 +417,12 @@ class ExtractiveAnswerer:
                     picked.append(cand)
                     break
         return picked
+
+
+def _respondent_only(query: Query, passages: list[Passage],
+                     multi_region_docs: set[str]) -> list[Passage]:
+    return [p for p in passages if p.chunk.doc in multi_region_docs
+            and p.chunk.regions == (query.region,)]
 
 
 def _plain(text: str) -> str:

@@ -91,6 +91,12 @@ class AnswerabilityGate:
         self.analyzer = retriever.analyzer
         # Units and their terms per chunk: computed once, read by every question.
         self._units: dict[str, list[tuple[Unit, frozenset[str]]]] = {}
+        # Each term's kin (frame.yaml `kin`): terms that name the same matter.
+        self.kin: dict[str, frozenset[str]] = {}
+        for group in config().get("kin", ()):
+            terms = {t for w in group for t in self.analyzer.word_terms(str(w))[:1]}
+            for t in terms:
+                self.kin[t] = self.kin.get(t, frozenset()) | (terms - {t})
 
     def units(self, passage: Passage) -> list[tuple[Unit, frozenset[str]]]:
         """The passage's units with their index terms (a row's with its section and header)."""
@@ -143,8 +149,10 @@ class AnswerabilityGate:
         joined = {w.replace("-", "") for w in re.findall(r"\w+(?:-\w+)+", source.lower())
                   if any(len(part) >= 3 and part not in STOPWORDS and part not in GENERIC
                          for part in w.split("-"))}
+        reporting = set(config().get("reporting_verbs", ()))
         for word in words(source):
-            if word in STOPWORDS or len(word) < 3 or word in GENERIC or word in joined:
+            if (word in STOPWORDS or len(word) < 3 or word in GENERIC or word in joined
+                    or word in reporting):
                 continue
             known = [t for t in self.analyzer.word_terms(word) if t in self.retriever.doc_freq]
             if known and known[0] not in GENERIC:
@@ -158,7 +166,8 @@ class AnswerabilityGate:
         top_terms: set[str] = set()
         for p in passages[:COVERAGE_PASSAGES]:
             top_terms.update(self.retriever.chunk_terms[p.chunk.id])
-        return sum(w for t, w in terms.items() if t in top_terms) / sum(terms.values())
+        said = [w for t, w in terms.items() if t in top_terms or self.kin.get(t, set()) & top_terms]
+        return sum(said) / sum(terms.values())
 
     # --- the gate ------------------------------------------------------------------------
     def judge(self, frame: QuestionFrame, query: Query, passages: list[Passage],
@@ -227,7 +236,10 @@ class AnswerabilityGate:
             declared = [p for p in unscoped if p.chunk.regions and not p.chunk.regions_inferred]
             # The words that ask ("vad anser", "hur resonerar") are not what the region's
             # passages must speak of; another region's may simply use the same verb.
-            asking = {t for a in frame.asks for t in self.analyzer.terms(a.cue)}
+            # Nor is the noun they ask for ("vilka skäl …"): the region may give its reasons
+            # without that word.
+            asking = {t for a in frame.asks for t in self.analyzer.terms(a.cue)} | {
+                t for w in frame.asked for t in self.analyzer.word_terms(w)[:1]}
             said = {t: w for t, w in terms.items() if t not in asking} or terms
             here = max(coverage, self.coverage(said, passages))
             elsewhere = self.coverage(said, declared) if declared else 0.0
@@ -509,8 +521,9 @@ class AnswerabilityGate:
             if term is None or (term in self.retriever.doc_freq
                                 and self.retriever.idf(term) < RARE_IDF):
                 continue
+            kin = (term, *self.kin.get(term, ()))
             naming = [Evidence(unit, p) for p in wide for unit, unit_terms in self.units(p)
-                      if holds(unit_terms, term)]
+                      if any(holds(unit_terms, t) for t in kin)]
             if not naming:
                 return noun, None
             if all(e.unit.kind is not UnitKind.LIST and _any(signs, e.unit.with_heading.lower())

@@ -124,9 +124,31 @@ def rule_topics(intent: Intent) -> frozenset[str] | None:
     return None if topics is None else frozenset(topics)
 
 
-def frame_rule_topics(frame: QuestionFrame) -> frozenset[str] | None:
+def frame_rule_topics(frame: QuestionFrame,
+                      known: Iterable[str] = ()) -> frozenset[str] | None:
     """The rule topics that may decide any part of the question ("vad kostar … och vem
-    förskriver …" may be decided by a fee rule or a boundary rule); None: any."""
+    förskriver …" may be decided by a fee rule or a boundary rule); None: any of `known`.
+
+    >>> frame = QuestionFrame("Vilka risker ser Skåne i enkäten?", (), (), (), False)
+    >>> sorted(frame_rule_topics(frame, ["survey", "boundary"]))
+    ['boundary']
+    """
+    allowed = _asked_topics(frame)
+    question = frame.question.lower()
+    excluded = {topic for topic, cues in config().get("not_decided_by", {}).items()
+                if _any(cues["asked"], question) and not _any(cues.get("unless", ()), question)}
+    if not excluded:
+        return allowed
+    if "survey" in excluded and any(a.intent is Intent.SURVEY for a in frame.asks):
+        return frozenset()
+    return (frozenset(known) if allowed is None else allowed) - excluded
+
+
+def _any(patterns: Iterable[str], text: str) -> bool:
+    return any(re.search(p, text) for p in patterns)
+
+
+def _asked_topics(frame: QuestionFrame) -> frozenset[str] | None:
     allowed: set[str] = set()
     several = config().get("rule_topics_several_priced")
     for ask in frame.asks or (Ask(Intent.OTHER, 0, ""),):
@@ -181,6 +203,11 @@ class Vocabulary:
                 self._close.setdefault(w[0], []).append(w)
         self._cache: dict[str, bool] = {}
         self._kinds: dict[str, int] = {}
+        # First parts of the corpus's compounds ("energi" of "energibehovet"): a word it uses
+        # only inside a compound is still one it speaks of.
+        self.heads = {w[:i] for w in self.words if len(w) >= 9
+                      for i in range(4, len(w) - 4)
+                      if w[i:] in self.words and w[i:] not in STOPWORDS}
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Vocabulary:
@@ -198,7 +225,8 @@ class Vocabulary:
             return True
         if "-" in word:
             return all(self.knows(p) for p in word.split("-") if p)
-        if self._compound(word):
+        if self._compound(word) or any(
+                word[:len(word) - cut] in self.heads for cut in (0, 1, 2) if len(word) - cut >= 4):
             return True
         # A typo of a word the corpus uses ("rolator", "hörapparatt") is that word.
         return self.spelling(word) is not None

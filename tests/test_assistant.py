@@ -491,7 +491,8 @@ def test_a_region_with_a_few_passages_is_answered_from_them(assistant):
     answer = assistant.ask("What is Örebro County's view on unlicensed staff being "
                            "allowed to order aids for patients?")
     assert not answer.refused
-    assert all("Örebro" in c.text or "Örebro" in c.section for c in answer.citations)
+    orebro = {c.text for c in assistant.retriever.chunks if c.regions == ("Örebro",)}
+    assert answer.citations and all(c.text in orebro for c in answer.citations)
 
 
 def test_a_fee_asked_without_naming_the_item_is_read_from_the_case(assistant):
@@ -663,3 +664,25 @@ def test_what_the_region_takes_in_payment_finds_its_fee_table(assistant):
     # "tar … betalt" uses none of the fee table's words: the lexicon names them.
     answer = assistant.ask("Vad tar Region Kronoberg betalt för hörapparater?")
     assert not answer.refused and "800 kr" in answer.text
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    # The benefit stands in a later passage of the region's survey answer than the risk.
+    ("Enkäten: vad är enligt Dalarna den stora fördelen, och vad oroar dem mest, om personal "
+     "utan legitimation får förskriva?", "frihet"),
+    ("Vilka skäl anger Östergötland i enkäten för sitt motstånd mot förskrivare utan "
+     "legitimation?", "fara"),
+])
+def test_a_survey_answers_risks_and_reasons_in_the_regions_words_and_no_rule_decides(
+        assistant, question, said):
+    answer = assistant.ask(question)
+    assert not answer.refused and said in answer.text
+    assert answer.rule_check.status == "not_checkable"
+    assert all(c.doc.startswith("enkat") for c in answer.citations)
+
+
+def test_a_region_that_names_the_asked_matter_in_other_words_is_not_refused(assistant):
+    # Örebro speaks of "problem", not "risker"; "utan legitimation" of "legitimerade".
+    answer = assistant.ask("Hur ser Örebro län på riskerna, enligt enkäten, om yrkesgrupper "
+                           "utan legitimation skulle förskriva?")
+    assert not answer.refused and "problem" in answer.text

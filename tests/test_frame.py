@@ -359,3 +359,11 @@ def test_the_thing_asked_about_is_read_in_the_asking_sentence_or_nearest_it():
     assert frame.focus == ("cpap",)
     # who bears a cost is no question of what it costs
     assert read_frame("Står förskrivaren för kostnaden även i Kronoberg?").intent is not Intent.COST
+
+
+def test_a_word_the_corpus_uses_only_inside_a_compound_is_known() -> None:
+    vocabulary = Vocabulary.from_texts(["Helnutrition täcker energibehovet; behovet är bara "
+                                        "jämförbara med annat."])
+    assert vocabulary.knows("energin")  # the first part of "energibehovet"
+    # A compound's first part before a function word ("jämför|bara") is not a word it uses.
+    assert not vocabulary.knows("jämfört")

@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
     ("probe9.jsonl", "thresholds_probe9.toml"),
     ("probe10.jsonl", "thresholds_probe10.toml"),
     ("probe11.jsonl", "thresholds_probe11.toml"),
+    ("probe12.jsonl", "thresholds_probe12.toml"),
+    ("probe13.jsonl", "thresholds_probe13.toml"),
 ])
 def test_gold_set_meets_thresholds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gold: str,
                                    thresholds: str) -> None:
