@@ -484,11 +484,18 @@ def _fees(low: str, facts: dict[str, Any]) -> None:
         return
     spec = Catalogue.load().facts["fee_item"]
 
-    def names(text: str, item: str) -> bool:
-        return any(re.search(rf"(?<!\w){re.escape(w.lower())}(?:en|er|ar|na|n)?(?!\w)", text)
-                   for w in spec.spellings(item))
+    def where(text: str, item: str) -> int | None:
+        found = [m.start() for w in spec.spellings(item) for m in
+                 [re.search(rf"(?<!\w){re.escape(w.lower())}(?:en|er|ar|na|n)?(?!\w)", text)]
+                 if m]
+        return min(found) if found else None
 
-    named = [item for item in spec.values if names(low, item)]
+    def names(text: str, item: str) -> bool:
+        return where(text, item) is not None
+
+    # In the order the question names them: its first part prices the first.
+    named = sorted((item for item in spec.values if names(low, item)),
+                   key=lambda item: where(low, item) or 0)
     # A thing the patient already has is not the one priced when another is named.
     unowned = _without_owned(low)
     fresh = [item for item in named if names(unowned, item)]
