@@ -686,3 +686,13 @@ def test_a_region_that_names_the_asked_matter_in_other_words_is_not_refused(assi
     answer = assistant.ask("Hur ser Örebro län på riskerna, enligt enkäten, om yrkesgrupper "
                            "utan legitimation skulle förskriva?")
     assert not answer.refused and "problem" in answer.text
+
+
+def test_a_thing_priced_after_the_verb_of_getting_it_is_refused_when_the_table_lacks_it(
+        assistant):
+    # The thing follows "att låna"/"to borrow": the fee table's own "Lån/hyra" is no match.
+    for question in ("Vad kostar det för patienten att låna en rollator i Kronoberg?",
+                     "What does it cost a patient in Växjö to borrow a shower chair?"):
+        assert_refused(assistant.ask(question))
+    rented = assistant.ask("Vad kostar det att hyra en CPAP i Kronoberg?")
+    assert not rented.refused and "400 kr" in rented.text
