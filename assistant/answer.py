@@ -239,6 +239,9 @@ class ExtractiveAnswerer:
         best = ranked[0].score
         chosen: list[Candidate] = []
         survey = self._respondents(query, ranked, terms, frame, verdict)
+        steps = self._steps(query, frame, ranked)
+        if steps:
+            return steps
         if survey:
             # A survey compared without naming regions: every region it speaks for answers.
             chosen = survey
@@ -307,6 +310,30 @@ class ExtractiveAnswerer:
         rest.sort(key=lambda c: (c.passage.rank, c.unit.position if c.unit else 0))
         rest = list({c.sentence: c for c in rest}.values())
         return ([lead] if lead in chosen else []) + rest
+
+    def _steps(self, query: Query, frame: QuestionFrame,
+               ranked: list[Candidate]) -> list[Candidate]:
+        """For a question asking only the steps of a process, the units of the best passage
+        whose sentences run as steps (two or more open with a step word: "När …", "Innan …",
+        "Efter …"), in the passage's order, from its first step on; else none."""
+        data = config().get("steps", {})
+        asked = query.question.lower()
+        if len(frame.asks) > 1 or not any(re.search(p, asked) for p in data.get("asked", ())):
+            return []
+        marks = re.compile("|".join(data.get("marks", ())) or "$^")
+        passages = sorted({c.passage.chunk.id: c.passage for c in ranked}.values(),
+                          key=lambda p: p.rank)
+        for passage in passages[:4]:
+            units = [c for c in ranked if c.passage.chunk.id == passage.chunk.id
+                     and c.unit is not None]
+            marked = [c for c in units if marks.search(c.unit.lead.lower())]
+            if len(marked) < 2:
+                continue
+            start = min(c.unit.position for c in marked)
+            run = sorted((c for c in units if c.unit.position >= start),
+                         key=lambda c: c.unit.position)
+            return _trim(run, MAX_LIST_CHARS)
+        return []
 
     def _item_rows(self, verdict: Verdict, wider: list[Candidate],
                    chosen: list[Candidate]) -> list[Candidate]:

@@ -668,8 +668,8 @@ def test_what_the_region_takes_in_payment_finds_its_fee_table(assistant):
 
 @pytest.mark.parametrize(("question", "said"), [
     # The benefit stands in a later passage of the region's survey answer than the risk.
-    ("Enkäten: vad är enligt Dalarna den stora fördelen, och vad oroar dem mest, om personal "
-     "utan legitimation får förskriva?", "frihet"),
+    ("Enkäten: vad är enligt Dalarna den stora fördelen, och vad oroar dem mest, ifall "
+     "icke-legitimerade får förskriva?", "frihet"),
     ("Vilka skäl anger Östergötland i enkäten för sitt motstånd mot förskrivare utan "
      "legitimation?", "fara"),
 ])
@@ -691,8 +691,21 @@ def test_a_region_that_names_the_asked_matter_in_other_words_is_not_refused(assi
 def test_a_thing_priced_after_the_verb_of_getting_it_is_refused_when_the_table_lacks_it(
         assistant):
     # The thing follows "att låna"/"to borrow": the fee table's own "Lån/hyra" is no match.
-    for question in ("Vad kostar det för patienten att låna en rollator i Kronoberg?",
-                     "What does it cost a patient in Växjö to borrow a shower chair?"):
+    for question in ("Vad får man betala för att hyra en rollator av regionen i Kronoberg?",
+                     "How much would a patient in Växjö pay to borrow a shower chair?"):
         assert_refused(assistant.ask(question))
-    rented = assistant.ask("Vad kostar det att hyra en CPAP i Kronoberg?")
+    rented = assistant.ask("Hur mycket är hyran för en CPAP i Kronoberg?")
     assert not rented.refused and "400 kr" in rented.text
+
+
+def test_the_steps_of_a_process_are_quoted_in_the_passages_order(assistant):
+    # Four sentences that run as steps ("När …", "Innan …", "Efter …"); the third has no word
+    # of the question and is quoted because it stands between them.
+    answer = assistant.ask("Hur går det till, steg för steg, innan ett nytt hjälpmedel får "
+                           "förskrivas enligt Kronobergs hjälpmedelshandbok?")
+    text = answer.text
+    assert not answer.refused and "projektform" in text
+    assert text.index("Innan ärendet") < text.index("projektform") < text.index("Efter testperiod")
+    english = assistant.ask("What steps come before a new kind of aid may be prescribed under "
+                            "Kronoberg's assistive device handbook?")
+    assert "projektform" in english.text
