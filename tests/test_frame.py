@@ -367,3 +367,9 @@ def test_a_word_the_corpus_uses_only_inside_a_compound_is_known() -> None:
     assert vocabulary.knows("energin")  # the first part of "energibehovet"
     # A compound's first part before a function word ("jämför|bara") is not a word it uses.
     assert not vocabulary.knows("jämfört")
+
+
+def test_a_chat_verb_for_getting_something_done_is_no_unknown_thing(assistant) -> None:
+    frame = read_frame("Jag är ny arbetsterapeut i Nacka kommun – vad måste jag fixa innan jag "
+                       "kan skriva ut rullatorer?", assistant.answerer.vocabulary)
+    assert "fixa" not in frame.unknown and "fixa" not in frame.focus
