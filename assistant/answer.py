@@ -75,8 +75,9 @@ class ExtractiveAnswerer:
         self.abbreviations = Abbreviations.from_texts(c.text for c in retriever.chunks)
         # A region or town named in a part sets its scope, which the passages already have:
         # it is not what the part asks about.
-        self.place_terms = frozenset(t for names in lexicon()["regions"].values()
-                                     for n in names for t in self.analyzer.terms(n))
+        self.region_terms = {region: tuple(t for n in names for t in self.analyzer.terms(n))
+                             for region, names in lexicon()["regions"].items()}
+        self.place_terms = frozenset(t for terms in self.region_terms.values() for t in terms)
 
     def frame_for(self, query: Query) -> QuestionFrame:
         """The question's frame; an elliptic follow-up keeps the earlier question's parts and
@@ -102,8 +103,7 @@ class ExtractiveAnswerer:
                    frame: QuestionFrame, verdict: Verdict) -> list[Candidate]:
         expansion = set(self.analyzer.terms(query.text)) - set(terms)
         kinds = [k for k in (answer_kind(a.intent) for a in frame.asks) if k]
-        asked = {t for w in frame.asked for t in self.analyzer.word_terms(w)[:1]
-                 if t in self.retriever.doc_freq} - GENERIC
+        asked = {t for t in self.gate.asked_terms(frame) if t in self.retriever.doc_freq} - GENERIC
         # A unit that begins with the region's name starts the region's own row (a survey's
         # first answer): it still counts the name the scoped terms leave out.
         head = self._row_head(query, terms)
@@ -151,8 +151,8 @@ class ExtractiveAnswerer:
         if any(a.intent is Intent.SURVEY for a in frame.asks):
             # Asked of the survey, the region's answer there is the answer: its other
             # documents did not answer the survey.
-            if own := _respondent_only(query, passages, self.multi_region_docs):
-                passages, pool = own, _respondent_only(query, pool, self.multi_region_docs)
+            if own := self._respondent(query, passages):
+                passages, pool = own, self._respondent(query, pool)
         if query.region and query.region_has_documents:
             # The passages are the region's own already: its name picks no unit over another.
             terms = {t: w for t, w in terms.items() if t not in self.place_terms} or terms
@@ -189,7 +189,7 @@ class ExtractiveAnswerer:
         if not query.region or not query.region_has_documents:
             return (), 0.0
         names = tuple(lexicon()["regions"].get(query.region, [query.region.lower()]))
-        own = [t for n in names for t in self.analyzer.terms(n)]
+        own = self.region_terms.get(query.region) or tuple(self.analyzer.terms(names[0]))
         if not own or any(t in terms for t in own):
             return (), 0.0
         return names, self.retriever.idf(own[0])
@@ -199,16 +199,22 @@ class ExtractiveAnswerer:
         """A question about one region of a document that speaks for several (a survey) reads
         the whole of that region's answer: it is cut into several passages, and the asked risk
         may stand in one that retrieval did not bring."""
-        if not query.region:
+        own = self._respondent(query, passages)
+        if not own:
             return passages
-        top = next((p for p in passages if p.chunk.doc in self.multi_region_docs
-                    and p.chunk.regions == (query.region,)), None)
-        if top is None:
-            return passages
+        top = own[0]
         have = {p.chunk.id for p in passages}
         return passages + [Passage(chunk=c, rank=top.rank) for c in self.retriever.chunks
                            if c.doc == top.chunk.doc and c.regions == top.chunk.regions
                            and c.id not in have]
+
+    def _respondent(self, query: Query, passages: list[Passage]) -> list[Passage]:
+        """The passages of the asked region's own answer in a document that speaks for
+        several regions (a survey)."""
+        if not query.region:
+            return []
+        return [p for p in passages if p.chunk.doc in self.multi_region_docs
+                and p.chunk.regions == (query.region,)]
 
     def refusal(self, query: Query, passages: list[Passage], verdict: Verdict) -> Answer:
         """"Det framgår inte av dokumenten.", and with a citation what the documents do say."""
@@ -255,7 +261,7 @@ class ExtractiveAnswerer:
         # Every part of the question gets the best unit that gives its kind of answer; the
         # first part's answer leads.
         several = len(frame.asks) >= 2
-        asked = {t for w in frame.asked for t in self.analyzer.word_terms(w)[:1]}
+        asked = self.gate.asked_terms(frame)
         for ask in frame.asks:
             kind = answer_kind(ask.intent)
             if ask.intent in verdict.open_parts or (kind is None and not several):
@@ -444,12 +450,6 @@ class ExtractiveAnswerer:
                     picked.append(cand)
                     break
         return picked
-
-
-def _respondent_only(query: Query, passages: list[Passage],
-                     multi_region_docs: set[str]) -> list[Passage]:
-    return [p for p in passages if p.chunk.doc in multi_region_docs
-            and p.chunk.regions == (query.region,)]
 
 
 def _plain(text: str) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterable
 
 from assistant.frame import (
     Ask,
@@ -29,6 +28,7 @@ from assistant.frame import (
     answer_pattern,
     asking_only,
     config,
+    matches_any,
 )
 from assistant.query import Query
 from assistant.retrieve import RARE_IDF, HybridRetriever
@@ -238,8 +238,8 @@ class AnswerabilityGate:
             # passages must speak of; another region's may simply use the same verb.
             # Nor is the noun they ask for ("vilka skäl …"): the region may give its reasons
             # without that word.
-            asking = {t for a in frame.asks for t in self.analyzer.terms(a.cue)} | {
-                t for w in frame.asked for t in self.analyzer.word_terms(w)[:1]}
+            asking = {t for a in frame.asks for t in self.analyzer.terms(a.cue)} | set(
+                self.asked_terms(frame))
             said = {t: w for t, w in terms.items() if t not in asking} or terms
             here = max(coverage, self.coverage(said, passages))
             elsewhere = self.coverage(said, declared) if declared else 0.0
@@ -373,7 +373,7 @@ class AnswerabilityGate:
         asked = asking_only(query.question).lower()
         # A follow-up's few words ("Och när hon blir vuxen?") do not tell which units
         # say most of what it asks: it is not judged so.
-        if query.is_followup or _any(markers.get("status_asked", ()), asked):
+        if query.is_followup or matches_any(markers.get("status_asked", ()), asked):
             return None
         terms, scored, top = self.saying_most(query, wide)
         if not top:
@@ -385,12 +385,12 @@ class AnswerabilityGate:
             # Items the documents list elsewhere ("i riktlinjerna finns det angivet för vilka
             # produkter …"): one unit pointing away, and no unit that lists. (Steps asked with
             # "hur går … till" are told in sentences.)
-            away = [e for e in top if _any(markers.get("elsewhere", ()),
+            away = [e for e in top if matches_any(markers.get("elsewhere", ()),
                                            e.unit.with_heading.lower())]
             if away and not any(e.unit.kind is UnitKind.LIST for e in top):
                 return away[0]
         unsettled = markers.get("unsettled", ())
-        if not all(_any(signs, e.unit.with_heading.lower()) for e in top):
+        if not all(matches_any(signs, e.unit.with_heading.lower()) for e in top):
             # A rare word of the question that the passages use only where they say the
             # matter is unsettled (an agreement asked about where the documents say it "är
             # under framtagande"): what is asked about does not exist yet.
@@ -398,7 +398,7 @@ class AnswerabilityGate:
                 if terms[term] < RARE_IDF:
                     break
                 holding = [e for _, e, unit_terms in scored if holds(unit_terms, term)]
-                if holding and all(_any(unsettled, e.unit.with_heading.lower())
+                if holding and all(matches_any(unsettled, e.unit.with_heading.lower())
                                    for e in holding):
                     return holding[0]
             return None
@@ -406,6 +406,10 @@ class AnswerabilityGate:
                 answers(first).search(e.unit.with_heading.lower()) for e in top):
             return None
         return top[0]
+
+    def asked_terms(self, frame: QuestionFrame) -> frozenset[str]:
+        """The index terms of the nouns the question words ask for ("vilka risker" → risk)."""
+        return frozenset(t for w in frame.asked for t in self.analyzer.word_terms(w)[:1])
 
     def asking_terms(self, query: Query) -> dict[str, float]:
         """The key terms of the sentences that ask; a follow-up's, or too few asking words
@@ -462,13 +466,13 @@ class AnswerabilityGate:
             return None
         asked = asking_only(query.question).lower()
         for body, spec in config().get("charging_body", {}).items():
-            if not _any(spec.get("asked", ()), asked):
+            if not matches_any(spec.get("asked", ()), asked):
                 continue
             amount = answer_pattern("amount")
             fees = [Evidence(unit, p) for p in wide for unit, _ in self.units(p)
                     if amount.search(unit.with_heading.lower())]
-            if fees and not any(_any(spec.get("named", ()), e.unit.with_heading.lower()) or
-                                _any(spec.get("named", ()), e.passage.chunk.section.lower())
+            if fees and not any(matches_any(spec.get("named", ()), e.unit.with_heading.lower()) or
+                                matches_any(spec.get("named", ()), e.passage.chunk.section.lower())
                                 for e in fees):
                 return body, fees[0]
         return None
@@ -526,8 +530,8 @@ class AnswerabilityGate:
                       if any(holds(unit_terms, t) for t in kin)]
             if not naming:
                 return noun, None
-            if all(e.unit.kind is not UnitKind.LIST and _any(signs, e.unit.with_heading.lower())
-                   for e in naming):
+            if all(e.unit.kind is not UnitKind.LIST
+                   and matches_any(signs, e.unit.with_heading.lower()) for e in naming):
                 return noun, naming[0]
         return None
 
@@ -731,10 +735,6 @@ def _age_fits(text: str, age: int) -> bool:
                     "high" in bounds and age > bounds["high"]):
                 return False
     return True
-
-
-def _any(patterns: Iterable[str], text: str) -> bool:
-    return any(re.search(p, text) for p in patterns)
 
 
 def holds(terms: frozenset[str], anchor: str) -> bool:

@@ -136,15 +136,17 @@ def frame_rule_topics(frame: QuestionFrame,
     allowed = _asked_topics(frame)
     question = frame.question.lower()
     excluded = {topic for topic, cues in config().get("not_decided_by", {}).items()
-                if _any(cues["asked"], question) and not _any(cues.get("unless", ()), question)}
+                if matches_any(cues["asked"], question)
+                and not matches_any(cues.get("unless", ()), question)}
     if not excluded:
         return allowed
-    if "survey" in excluded and any(a.intent is Intent.SURVEY for a in frame.asks):
-        return frozenset()
+    if any(a.intent.value in excluded for a in frame.asks):
+        return frozenset()  # asked of that kind itself (the survey): no decision rule answers
     return (frozenset(known) if allowed is None else allowed) - excluded
 
 
-def _any(patterns: Iterable[str], text: str) -> bool:
+def matches_any(patterns: Iterable[str], text: str) -> bool:
+    """Whether any of the (frame.yaml) patterns is found in the text."""
     return any(re.search(p, text) for p in patterns)
 
 

@@ -301,11 +301,11 @@ class Assistant:
             # A rule speaks only to the kind of question it decides: a survey question is not
             # "corrected" by a prescribing-rights rule, a definition by none.
             frame = self.answerer.frame_for(query)
-            known = {r.topic for r in self.checker.rulebase.rules}
             try:
                 result = self.checker.check(question, "" if answer.refused else answer.text,
                                             earlier, query.region, as_of,
-                                            allowed_topics=frame_rule_topics(frame, known),
+                                            allowed_topics=frame_rule_topics(
+                                                frame, self.checker.rulebase.topics),
                                             given=given, lead=lead_decisions(frame),
                                             only=answered_only_by(frame))
                 if answer.refused:

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -144,6 +145,11 @@ class RuleBase:
             seen.add(rule.id)
         _check_products(rules)
         return cls(rules)
+
+    @cached_property
+    def topics(self) -> frozenset[str]:
+        """Every topic a rule of the base decides."""
+        return frozenset(r.topic for r in self.rules)
 
     def get(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)

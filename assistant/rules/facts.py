@@ -494,8 +494,8 @@ def _fees(low: str, facts: dict[str, Any]) -> None:
         return where(text, item) is not None
 
     # In the order the question names them: its first part prices the first.
-    named = sorted((item for item in spec.values if names(low, item)),
-                   key=lambda item: where(low, item) or 0)
+    at = {item: where(low, item) for item in spec.values}
+    named = sorted((item for item, place in at.items() if place is not None), key=at.__getitem__)
     # A thing the patient already has is not the one priced when another is named.
     unowned = _without_owned(low)
     fresh = [item for item in named if names(unowned, item)]
