@@ -701,7 +701,7 @@ def test_a_thing_priced_after_the_verb_of_getting_it_is_refused_when_the_table_l
 def test_the_steps_of_a_process_are_quoted_in_the_passages_order(assistant):
     # Four sentences that run as steps ("När …", "Innan …", "Efter …"); the third has no word
     # of the question and is quoted because it stands between them.
-    answer = assistant.ask("Hur går det till, steg för steg, innan ett nytt hjälpmedel får "
+    answer = assistant.ask("Steg för steg: vad händer innan ett nytt hjälpmedel får "
                            "förskrivas enligt Kronobergs hjälpmedelshandbok?")
     text = answer.text
     assert not answer.refused and "projektform" in text
