@@ -73,11 +73,8 @@ class ExtractiveAnswerer:
         self.multi_region_docs = {d for d, r in regions.items() if len(r) > 1}
         self.labels = TableLabels.from_chunks(retriever.chunks)
         self.abbreviations = Abbreviations.from_texts(c.text for c in retriever.chunks)
-        # A region or town named in a part sets its scope, which the passages already have:
-        # it is not what the part asks about.
-        self.region_terms = {region: tuple(t for n in names for t in self.analyzer.terms(n))
-                             for region, names in lexicon()["regions"].items()}
-        self.place_terms = frozenset(t for terms in self.region_terms.values() for t in terms)
+        self.region_terms = self.gate.region_terms
+        self.place_terms = self.gate.place_terms
 
     def frame_for(self, query: Query) -> QuestionFrame:
         """The question's frame; an elliptic follow-up keeps the earlier question's parts and

@@ -91,6 +91,11 @@ class AnswerabilityGate:
         self.analyzer = retriever.analyzer
         # Units and their terms per chunk: computed once, read by every question.
         self._units: dict[str, list[tuple[Unit, frozenset[str]]]] = {}
+        # A region or town named in a question sets its scope, which the passages already
+        # have: it is not what the question asks about.
+        self.region_terms = {region: tuple(t for n in names for t in self.analyzer.terms(n))
+                             for region, names in lexicon()["regions"].items()}
+        self.place_terms = frozenset(t for terms in self.region_terms.values() for t in terms)
         # Each term's kin (frame.yaml `kin`): terms that name the same matter.
         self.kin: dict[str, frozenset[str]] = {}
         for group in config().get("kin", ()):
@@ -447,10 +452,13 @@ class AnswerabilityGate:
             return None
         asked = first.cue.split()[1:3]  # "vilka nya hjälpmedel" → its noun phrase
         nouns = [" ".join(asked)] if asked else list(frame.asked)
+        if query.english:
+            # "which devices" by the documents' word for them
+            nouns = [n for noun in nouns for n in glossary_expansion(noun.split()[-1:])]
         for noun in nouns:
             root = stem(noun.split()[-1])[:max(4, len(stem(noun.split()[-1])) - 1)]
             naming = [e for e in top if root in e.unit.with_heading.lower()]
-            said = [e for e in naming if any(re.search(p.format(noun=re.escape(root)),
+            said = [e for e in naming if any(re.search(p.replace("{noun}", re.escape(root)),
                                                        e.unit.with_heading.lower())
                                              for p in vague)]
             if naming and len(said) == len(naming):
@@ -524,6 +532,10 @@ class AnswerabilityGate:
                          if t not in GENERIC), None)
             if term is None or (term in self.retriever.doc_freq
                                 and self.retriever.idf(term) < RARE_IDF):
+                continue
+            if term not in self.retriever.doc_freq and is_english(frame.question):
+                # An English noun ("groups") is not the documents' word for anything: its
+                # absence says nothing of theirs.
                 continue
             kin = (term, *self.kin.get(term, ()))
             naming = [Evidence(unit, p) for p in wide for unit, unit_terms in self.units(p)

@@ -34,7 +34,15 @@ from typing import Any, Iterable, Iterator
 
 import yaml
 
-from assistant.text import GENERIC, STOPWORDS, english_fold, glossary_words, stem, words
+from assistant.text import (
+    GENERIC,
+    STOPWORDS,
+    english_fold,
+    glossary_names,
+    glossary_words,
+    stem,
+    words,
+)
 from core.text import lexicon
 
 FRAME_PATH = Path(__file__).with_name("data") / "frame.yaml"
@@ -185,6 +193,23 @@ def answered_only_by(frame: QuestionFrame) -> frozenset[str]:
     if not acts or any(re.search(a, first.clause) for a in acts):
         return frozenset()
     return frozenset(spec.get("decides", ()))
+
+
+def never_answered_by(frame: QuestionFrame) -> frozenset[str]:
+    """The decision kinds that answer none of the question's parts (`not_answered_by` in
+    frame.yaml: which items a list holds is no yes or no); empty: any may.
+
+    >>> frame = QuestionFrame("Vilka hjälpmedel omfattas?", (Ask(Intent.LIST, 0, "vilka"),),
+    ...                       (), (), False)
+    >>> sorted(never_answered_by(frame))
+    ['ja_nej']
+    """
+    if not frame.asks:
+        return frozenset()
+    intents = config()["intents"]
+    return frozenset.intersection(*(frozenset(intents.get(a.intent.value, {})
+                                              .get("not_answered_by", ()))
+                                    for a in frame.asks))
 
 
 def answer_kind(intent: Intent) -> str | None:
@@ -353,6 +378,12 @@ def _items(asking: str, focus: tuple[str, ...], vocabulary: Vocabulary
             phrase.append(word)
         content = tuple(w for w in phrase if w not in STOPWORDS and w not in ignore
                         and w not in GENERIC)
+        # A name of several words ("hearing aid") is the thing whole, though a word of it
+        # alone is generic.
+        named = next((phrase[:n] for n in range(len(phrase), 1, -1)
+                      if " ".join(phrase[:n]) in glossary_names()), None)
+        if named:
+            content = tuple(named)
         if content and intent_pattern("cost").fullmatch(" ".join(content)):
             continue  # ", ut någon avgift": the fee asked, not a thing priced
         # A thing the corpus never names counts when the question marks it as one ("and

@@ -26,7 +26,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from assistant.answer import ExtractiveAnswerer
-from assistant.frame import answered_only_by, frame_rule_topics, lead_decisions
+from assistant.frame import (
+    answered_only_by,
+    frame_rule_topics,
+    lead_decisions,
+    never_answered_by,
+)
 from assistant.generate.local_server import BackendUnavailable
 from assistant.privacy import mask_identifiers, masked_notice
 from assistant.provenance import mark_citations, unreviewed_docs, unreviewed_warning
@@ -34,7 +39,7 @@ from assistant.query import readable_question, understand
 from assistant.retrieve import HybridRetriever
 from assistant.rules.check import CheckResult, RuleChecker, apply_to_answer
 from assistant.rules.engine import RuleBase
-from assistant.text import spell_out
+from assistant.text import glossary_expansion, spell_out
 from core.embeddings import make_embeddings
 from core.settings import AnswerMode, RetrievalMode, Settings
 from core.store import IndexNotWritable, chroma_client, fresh_chroma_client, open_store
@@ -271,10 +276,15 @@ class Assistant:
         # Retrieve more than the answer uses: region scoping filters, and evals rank @10.
         passages = self.retriever.retrieve(query, k=max(10, 2 * self.settings.top_k),
                                            retrieval_mode=retrieval_mode)
-        asks = self.answerer.frame_for(query).asks
-        if len(asks) >= 2 and retrieval_mode is not RetrievalMode.DENSE:
+        frame = self.answerer.frame_for(query)
+        clauses = [a.clause for a in frame.asks] if len(frame.asks) >= 2 else []
+        if len(frame.items) >= 2:
+            # Each thing priced has its own fee row ("hearing aid" by its corpus name).
+            clauses += [" ".join([*item, *glossary_expansion(list(item))])
+                        for item in frame.items]
+        if clauses and retrieval_mode is not RetrievalMode.DENSE:
             # Each part's evidence is looked for too, not only the whole question's.
-            passages += self.retriever.for_parts(query, [a.clause for a in asks], passages)
+            passages += self.retriever.for_parts(query, clauses, passages)
         t1 = time.perf_counter()
         timings["retrieve"] = (t1 - t0) * 1000
         drafted = False
@@ -300,14 +310,14 @@ class Assistant:
             earlier = [t.question for t in history] if query.is_followup else []
             # A rule speaks only to the kind of question it decides: a survey question is not
             # "corrected" by a prescribing-rights rule, a definition by none.
-            frame = self.answerer.frame_for(query)
             try:
                 result = self.checker.check(question, "" if answer.refused else answer.text,
                                             earlier, query.region, as_of,
                                             allowed_topics=frame_rule_topics(
                                                 frame, self.checker.rulebase.topics),
                                             given=given, lead=lead_decisions(frame),
-                                            only=answered_only_by(frame))
+                                            only=answered_only_by(frame),
+                                            never=never_answered_by(frame))
                 if answer.refused:
                     answer = _answered_by_rule(answer, result)
             except Exception as exc:  # noqa: BLE001 - a rule fault must not cost the answer

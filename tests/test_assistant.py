@@ -609,6 +609,33 @@ def test_items_said_to_exist_but_not_named_are_refused(assistant, question):
 
 
 @pytest.mark.parametrize("question", [
+    "Vilka hjälpmedel får en fysioterapeut i Stockholm förskriva med utökad behörighet?",
+    "Vilka hjälpmedel omfattas när en audionom i Stockholm söker utökad behörighet?",
+])
+def test_items_described_only_by_what_they_depend_on_are_refused(assistant, question):
+    # "hjälpmedel som kan förskrivas beroende av arbetsplats eller vidareutbildning" says
+    # that the items depend on something, not which they are; and a yes/no rule on who may
+    # apply is no answer to which items.
+    answer = assistant.ask(question)
+    assert_refused(answer)
+    assert answer.rule_check.status == "not_checkable"
+
+
+@pytest.mark.parametrize(("question", "amounts"), [
+    ("Vad får en pensionär i Växjö betala för en hörapparat och för utprovningen på "
+     "audionommottagningen?", ["800 kr", "200 kr"]),
+    ("What does a patient in Kronoberg pay for a hearing aid and for a weighted blanket?",
+     ["800 kr", "400 kr"]),
+])
+def test_each_thing_a_cost_question_prices_gets_its_own_fee_row(assistant, question, amounts):
+    # The things follow "för"/"for" some words after the verb of paying; an English name of
+    # two words ("hearing aid") is one thing, found by its corpus name.
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert all(a in answer.text for a in amounts), answer.text
+
+
+@pytest.mark.parametrize("question", [
     "Har Region Dalarna, liksom Kronoberg, en egenavgift på 800 kr för hörapparater?",
     "Does Norrbotten, like Kronoberg, charge a fee for CPAP equipment?",
 ])

@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from assistant.frame import answered_only_by, lead_decisions, read_frame
+from assistant.frame import answered_only_by, lead_decisions, never_answered_by, read_frame
 from assistant.rules.engine import RULES_DIR, Decision, RuleBase
 from assistant.rules.facts import extract_facts, infer_topics, normalize_facts
 
@@ -63,7 +63,8 @@ def run_case(rulebase: RuleBase, name: str, case: dict[str, Any]) -> CaseResult:
         decision = rulebase.decide(read.facts, date_explicit=read.date_explicit,
                                    topics=case.get("topics") or read.topics,
                                    lead=lead_decisions(frame),
-                                   only=frozenset() if read.topics else answered_only_by(frame))
+                                   only=frozenset() if read.topics else answered_only_by(frame),
+                                   never=never_answered_by(frame))
     else:
         facts = normalize_facts(case["facts"])
         decision = rulebase.decide(facts, date_explicit="date" in case["facts"],

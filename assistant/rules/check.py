@@ -82,11 +82,13 @@ class RuleChecker:
               allowed_topics: frozenset[str] | None = None,
               given: Mapping[str, Any] | None = None,
               lead: frozenset[str] = frozenset(),
-              only: frozenset[str] = frozenset()) -> CheckResult:
+              only: frozenset[str] = frozenset(),
+              never: frozenset[str] = frozenset()) -> CheckResult:
         """`allowed_topics` (from the question's kind) limits which rules may decide it;
         `given` are facts the user chose in answer to a question back (they win over what
         the question's text says); `lead` the decision kinds its first part asks for; `only`
-        the kinds that alone may decide it when its words name no rule topic."""
+        the kinds that alone may decide it when its words name no rule topic; `never` the
+        kinds that cannot answer it whatever it names."""
         facts = extract_facts(question, history, region, as_of, self.rulebase)
         if given:
             facts = replace(facts, facts={**facts.facts, **given})
@@ -101,7 +103,8 @@ class RuleChecker:
         # byta typ?" is no question of whose responsibility it is).
         decision = self.rulebase.decide(facts.facts, date_explicit=facts.date_explicit,
                                         topics=topics, lead=lead,
-                                        only=frozenset() if facts.topics else only)
+                                        only=frozenset() if facts.topics else only,
+                                        never=never)
         result = self.judge(answer_text, facts, decision)
         back = None
         if result.rule_check.status != "conflict" and (decision.missing or decision.open):

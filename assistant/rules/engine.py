@@ -156,13 +156,15 @@ class RuleBase:
 
     def decide(self, facts: Mapping[str, Any], day: date | None = None,
                date_explicit: bool = True, topics: Iterable[str] = (),
-               lead: Iterable[str] = (), only: Iterable[str] = ()) -> Decision:
+               lead: Iterable[str] = (), only: Iterable[str] = (),
+               never: Iterable[str] = ()) -> Decision:
         """The verdict for these facts on `day` (default: the facts' date, else today).
 
         `topics` limits the rules to what the question asks about (an elrullstol question on
         fees is not decided by the boundary rule); `only`, when given, the decision kinds
         that may answer at all (a "får de …" question whose text names no rule topic is not
-        answered by a party). When the date was not asked for
+        answered by a party); `never` the kinds that cannot answer it (a question for a list
+        of items is not answered by a yes or no). When the date was not asked for
         (`date_explicit=False`) and no rule valid today decides, the newest expired version
         that does is used, with a warning.
         """
@@ -171,12 +173,13 @@ class RuleBase:
         topics = frozenset(topics)
         lead = frozenset(lead)
         only = frozenset(only)
-        decision = self._decide(facts, day, topics, lead, only)
+        never = frozenset(never)
+        decision = self._decide(facts, day, topics, lead, only, never)
         # An older version decides only when no rule valid today could (not when today's rules
         # merely need a fact more: then the checker asks for it).
         if (decision.verdict is None and not decision.conflict and not date_explicit
                 and not decision.missing):
-            older = self._decide(facts, None, topics, lead, only)
+            older = self._decide(facts, None, topics, lead, only, never)
             if older.verdict is not None and older.rule is not None:
                 warning = (f"Regeln gäller {older.rule.validity}; nyare uppgifter finns inte i "
                            "dokumenten.")
@@ -187,7 +190,8 @@ class RuleBase:
     def _decide(self, facts: Mapping[str, Any], day: date | None,
                 topics: frozenset[str] = frozenset(),
                 lead: frozenset[str] = frozenset(),
-                only: frozenset[str] = frozenset()) -> Decision:
+                only: frozenset[str] = frozenset(),
+                never: frozenset[str] = frozenset()) -> Decision:
         trace: list[str] = []
         applicable: list[Rule] = []
         open_rules: list[tuple[Rule, Evaluation]] = []
@@ -196,7 +200,8 @@ class RuleBase:
                 continue
             if topics and rule.topic not in topics:
                 continue
-            if only and rule.decision.kind.value not in only:
+            if (only and rule.decision.kind.value not in only
+                    or rule.decision.kind.value in never):
                 continue
             result = evaluate(rule.when, facts)
             if result.state is True:
