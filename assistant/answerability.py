@@ -39,6 +39,7 @@ from assistant.text import (
     STOPWORDS,
     expand_query,
     glossary_expansion,
+    glossary_words,
     is_english,
     stem,
     words,
@@ -664,7 +665,9 @@ class AnswerabilityGate:
         tokens = re.findall(r"[\wåäöéü-]+", clause)
         return tuple(dict.fromkeys(
             t for t in tokens if len(t.replace("-", "")) >= 7 and t not in names
-            and not t.isdigit() and not self.vocabulary.knows(t)))
+            and not t.isdigit() and not self.vocabulary.knows(t)
+            # an everyday word the glossary gives the corpus's word for ("lasarettet")
+            and t not in glossary_words()))
 
     def anchor(self, focus: frozenset[str]) -> str | None:
         """The focus's most specific term: a passage that lacks it is not about the focus."""

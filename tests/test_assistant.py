@@ -624,7 +624,7 @@ def test_items_described_only_by_what_they_depend_on_are_refused(assistant, ques
 @pytest.mark.parametrize(("question", "amounts"), [
     ("Vad får en pensionär i Växjö betala för en hörapparat och för utprovningen på "
      "audionommottagningen?", ["800 kr", "200 kr"]),
-    ("What does a patient in Kronoberg pay for a hearing aid and for a weighted blanket?",
+    ("What does a patient in Kronoberg pay for a hearing aid and for a weighted vest?",
      ["800 kr", "400 kr"]),
 ])
 def test_each_thing_a_cost_question_prices_gets_its_own_fee_row(assistant, question, amounts):

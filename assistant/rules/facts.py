@@ -58,9 +58,14 @@ class _Reading:
     patterns: tuple[re.Pattern[str], ...] = ()
     as_written: bool = False  # negated phrases count too (see phrasing.yaml)
 
-    def read(self, low: str) -> Any:
+    def read(self, low: str, context: str = "") -> Any:
+        """The value the text states; `context` (a follow-up's earlier questions) may open
+        the gate (`only_if`), but then no default is read: the earlier turn gave it."""
+        default = self.default
         if self.only_if and not any(p.search(low) for p in self.only_if):
-            return None
+            if not any(p.search(context) for p in self.only_if):
+                return None
+            default = None
         if any(p.search(low) for p in self.unless):
             return None
         for pattern in self.patterns:
@@ -77,7 +82,7 @@ class _Reading:
                 denied = True
         # A yes/no fact whose yes-words are there only negated ("har inte hunnit gå
         # utbildningen") is a no.
-        return False if denied else self.default
+        return False if denied else default
 
 
 # A value's words right after a negation do not state it ("utan en enda poäng i
@@ -163,11 +168,13 @@ def extract_facts(question: str, history: Sequence[str] = (), region: str | None
                   as_of: date | None = None, rulebase: RuleBase | None = None) -> ExtractedFacts:
     """Facts of a question; a follow-up inherits the earlier questions' facts and topics."""
     merged = ExtractedFacts()
+    seen: list[str] = []
     for text in [*history, question]:
         # "den 20 november" in a follow-up is in the year the conversation speaks of.
         known = merged.facts.get("date")
         year = int(known[:4]) if known else (as_of or date.today()).year
-        current = _extract_one(text, rulebase, year)
+        current = _extract_one(text, rulebase, year, context=" ".join(seen))
+        seen.append(text.lower())
         if merged.facts.get("product") and "product" not in current.facts and _names_a_thing(text):
             # A follow-up about another thing ("Och en duschpall?") does not inherit the
             # earlier product, whose ISO row or area would then decide it.
@@ -316,20 +323,18 @@ def _names_a_thing(text: str) -> bool:
 
 
 def _extract_one(text: str, rulebase: RuleBase | None,
-                 default_year: int | None = None) -> ExtractedFacts:
+                 default_year: int | None = None, context: str = "") -> ExtractedFacts:
     low = digits_for_numbers(f" {text.lower()} ")
     # A year the question names ("2025 års avgifter") is the year of a day named without one.
     year = next((m for m in re.finditer(r"\b(20\d\d)\b", low)
                  if not _describes_case(low, m.start())), None)
     if year is not None:
         default_year = int(year.group(1))
-    if is_english(text):
+    english = is_english(text)
+    if english:
         # English names of products and terms read as the corpus's words ("insulin pump" →
         # insulinpump), so the Swedish vocabulary below decides them too.
-        # Each sentence's names are added at its own end, so a thing the patient already has
-        # stays in the sentence that says so (see _owned).
-        low = re.sub(r"(?:[^.?!;]|[.?!;](?!\s|$))+", lambda m: f"{m.group(0).rstrip()} "
-                     f"{' '.join(glossary_expansion(WORD.findall(m.group(0))))} ", low)
+        low = _with_corpus_names(low)
     facts: dict[str, Any] = {}
     regions = detect_regions(text)
     if len(regions) == 1:
@@ -341,7 +346,7 @@ def _extract_one(text: str, rulebase: RuleBase | None,
     if codes:
         facts["iso_code"] = codes[0]
     for reading in readings():
-        value = reading.read(low)
+        value = reading.read(low, context)
         if value is not None:
             facts[reading.fact] = value
     _people(low, facts)
@@ -349,9 +354,20 @@ def _extract_one(text: str, rulebase: RuleBase | None,
     if "fee_type" in facts:
         _period(low, facts, default_year)
     _products(low, facts, rulebase)
+    if "product" not in facts and not english:
+        # An everyday name the rules do not use ("käpp" for stödkäppar)
+        _products(_with_corpus_names(low), facts, rulebase)
     # "… efter att avtalet gått ut" names no day but asks past the end: a date was asked.
     after_end = any(re.search(p, low) for p in phrasing()["after_expiry"])
     return ExtractedFacts(facts, question_topics(low), found_date is not None or after_end)
+
+
+def _with_corpus_names(low: str) -> str:
+    """The text with the corpus's words for the glossary names in it. Each sentence's names
+    are added at its own end, so a thing the patient already has stays in the sentence that
+    says so (see _without_owned)."""
+    return re.sub(r"(?:[^.?!;]|[.?!;](?!\s|$))+", lambda m: f"{m.group(0).rstrip()} "
+                  f"{' '.join(glossary_expansion(WORD.findall(m.group(0))))} ", low)
 
 
 def _people(low: str, facts: dict[str, Any]) -> None:
@@ -394,13 +410,12 @@ def _period(low: str, facts: dict[str, Any], year: int | None) -> None:
     before = "|".join(data["period_before"])
     for unit in data["period_units"].values():
         words = "|".join(sorted(unit["words"], key=len, reverse=True))
-        found = re.search(rf"\b(?:{before})\s+(?:(?:{about})\s+)?(\d+|\w+)\s+(?:{words})\b",
-                          low)
-        if found and (n := _number(found.group(1))):
-            # Whole months and years count as said; weeks and days as the months they begin.
+        found = re.search(rf"\b(?:{before})\s+(?:(?:{about})\s+)?(\d+(?:[,.]\d+)?|\w+)\s+"
+                          rf"(?:{words})\b", low)
+        if found and (n := _amount_of(found.group(1))):
+            # A loan is charged by the months it begins: "3,5 månader" begins 4, six weeks 2.
             days = n * unit["days"]
-            facts["period_months"] = (round(days / 30.4375) if unit["days"] >= 30
-                                      else max(1, math.ceil(days / 30.4375)))
+            facts["period_months"] = max(1, math.ceil(days / 30.4375 - 1e-9))
             return
     names = "|".join(sorted(phrasing()["months"], key=len, reverse=True))
     span = re.search(rf"(?:från|from|mellan|between)\s+(?:den\s+)?(\d{{1,2}})\s+({names})\w*"
@@ -733,6 +748,13 @@ def _cardinal_value(m: re.Match[str]) -> int:
     if m.group("tens"):
         return table["tens"][m.group("tens")] + table["units"].get(m.group("unit") or "", 0)
     return table["units"][m.group("one")]
+
+
+def _amount_of(token: str) -> float | None:
+    """A count that may have decimals ("3,5"), spelled or in digits."""
+    if re.fullmatch(r"\d+[,.]\d+", token):
+        return float(token.replace(",", "."))
+    return _number(token)
 
 
 def _number(token: str) -> int | None:
