@@ -57,6 +57,7 @@ class _Reading:
     default: Any = None
     patterns: tuple[re.Pattern[str], ...] = ()
     as_written: bool = False  # negated phrases count too (see phrasing.yaml)
+    first_said: bool = False  # of several values said, the one said first (its first part)
 
     def read(self, low: str, context: str = "") -> Any:
         """The value the text states; `context` (a follow-up's earlier questions) may open
@@ -74,6 +75,11 @@ class _Reading:
                 value = re.sub(r"\s", "", m.group(1))
                 return int(value) if value.isdigit() else _number(value)
         denied = False
+        if self.first_said:
+            said = [(at, value) for value, phrases in self.values
+                    if (at := _first_said(phrases, low)) is not None]
+            if said:
+                return min(said, key=lambda s: s[0])[1]
         for value, phrases in self.values:
             if any(all(p.search(low) if self.as_written else _said(p, low) for p in phrase)
                    for phrase in phrases):
@@ -97,6 +103,13 @@ _BREAK = (r"(?:till|som|och|men|att|för|eller|med|om|to|who|and|but|for|with"
 _VALUE_NEGATED = re.compile(
     rf"\b(inte|ej|ingen|inget|inga|utan|not|no|without)\b(\s+(?!{_BREAK})[\w-]+){{0,4}}\s*$")
 _STARTS_PHRASE = re.compile(_BREAK)
+
+
+def _first_said(phrases: tuple[tuple[re.Pattern[str], ...], ...], low: str) -> int | None:
+    """Where a phrase of one word pattern is first said (not negated), or None."""
+    places = [m.start() for phrase in phrases if len(phrase) == 1
+              for m in phrase[0].finditer(low) if _said(phrase[0], low[:m.end()])]
+    return min(places, default=None)
 
 
 def _said(pattern: re.Pattern[str], low: str) -> bool:
@@ -148,7 +161,7 @@ def readings() -> tuple[_Reading, ...]:
                                   for p in _compile(phrase)),
                             entry.get("default"),
                             tuple(re.compile(p) for p in entry.get("patterns") or ()),
-                            bool(entry.get("as_written"))))
+                            bool(entry.get("as_written")), bool(entry.get("first_said"))))
     return tuple(out)
 
 
@@ -326,8 +339,8 @@ def _extract_one(text: str, rulebase: RuleBase | None,
                  default_year: int | None = None, context: str = "") -> ExtractedFacts:
     low = digits_for_numbers(f" {text.lower()} ")
     # A year the question names ("2025 års avgifter") is the year of a day named without one.
-    year = next((m for m in re.finditer(r"\b(20\d\d)\b", low)
-                 if not _describes_case(low, m.start())), None)
+    year = next((m for m in re.finditer(r"\b(20\d\d)\b", low) if _bare_year_applies(low, m)),
+                None)
     if year is not None:
         default_year = int(year.group(1))
     english = is_english(text)
@@ -543,17 +556,24 @@ def _products(low: str, facts: dict[str, Any], rulebase: RuleBase | None) -> Non
     """The product the question asks about: the longest product phrase it mentions, from the
     rules and the vocabulary, leaving out one it says is not needed ("inte duschstolen utan en
     stödkäpp" → stödkäpp)."""
-    phrases: set[str] = set()
+    named: set[str] = set()
     if rulebase is not None:
         for rule in rulebase.rules:
-            phrases.update(rule.products)
+            named.update(rule.products)
+    phrases = set(named)
     for words in phrasing()["product_areas"].values():
         phrases.update(words)
     found = [(phrase, at) for phrase in phrases if (at := _mentions(low, phrase)) is not None]
     wanted = [(p, at) for p, at in found if not _NEGATED.search(low[max(0, at - 30):at])]
     unowned = _without_owned(low)
     fresh = [(p, at) for p, at in wanted if _mentions(unowned, p) is not None]
-    best = max(fresh or wanted or found, key=lambda item: len(item[0]), default=None)
+    chosen = fresh or wanted or found
+    # The rules' own name for a thing ("duschstolar", added for an English "shower chair")
+    # is more precise than an area's word for the same thing, however long that is.
+    own = {p for p, _ in chosen if p in named}
+    chosen = [(p, at) for p, at in chosen
+              if p in named or not set(glossary_expansion(p.split())) & own]
+    best = max(chosen, key=lambda item: len(item[0]), default=None)
     if best is not None:
         facts.setdefault("product", best[0])
 
@@ -702,11 +722,31 @@ def _date(low: str, default_year: int | None = None) -> date | None:
         if before:
             return _shifted(first, -1)
         return date(year, month, 15)
-    m = next((m for m in re.finditer(r"\b(20\d\d)\b", low)
-              if not _describes_case(low, m.start())), None)
+    m = next((m for m in re.finditer(r"\b(20\d\d)\b", low) if _bare_year_applies(low, m)),
+             None)
     if m:
         return date(int(m.group(1)), 7, 1)
     return None
+
+
+# A bare year is the year the rules apply on when a preposition binds it to the act ("i 2025",
+# "under 2026", "2025 års avgifter") or when it stands in the sentence that asks; in a sentence
+# that tells the case ("skadades i en olycka 2017", "har en kurs från 2021") it does not.
+_YEAR_BOUND = re.compile(r"(?:\b(?:i|under|år|efter|före|från|inför|fr\.o\.m\.?|t\.o\.m\.?|in|"
+                         r"during|for|from|after|before|by|until)\s+(?:år\s+|the\s+year\s+)?)$")
+
+
+def _bare_year_applies(low: str, m: re.Match[str]) -> bool:
+    if _describes_case(low, m.start()):
+        return False
+    names = "|".join(phrasing()["months"])
+    before = low[max(0, m.start() - 12):m.start()]
+    if _YEAR_BOUND.search(before) or re.search(rf"\b(?:{names})\w*\.?\s+$", before) or re.match(
+            r"\s*(?:års|'s)\b", low[m.end():]):
+        # bound by a preposition, or the year of a day ("den 15 april 2025")
+        return True
+    end = min((i for i in (low.find(c, m.end()) for c in ".?!") if i >= 0), default=len(low))
+    return low[end:end + 1] == "?" or end == len(low)
 
 
 _CASE_DATE = re.compile(r"(född|födda|föddes|born|sedan|since|haft|had|diagnos\w*|"
