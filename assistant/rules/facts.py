@@ -285,6 +285,10 @@ def _delegation_period(facts: dict[str, Any]) -> tuple[str, ...]:
     end = _last_day(start, int(months))
     day = date.fromisoformat(facts["date"])
     facts["delegation_expired"] = day > end
+    if day == start:
+        # No day of the task was named: the period itself is what is asked about.
+        return (f"Beslutet utfärdades {start.isoformat()} och gäller till och med "
+                f"{end.isoformat()}, {months} månader.",)
     state = "hade giltighetstiden gått ut" if day > end else "gällde beslutet fortfarande"
     return (f"Beslutet utfärdades {start.isoformat()} för {months} månader och gäller till och "
             f"med {end.isoformat()}; den {day.isoformat()} {state}.",)
@@ -453,18 +457,32 @@ def _delegation_dates(low: str, facts: dict[str, Any]) -> None:
     date follows, the day the task is done on."""
     issue_words = "|".join(phrasing()["delegation_issued"])
     dates = _all_dates(low)
+    # A date the decision is said to hold until ("gäller till och med 14 februari 2026") is
+    # its end, not the day issued or the day the task is done: it gives the months it runs.
+    until = re.compile(rf"(?:{'|'.join(phrasing()['delegation_until'])})\s+(?:den\s+|the\s+)?$")
+    ends = [(pos, d) for pos, d in dates if until.search(low[max(0, pos - 40):pos])]
+    dates = [item for item in dates if item not in ends]
     # Up to eight words of the same sentence between ("delegerades av arbetsterapeuten på
     # avdelningen (legitimerad) den 1 juni").
     before = re.compile(rf"(?:{issue_words})\s+(?:[^\s.?!]+\s+){{0,8}}"
                         r"(?:den\s+|the\s+|on\s+|i\s+|in\s+)?$")
-    issued = next(((pos, d) for pos, d in dates if before.search(low[max(0, pos - 100):pos])),
-                  None)
+    # … or the sentence opens with the day ("Den 1 mars skrev jag …", "On 1 March I signed …")
+    after = re.compile(rf"^[\wåäö ]{{0,30}}?\s(?:\w+\s+){{0,2}}(?:{issue_words})\b")
+    issued = next(((pos, d) for pos, d in dates if before.search(low[max(0, pos - 100):pos])
+                   or after.match(low[pos:pos + 60])), None)
     if issued is None:
         return
     facts["delegation_issued"] = issued[1].isoformat()
     later = [d for pos, d in dates if pos > issued[0]]
     if later:
         facts["date"] = later[0].isoformat()
+    end = next((d for _, d in ends if d >= issued[1]), None)
+    if end is not None and "delegation_months" not in facts:
+        start = issued[1]
+        facts["delegation_months"] = ((end.year - start.year) * 12 + end.month - start.month
+                                      + (end.day >= start.day))
+        if not later:
+            facts["date"] = start.isoformat()
 
 
 def _all_dates(low: str) -> list[tuple[int, date]]:
