@@ -663,8 +663,11 @@ class AnswerabilityGate:
         names = {w.lower() for w in re.findall(r"\b[A-ZÅÄÖ][\wåäö-]+", original)}
         clause = _without_cue(ask)
         tokens = re.findall(r"[\wåäöéü-]+", clause)
+        # An adjective ("godtagbar", "rimligt") judges the thing; it names none.
+        judging = tuple(config().get("adjective_endings", ()))
         return tuple(dict.fromkeys(
             t for t in tokens if len(t.replace("-", "")) >= 7 and t not in names
+            and not t.endswith(judging)
             and not t.isdigit() and not self.vocabulary.knows(t)
             # an everyday word the glossary gives the corpus's word for ("lasarettet")
             and t not in glossary_words()))

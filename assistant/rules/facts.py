@@ -284,11 +284,11 @@ def _delegation_period(facts: dict[str, Any]) -> tuple[str, ...]:
         return ()
     end = _last_day(start, int(months))
     day = date.fromisoformat(facts["date"])
-    facts["delegation_expired"] = day > end
     if day == start:
         # No day of the task was named: the period itself is what is asked about.
         return (f"Beslutet utfärdades {start.isoformat()} och gäller till och med "
                 f"{end.isoformat()}, {months} månader.",)
+    facts["delegation_expired"] = day > end
     state = "hade giltighetstiden gått ut" if day > end else "gällde beslutet fortfarande"
     return (f"Beslutet utfärdades {start.isoformat()} för {months} månader och gäller till och "
             f"med {end.isoformat()}; den {day.isoformat()} {state}.",)
