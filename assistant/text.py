@@ -35,6 +35,7 @@ ha hade han har hela henne hennes hon honom hur här i icke in inom inte jag ju 
 med mej men mer mig min mina mitt mot måste na nej ni nu när någon något några och om oss på
 sa samma sedan sig sin sina sitt sjelf själv ska skall skulle som så sådan till under upp ut
 utan va vad var vara vart vem vi vid vilka vilken vilket vill vår våra vårt än är även åt över
+våras höstas somras vintras
 ja also and are can could does for from has have how i if in is it may my of on or our she
 should that the their them they this to was we what when where which who whom why will with
 would you your about any be been do did get got me he his her its an as at by not no yes

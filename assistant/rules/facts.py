@@ -199,6 +199,14 @@ def extract_facts(question: str, history: Sequence[str] = (), region: str | None
         merged.topics = tuple(dict.fromkeys((*merged.topics, *current.topics))) if (
             merged.topics and current.topics) else (current.topics or merged.topics)
         merged.date_explicit = merged.date_explicit or current.date_explicit
+    if history and "delegation" in merged.topics:
+        # A follow-up may change one of a delegation's days: its period is read from the
+        # whole conversation.
+        whole: dict[str, Any] = {}
+        _delegation_dates(digits_for_numbers(" ".join(t.lower() for t in [*history, question])),
+                          whole)
+        if "delegation_months" in whole:
+            merged.facts.update(whole)
     if region:
         merged.facts["region"] = region
     if "date" not in merged.facts:
@@ -476,7 +484,8 @@ def _delegation_dates(low: str, facts: dict[str, Any]) -> None:
     later = [d for pos, d in dates if pos > issued[0]]
     if later:
         facts["date"] = later[0].isoformat()
-    end = next((d for _, d in ends if d >= issued[1]), None)
+    # The last end said counts: a follow-up may change it ("Om slutdatumet blir …").
+    end = next((d for _, d in reversed(ends) if d >= issued[1]), None)
     if end is not None and "delegation_months" not in facts:
         start = issued[1]
         facts["delegation_months"] = ((end.year - start.year) * 12 + end.month - start.month
