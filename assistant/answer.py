@@ -226,7 +226,8 @@ class ExtractiveAnswerer:
         return Answer(question=query.question, text=text, refused=True, citations=citations,
                       warnings=[verdict.reason] if verdict.reason else [], passages=passages,
                       query=query.text, region=query.region,
-                      rule_may_answer=verdict.rule_may_answer)
+                      rule_may_answer=verdict.rule_may_answer,
+                      rule_must_file=verdict.rule_must_file)
 
     def select(self, query: Query, passages: list[Passage], terms: dict[str, float],
                frame: QuestionFrame, verdict: Verdict,

@@ -74,6 +74,7 @@ class Verdict:
     # The passages speak of the matter, only not for this region or this age: a rule that
     # decides the case may answer it (the refusal is not that the documents are silent).
     rule_may_answer: bool = False
+    rule_must_file: bool = False  # see core.values.Answer
     # Of the things a cost question prices (frame.items), those the documents give no fee
     # for, as written ("peruk"); the answer says so for each.
     unpriced: tuple[str, ...] = ()
@@ -328,11 +329,14 @@ class AnswerabilityGate:
             if found:
                 continue
             if i == 0:
+                # Whose task a thing is may be decided by a rule that files it (a product
+                # area the documents give to the region) where no passage on it names a party.
                 return Verdict(False, f"Dokumenten tar upp ämnet men anger inte "
                                       f"{frame.label(ask.intent)}.",
                                covered=(self.best_unit(passages, set(focus))
                                         or self.best_unit(passages, set(terms))),
-                               focus_terms=focus)
+                               focus_terms=focus, rule_may_answer=ask.intent is Intent.WHO,
+                               rule_must_file=True)
             open_parts.append(ask.intent)
         other = self.charged_by_another(frame, query, wide)
         if other is not None:
@@ -363,9 +367,12 @@ class AnswerabilityGate:
                                   "gäller därefter.", covered=ended, focus_terms=focus)
         deferred = self.not_answered_here(frame, query, wide)
         if deferred is not None:
+            # Whose task a thing is a rule may still decide, when it files that very thing.
+            who = bool(frame.asks) and frame.asks[0].intent is Intent.WHO
             return Verdict(False, "Dokumenten tar upp frågan men besvarar den inte: det som står "
                                   "är att saken inte är avgjord eller finns i ett annat "
-                                  "dokument.", covered=deferred, focus_terms=focus)
+                                  "dokument.", covered=deferred, focus_terms=focus,
+                           rule_may_answer=who, rule_must_file=who)
         return Verdict(True, open_parts=tuple(open_parts), focus_terms=focus)
 
     def not_answered_here(self, frame: QuestionFrame, query: Query,

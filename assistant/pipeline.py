@@ -38,8 +38,8 @@ from assistant.provenance import mark_citations, unreviewed_docs, unreviewed_war
 from assistant.query import readable_question, understand
 from assistant.retrieve import HybridRetriever
 from assistant.rules.check import CheckResult, RuleChecker, apply_to_answer
-from assistant.rules.engine import RuleBase
-from assistant.text import glossary_expansion, spell_out
+from assistant.rules.engine import RuleBase, files_a_product
+from assistant.text import glossary_expansion, spell_out, stem
 from core.embeddings import make_embeddings
 from core.settings import AnswerMode, RetrievalMode, Settings
 from core.store import IndexNotWritable, chroma_client, fresh_chroma_client, open_store
@@ -319,13 +319,20 @@ class Assistant:
                                             only=answered_only_by(frame),
                                             never=never_answered_by(frame))
                 if answer.refused:
-                    answer = _answered_by_rule(answer, result)
+                    # Only a focus named after the asking words is a thing (not the
+                    # whole question's words).
+                    answer = _answered_by_rule(answer, result,
+                                               frame.focus if frame.focus_from_cue else ())
             except Exception as exc:  # noqa: BLE001 - a rule fault must not cost the answer
                 log.exception("rule check failed")
                 answer.warnings.append(f"Regelkontrollen kunde inte köras ({type(exc).__name__}); "
                                        "svaret är inte kontrollerat mot regelbasen.")
             else:
-                apply_to_answer(answer, result, self.retriever.chunks, english=query.english)
+                # A refusal no rule could take over (for want of a party) stays a plain
+                # refusal: a general rule's verdict is not shown beside it.
+                if not (answer.refused and answer.rule_must_file):
+                    apply_to_answer(answer, result, self.retriever.chunks,
+                                    english=query.english)
                 rule_date = result.facts.facts.get("date")
             timings["rules"] = (time.perf_counter() - t2) * 1000
         answer.timings_ms = timings
@@ -346,13 +353,22 @@ class Assistant:
         yield from _words(answer.text)
 
 
-def _answered_by_rule(refusal: Answer, result: CheckResult) -> Answer:
+def _answered_by_rule(refusal: Answer, result: CheckResult,
+                      focus: Sequence[str] = ()) -> Answer:
     """A refusal for want of the region's or the age's own passages becomes the answer of the
-    rule that decides the case (its conclusion, cited to its source); otherwise it stands."""
+    rule that decides the case (its conclusion, cited to its source); otherwise it stands.
+    One for want of a party needs a rule that files the thing, and the thing read for it must
+    be the whole focus ("rullstol med formgjuten sits" is not filed as a rullstol)."""
     if result.rule is None or result.rule_check.status != "corrected":
         return refusal
+    if refusal.rule_must_file:
+        product = str(result.facts.facts.get("product") or "").lower()
+        if not files_a_product(result.rule) or not all(
+                stem(w)[:5] in product for w in focus if len(w) >= 5):
+            return refusal
     # The refusal's reason and the passage it cited were about the missing evidence.
     return replace(refusal, text="", citations=[], refused=False, rule_may_answer=False,
+                   rule_must_file=False,
                    warnings=[])
 
 

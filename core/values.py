@@ -219,6 +219,9 @@ class Answer:
     # A refusal for want of the region's or the age's own passages, which a rule of the
     # rule base that decides the case may answer instead (see Assistant.ask).
     rule_may_answer: bool = False
+    # ... and then only a rule that files the thing asked about (its product, area or ISO
+    # row), not a general one: the passages on the thing name no party.
+    rule_must_file: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The batch contract of evals/README: id is added by the caller."""

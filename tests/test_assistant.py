@@ -736,3 +736,28 @@ def test_the_steps_of_a_process_are_quoted_in_the_passages_order(assistant):
     english = assistant.ask("What steps come before a new kind of aid may be prescribed under "
                             "Kronoberg's assistive device handbook?")
     assert "projektform" in english.text
+
+
+@pytest.mark.parametrize(("question", "verdict"), [
+    ("Mannen i Lessebo, 60, har brutit handleden och behöver kryckor en tid. Är det kommunen "
+     "han ska vända sig till?", "region"),
+    ("Är det kommunen som ordnar ett elektroniskt förstoringsglas åt en 40-åring i Växjö med "
+     "dålig syn?", "region"),
+])
+def test_a_rule_that_files_the_thing_answers_where_no_passage_names_a_party(
+        assistant, question, verdict):
+    # The passages on the thing (a fee row, a mention) name no party; the rule that files the
+    # product or its area decides whose task it is, cited to its own source.
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert answer.rule_check.status in ("verified", "corrected")
+    assert verdict in (answer.rule_check.verdict or "")
+
+
+def test_a_general_rule_does_not_answer_for_a_more_specific_thing(assistant):
+    # "rullstol med formgjuten sits" is named only among unclear matters; the age rule that
+    # files wheelchairs in general is no answer for it, and no verdict is shown.
+    answer = assistant.ask("Vem står för en rullstol med formgjuten sits till en 35-årig man "
+                           "i Kronoberg?")
+    assert_refused(answer)
+    assert answer.rule_check.status == "not_checkable"

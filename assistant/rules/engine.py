@@ -335,6 +335,13 @@ def conditions(when: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
             yield key, cond
 
 
+def files_a_product(rule: Rule) -> bool:
+    """Whether the rule decides by the thing asked about (a product, a product area or an ISO
+    row), not only by the person or the place."""
+    return bool(rule.products) or any(values_of(rule.when, fact)
+                                      for fact in ("product", "product_area", "iso_code"))
+
+
 def values_of(when: Mapping[str, Any], fact: str) -> list[Any]:
     """Every value a `when:` compares `fact` with (through all/any and in/not)."""
     found: list[Any] = []

@@ -384,7 +384,11 @@ def _extract_one(text: str, rulebase: RuleBase | None,
         _products(_with_corpus_names(low), facts, rulebase)
     # "… efter att avtalet gått ut" names no day but asks past the end: a date was asked.
     after_end = any(re.search(p, low) for p in phrasing()["after_expiry"])
-    return ExtractedFacts(facts, question_topics(low), found_date is not None or after_end)
+    # A day named without a year ("från den 10 mars") is placed in this year, but it does not
+    # ask for this year's rules: without newer ones the latest apply, with a warning.
+    year_named = bool(re.search(r"\b(?:19|20)\d\d\b", low))
+    return ExtractedFacts(facts, question_topics(low),
+                          (found_date is not None and year_named) or after_end)
 
 
 def _with_corpus_names(low: str) -> str:
