@@ -33,6 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
     ("probe11.jsonl", "thresholds_probe11.toml"),
     ("probe12.jsonl", "thresholds_probe12.toml"),
     ("probe13.jsonl", "thresholds_probe13.toml"),
+    ("probe14.jsonl", "thresholds_probe14.toml"),
+    ("probe15.jsonl", "thresholds_probe15.toml"),
+    ("probe16.jsonl", "thresholds_probe16.toml"),
 ])
 def test_gold_set_meets_thresholds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gold: str,
                                    thresholds: str) -> None:
