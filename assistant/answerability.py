@@ -415,8 +415,13 @@ class AnswerabilityGate:
                                    for e in holding):
                     return holding[0]
             return None
+        # A unit pointing elsewhere may still give the asked kind ("Glasögon 400 kr … se under
+        # hjälpmedelsbidrag"); a date in one saying the matter is unsettled is the review's,
+        # not the asked thing's ("klar under 2025" is no date the revised agreement applies
+        # from). Asked about the review itself, the question was let through above.
         if first is not None and answer_kind(first.intent) in _SPECIFIC and any(
-                answers(first).search(e.unit.with_heading.lower()) for e in top):
+                answers(first).search(e.unit.with_heading.lower())
+                and not matches_any(unsettled, e.unit.with_heading.lower()) for e in top):
             return None
         return top[0]
 
@@ -733,7 +738,6 @@ class AnswerabilityGate:
 
 # Answer kinds a unit gives in so many words (a date, an amount, a duration, a count): a unit
 # saying "förväntas vara klar under 2025" answers "när blir den klar".
-_SPECIFIC = frozenset({"date", "amount", "duration", "count"})
 _ONE_ROW = 200  # characters: longer units hold several items
 COVERAGE_PASSAGES = 4  # the best passages whose words a question's key words are looked for in
 
@@ -798,3 +802,6 @@ def answers(ask: Ask) -> re.Pattern[str]:
         number = "|".join(config()["answer_kinds"]["count"])
         return re.compile(rf"(?:{number})\s+(?:[\wåäö-]+\s+)?{re.escape(head)}")
     return answer_pattern(kind or "")
+
+
+_SPECIFIC = frozenset({"date", "amount", "duration", "count"})
