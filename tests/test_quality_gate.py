@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
     ("probe14.jsonl", "thresholds_probe14.toml"),
     ("probe15.jsonl", "thresholds_probe15.toml"),
     ("probe16.jsonl", "thresholds_probe16.toml"),
+    ("probe17.jsonl", "thresholds_probe17.toml"),
 ])
 def test_gold_set_meets_thresholds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gold: str,
                                    thresholds: str) -> None:
