@@ -358,7 +358,7 @@ def _answered_by_rule(refusal: Answer, result: CheckResult,
     """A refusal for want of the region's or the age's own passages becomes the answer of the
     rule that decides the case (its conclusion, cited to its source); otherwise it stands.
     One for want of a party needs a rule that files the thing, and the thing read for it must
-    be the whole focus ("rullstol med formgjuten sits" is not filed as a rullstol)."""
+    be the whole focus ("en rullstol med ståfunktion" is not filed as any rullstol)."""
     if result.rule is None or result.rule_check.status != "corrected":
         return refusal
     if refusal.rule_must_file:

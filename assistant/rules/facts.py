@@ -384,7 +384,7 @@ def _extract_one(text: str, rulebase: RuleBase | None,
         _products(_with_corpus_names(low), facts, rulebase)
     # "… efter att avtalet gått ut" names no day but asks past the end: a date was asked.
     after_end = any(re.search(p, low) for p in phrasing()["after_expiry"])
-    # A day named without a year ("från den 10 mars") is placed in this year, but it does not
+    # A day named without a year ("från den 3 maj") is placed in this year, but it does not
     # ask for this year's rules: without newer ones the latest apply, with a warning.
     year_named = bool(re.search(r"\b(?:19|20)\d\d\b", low))
     return ExtractedFacts(facts, question_topics(low),
@@ -469,7 +469,7 @@ def _delegation_dates(low: str, facts: dict[str, Any]) -> None:
     date follows, the day the task is done on."""
     issue_words = "|".join(phrasing()["delegation_issued"])
     dates = _all_dates(low)
-    # A date the decision is said to hold until ("gäller till och med 14 februari 2026") is
+    # A date the decision is said to hold until ("gäller till och med 30 juni 2026") is
     # its end, not the day issued or the day the task is done: it gives the months it runs.
     until = re.compile(rf"(?:{'|'.join(phrasing()['delegation_until'])})\s+(?:den\s+|the\s+)?$")
     ends = [(pos, d) for pos, d in dates if until.search(low[max(0, pos - 40):pos])]
