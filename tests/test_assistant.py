@@ -599,25 +599,17 @@ def test_a_followup_naming_another_priced_thing_prices_that_thing(assistant):
 @pytest.mark.parametrize("question", [
     "Vilka vårdcentraler i Kronoberg har ett eget förråd av hjälpmedel?",
     "Vilka enkla hjälpmedel är borttagna ur Region Skånes förskrivningsbara sortiment?",
-])
-def test_items_said_to_exist_but_not_named_are_refused(assistant, question):
-    # The documents say "vissa vårdcentraler" / "vissa enklare hjälpmedel": that there are
-    # such items, not which.
-    answer = assistant.ask(question)
-    assert_refused(answer)
-    assert any("anger inte vilka" in w for w in answer.warnings)
-
-
-@pytest.mark.parametrize("question", [
     "Vilka hjälpmedel får en fysioterapeut i Stockholm förskriva med utökad behörighet?",
     "Vilka hjälpmedel omfattas när en audionom i Stockholm söker utökad behörighet?",
 ])
-def test_items_described_only_by_what_they_depend_on_are_refused(assistant, question):
-    # "hjälpmedel som kan förskrivas beroende av arbetsplats eller vidareutbildning" says
-    # that the items depend on something, not which they are; and a yes/no rule on who may
-    # apply is no answer to which items.
+def test_items_said_to_exist_but_not_named_are_refused(assistant, question):
+    # The documents say "vissa vårdcentraler" / "vissa enklare hjälpmedel", or describe the
+    # items by what they depend on ("hjälpmedel som kan förskrivas beroende av arbetsplats"):
+    # that there are such items, not which. A yes/no rule on who may apply for the extended
+    # authorisation is no answer to which items it covers.
     answer = assistant.ask(question)
     assert_refused(answer)
+    assert any("anger inte vilka" in w for w in answer.warnings)
     assert answer.rule_check.status == "not_checkable"
 
 
