@@ -103,7 +103,8 @@ def english_fold(tokens: Iterable[str]) -> str:
     out = []
     same = english_synonyms()
     for token in tokens:
-        token = token.replace("ae", "e").replace("oe", "e")
+        # British "ae"/"oe" ("apnoea", "paediatric"), not the "oe" of "shoes" or "toe"
+        token = re.sub(r"oe(?!s?$)", "e", token.replace("ae", "e"))
         token = re.sub(r"our$", "or", token)
         token = re.sub(r"(?<=\w\w\w)s$", "", token)
         out.append(same.get(token, token))
@@ -140,8 +141,14 @@ def glossary_expansion(tokens: list[str], max_words: int = 4,
                        skip: Callable[[str], bool] | None = None) -> list[str]:
     """The corpus words for every glossary name among the tokens (n-grams up to 4 words);
     `skip` leaves out n-grams all of whose words it accepts."""
+    return [corpus for _, corpus in glossary_matches(tokens, max_words, skip)]
+
+
+def glossary_matches(tokens: list[str], max_words: int = 4,
+                     skip: Callable[[str], bool] | None = None) -> list[tuple[int, str]]:
+    """Each glossary name among the tokens as (index of its last token, corpus word)."""
     names = glossary_names()
-    out: list[str] = []
+    out: list[tuple[int, str]] = []
     for size in range(1, max_words + 1):
         for i in range(len(tokens) - size + 1):
             gram = tokens[i:i + size]
@@ -151,7 +158,7 @@ def glossary_expansion(tokens: list[str], max_words: int = 4,
             corpus = (names.get(" ".join(gram)) or folded_glossary().get(folded)
                       or (name_endings().get(folded) if size >= 2 else None))
             if corpus:
-                out.append(corpus)
+                out.append((i + size - 1, corpus))
     return out
 
 

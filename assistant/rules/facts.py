@@ -31,7 +31,7 @@ from assistant.frame import read_frame
 from assistant.query import detect_regions
 from assistant.rules.catalogue import Catalogue, CatalogueError, FactType, phrasing
 from assistant.rules.engine import RuleBase, values_of
-from assistant.text import ISO_CODE, WORD, glossary_expansion, is_english, stem
+from assistant.text import ISO_CODE, WORD, glossary_expansion, glossary_matches, is_english, stem
 from core.text import lexicon
 
 
@@ -356,9 +356,11 @@ def _extract_one(text: str, rulebase: RuleBase | None,
     if year is not None:
         default_year = int(year.group(1))
     english = is_english(text)
+    ordered = low
     if english:
         # English names of products and terms read as the corpus's words ("insulin pump" →
         # insulinpump), so the Swedish vocabulary below decides them too.
+        ordered = _with_corpus_names(low, in_place=True)
         low = _with_corpus_names(low)
     facts: dict[str, Any] = {}
     regions = detect_regions(text)
@@ -375,7 +377,7 @@ def _extract_one(text: str, rulebase: RuleBase | None,
         if value is not None:
             facts[reading.fact] = value
     _people(low, facts)
-    _fees(low, facts)
+    _fees(low, facts, ordered)
     if "fee_type" in facts:
         _period(low, facts, default_year)
     _products(low, facts, rulebase)
@@ -391,12 +393,24 @@ def _extract_one(text: str, rulebase: RuleBase | None,
                           (found_date is not None and year_named) or after_end)
 
 
-def _with_corpus_names(low: str) -> str:
+def _with_corpus_names(low: str, in_place: bool = False) -> str:
     """The text with the corpus's words for the glossary names in it. Each sentence's names
-    are added at its own end, so a thing the patient already has stays in the sentence that
-    says so (see _without_owned)."""
-    return re.sub(r"(?:[^.?!;]|[.?!;](?!\s|$))+", lambda m: f"{m.group(0).rstrip()} "
-                  f"{' '.join(glossary_expansion(WORD.findall(m.group(0))))} ", low)
+    are added at its own end, so the phrasings still read the sentence as written and a thing
+    the patient already has stays in the sentence that says so (see _without_owned).
+    `in_place`: each right after its name instead, so the things keep the order the question
+    names them in (its first part prices the first)."""
+    if not in_place:
+        return re.sub(r"(?:[^.?!;]|[.?!;](?!\s|$))+", lambda m: f"{m.group(0).rstrip()} "
+                      f"{' '.join(glossary_expansion(WORD.findall(m.group(0))))} ", low)
+    tokens = list(WORD.finditer(low))
+    after: dict[int, list[str]] = {}
+    for last, corpus in glossary_matches([t.group(0) for t in tokens]):
+        after.setdefault(tokens[last].end(), []).append(corpus)
+    out, at = [], 0
+    for end in sorted(after):
+        out += [low[at:end], " ", " ".join(dict.fromkeys(after[end]))]
+        at = end
+    return "".join([*out, low[at:]])
 
 
 def _people(low: str, facts: dict[str, Any]) -> None:
@@ -536,9 +550,10 @@ def _unlicensed(text: str) -> bool:
     return any(all(p.search(text) for p in phrase) for phrase in phrases)
 
 
-def _fees(low: str, facts: dict[str, Any]) -> None:
+def _fees(low: str, facts: dict[str, Any], ordered: str | None = None) -> None:
     """The fee item: a fee table's item named in the question, by its catalogue spellings, or
-    told by the share of a need it covers (`fee_item_shares` in phrasing.yaml)."""
+    told by the share of a need it covers (`fee_item_shares` in phrasing.yaml). `ordered`: the
+    text with each corpus name where its English name stands, for the order they are named."""
     if "fee_type" not in facts:
         return
     spec = Catalogue.load().facts["fee_item"]
@@ -553,7 +568,7 @@ def _fees(low: str, facts: dict[str, Any]) -> None:
         return where(text, item) is not None
 
     # In the order the question names them: its first part prices the first.
-    at = {item: where(low, item) for item in spec.values}
+    at = {item: where(ordered or low, item) for item in spec.values}
     named = sorted((item for item, place in at.items() if place is not None), key=at.__getitem__)
     # A thing the patient already has is not the one priced when another is named.
     unowned = _without_owned(low)
