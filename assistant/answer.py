@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
 from assistant.abbreviations import Abbreviations
 from assistant.answerability import AnswerabilityGate, Verdict, answers, holds
@@ -34,9 +35,10 @@ from assistant.frame import (
     read_frame,
 )
 from assistant.labels import TableLabels
+from assistant.qualifiers import Stance, asked_qualifiers, stance
 from assistant.query import Query
 from assistant.retrieve import HybridRetriever
-from assistant.text import GENERIC, find_phrase, product_words, words
+from assistant.text import GENERIC, find_phrase, product_names, stem, words
 from assistant.units import Unit, UnitKind, is_fragment
 from core.settings import Settings
 from core.text import lexicon
@@ -85,11 +87,15 @@ class ExtractiveAnswerer:
         earlier = read_frame(query.context, self.vocabulary)
         asks = frame.asks or earlier.asks
         own = frame.focus_from_cue or not earlier.focus_from_cue
-        if not own and any(a.intent is Intent.COST for a in asks):
-            # "Och en apnéskena, vad kostar den?": a thing the
-            # documents price, named now and not before, is what the follow-up prices.
-            said = set(words(query.context.lower()))
-            things = tuple(w for w in frame.focus if w in product_words() and w not in said)
+        if not own:
+            # "Och en apnéskena, vad kostar den?", "Men badbrädan då?": a
+            # thing the documents price or file, named now and not before, is what the
+            # follow-up asks about, in any inflection.
+            # "samma sondnäring" names the earlier thing in other words.
+            said = {stem(w) for w in words(query.context.lower())}
+            things = tuple(w for w in frame.focus
+                           if stem(w) in _product_stems() and stem(w) not in said
+                           and not re.search(rf"\bsamma {re.escape(w)}", query.question.lower()))
             if things:
                 return replace(frame, focus=things, focus_from_cue=True, phrase=things,
                                asks=asks)
@@ -104,6 +110,7 @@ class ExtractiveAnswerer:
         # A unit that begins with the region's name starts the region's own row (a survey's
         # first answer): it still counts the name the scoped terms leave out.
         head = self._row_head(query, terms)
+        kind = asked_qualifiers(query.question, frame.focus)
         out: list[Candidate] = []
         for p in passages:
             prior = 1.0 / (1 + 0.35 * (p.rank - 1))
@@ -123,6 +130,13 @@ class ExtractiveAnswerer:
                 text = unit.with_heading.lower()
                 if any(answer_pattern(k).search(text) for k in kinds):
                     score *= 1.6
+                # The row of another kind of the thing ("fristående" for one mounted on the
+                # bowl) is not its answer; the row of the asked kind is.
+                fits = stance(kind, text)
+                if fits is Stance.CONTRADICTS:
+                    score *= 0.2
+                elif fits is Stance.AGREES and verdict.focus_terms & unit_terms:
+                    score *= 1.5
                 # A long sentence is hard to read aloud to a patient; a list is as long as it is.
                 length = len(unit.lead) if unit.kind is UnitKind.LIST else len(unit.text)
                 score = score * prior / (1 + max(0, length - 300) / 300)
@@ -448,6 +462,11 @@ class ExtractiveAnswerer:
                     picked.append(cand)
                     break
         return picked
+
+
+@lru_cache(maxsize=1)
+def _product_stems() -> frozenset[str]:
+    return frozenset(stem(w) for w in product_names())
 
 
 def _plain(text: str) -> str:

@@ -30,6 +30,7 @@ from assistant.frame import (
     config,
     matches_any,
 )
+from assistant.qualifiers import Stance, asked_qualifiers, is_qualifier, stance
 from assistant.query import Query
 from assistant.retrieve import RARE_IDF, HybridRetriever
 from assistant.rules.catalogue import phrasing
@@ -270,6 +271,11 @@ class AnswerabilityGate:
             return Verdict(False, f"Frågans nyckelord täcks bara till {coverage:.0%} av de "
                                   "bästa textstyckena.",
                            covered=self.best_unit(passages, set(terms)), focus_terms=focus)
+        other_kind = self.other_kind_only(frame, query, scope) if anchor else None
+        if other_kind is not None:
+            return Verdict(False, "Dokumenten tar bara upp en annan sort av det som frågas om "
+                                  f"({other_kind.unit.lead.strip()[:80]}).",
+                           covered=other_kind, focus_terms=focus)
         if not scope and (anchor is None or frame.intent in GENERAL):
             scope = self.holding(wide, None)
         open_parts: list[Intent] = []
@@ -374,6 +380,19 @@ class AnswerabilityGate:
                                   "dokument.", covered=deferred, focus_terms=focus,
                            rule_may_answer=who, rule_must_file=who)
         return Verdict(True, open_parts=tuple(open_parts), focus_terms=focus)
+
+    def other_kind_only(self, frame: QuestionFrame, query: Query,
+                        scope: list[Evidence]) -> Evidence | None:
+        """The unit naming the focus when every unit that names it is of another kind than
+        the asked one (qualifiers.yaml: a ramp bolted to the steps where the only row is "Portabla
+        ramper"), else None. A unit naming no kind at all speaks for every kind."""
+        asked = asked_qualifiers(query.question, frame.focus)
+        if not asked or not scope:
+            return None
+        stances = [(stance(asked, e.unit.with_heading), e) for e in scope]
+        if any(s is not Stance.CONTRADICTS for s, _ in stances):
+            return None
+        return stances[0][1]
 
     def not_answered_here(self, frame: QuestionFrame, query: Query,
                           wide: list[Passage]) -> Evidence | None:
@@ -687,6 +706,8 @@ class AnswerabilityGate:
     def anchor(self, focus: frozenset[str]) -> str | None:
         """The focus's most specific term: a passage that lacks it is not about the focus."""
         known = [t for t in focus if t in self.retriever.doc_freq]
+        # A ramp bolted to the steps is about ramps: a word that only tells the kind is no anchor.
+        known = [t for t in known if not is_qualifier(t)] or known
         # Ties broken by the term itself: set order changes between processes.
         return max(known, key=lambda t: (self.retriever.idf(t), len(t), t)) if known else None
 

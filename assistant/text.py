@@ -81,6 +81,13 @@ def glossary_names() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def glossary_iso() -> dict[str, tuple[str, ...]]:
+    """The corpus's name of a listed product → its ISO codes (glossary.yaml `products`)."""
+    return {str(e.get("corpus", "")).lower(): tuple(str(c) for c in e.get("iso") or ())
+            for e in _glossary().get("products", [])}
+
+
+@lru_cache(maxsize=1)
 def glossary_words() -> frozenset[str]:
     return frozenset(w for name in glossary_names() for w in words(name))
 
@@ -95,6 +102,16 @@ def product_words() -> frozenset[str]:
             out.update(w for w in words(str(name).lower())
                        if len(w) >= 4 and w not in STOPWORDS and w not in GENERIC)
     return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def product_names() -> frozenset[str]:
+    """The one-word names of things the documents price or file ("duschstol", "apnéskena"):
+    a word of a longer name ("flyttbara", "vårdcentral") names no thing by itself."""
+    return frozenset(str(name).lower() for entry in _glossary().get("products", [])
+                     for name in [entry.get("corpus", ""), *entry.get("en", []),
+                                  *entry.get("sv", [])]
+                     if len(str(name).split()) == 1)
 
 
 def english_fold(tokens: Iterable[str]) -> str:

@@ -754,3 +754,48 @@ def test_a_general_rule_does_not_answer_for_a_more_specific_thing(assistant):
                            "man på 35 i Alvesta?")
     assert_refused(answer)
     assert answer.rule_check.status == "not_checkable"
+
+
+@pytest.mark.parametrize("question", [
+    "Vilken vårdgivare står för en ramp som ska monteras vid trappan hos en man i Kalix?",
+    "Who prescribes a permanently fixed ramp for a patient's front steps in Luleå?",
+])
+def test_a_kind_the_documents_do_not_list_is_refused_citing_the_listed_kind(assistant,
+                                                                             question):
+    # The Norrbotten overview lists only portable ramps: a fixed one is another thing.
+    answer = assistant.ask(question)
+    assert_refused(answer)
+    assert "Portabla ramper" in answer.citations[0].quote
+    assert answer.rule_check.status == "not_checkable"
+
+
+@pytest.mark.parametrize(("question", "row", "sibling"), [
+    ("Min patient i Haparanda ska ha en toalettförhöjning som skruvas fast på stolen, vem "
+     "ansvarar?", "091218", "091212"),
+    ("Vilken markering har en fristående toalettförhöjning i Norrbotten?", "091212", "091218"),
+])
+def test_the_row_of_the_asked_kind_answers_and_its_sibling_does_not(assistant, question, row,
+                                                                    sibling):
+    answer = assistant.ask(question)
+    assert_cited(answer)
+    assert row in answer.text and sibling not in answer.text
+    assert answer.rule_check.status in ("verified", "corrected")
+    assert row in answer.rule_check.rule_id
+
+
+@pytest.mark.parametrize(("first", "followup", "thing"), [
+    ("Vilken huvudman har hand om gåstöd åt en snart 50-årig herre i Tingsryd?",
+     "Men badbrädan han dessutom ska ha då?", "badbrädan"),
+    ("Bekostar regionen eller kommunen hörapparat åt kvinnan, 40 år, från Alvesta?",
+     "Men en duschpall då, till henne?", "duschpall"),
+])
+def test_a_followup_naming_a_new_thing_asks_the_earlier_question_of_it(assistant, first,
+                                                                         followup, thing):
+    earlier = assistant.ask(first)
+    history = [Turn(question=first, answer=earlier.text)]
+    query = understand(followup, history, None, assistant.known_regions,
+                       assistant.answerer.abbreviations)
+    assert thing in assistant.answerer.frame_for(query).focus
+    answer = assistant.ask(followup, history)
+    assert not answer.refused
+    assert "kommun" in answer.rule_check.verdict

@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
     ("probe16.jsonl", "thresholds_probe16.toml"),
     ("probe17.jsonl", "thresholds_probe17.toml"),
     ("probe18.jsonl", "thresholds_probe18.toml"),
+    ("probe19.jsonl", "thresholds_probe19.toml"),
 ])
 def test_gold_set_meets_thresholds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gold: str,
                                    thresholds: str) -> None:

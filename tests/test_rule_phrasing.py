@@ -151,3 +151,33 @@ def test_one_who_lacks_the_skill_cannot_delegate_it(rulebase, question):
     facts, decision = _decide(rulebase, question)
     assert facts.facts.get("delegator_competent") is False
     assert decision.verdict.startswith("nej")
+
+
+@pytest.mark.parametrize(("question", "code"), [
+    ("Vem förskriver toalettförhöjning, den sort man monterar på toaletten, åt kvinnan i Kalix?",
+     "091218"),
+    ("Får Piteås vårdcentral förskriva fristående toalettförhöjning?", "091212"),
+    ("Ramp åt en man i Gällivare, vems uppgift?", "183015"),
+    # Another kind than the only listed row: no row decides it.
+    ("Ramp som sitter fast vid altanen i Gällivare, vems uppgift?", None),
+])
+def test_an_everyday_product_word_finds_the_row_of_its_kind(rulebase, question, code):
+    facts = extract_facts(question, as_of=TODAY, rulebase=rulebase)
+    assert facts.facts.get("iso_code") == code
+
+
+@pytest.mark.parametrize("question", [
+    "Får vår verksamhetschef, som är utbildad civilekonom, delegera förskrivning av "
+    "hygienhjälpmedel till undersköterskorna?",
+    "Can my unit manager, who is an accountant, sign the delegation so our assistants may "
+    "prescribe walkers?",
+])
+def test_one_who_delegates_from_outside_health_care_is_not_competent(rulebase, question):
+    facts = extract_facts(question, as_of=TODAY, rulebase=rulebase)
+    assert facts.facts.get("delegator_competent") is False
+
+
+def test_a_delegation_for_one_visit_named_in_a_compound_is_a_single_occasion(rulebase):
+    facts = extract_facts("Jag vill delegera till en fysioterapeut i teamet för ett enstaka "
+                          "patientbesök på fredag, går det?", as_of=TODAY, rulebase=rulebase)
+    assert facts.facts.get("delegation_single_occasion") is True

@@ -28,10 +28,21 @@ from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 from assistant.frame import read_frame
+from assistant.qualifiers import Stance, asked_qualifiers, stance
 from assistant.query import detect_regions
 from assistant.rules.catalogue import Catalogue, CatalogueError, FactType, phrasing
 from assistant.rules.engine import RuleBase, values_of
-from assistant.text import ISO_CODE, WORD, glossary_expansion, glossary_matches, is_english, stem
+from assistant.text import (
+    ISO_CODE,
+    WORD,
+    find_phrase,
+    glossary_expansion,
+    glossary_iso,
+    glossary_matches,
+    glossary_names,
+    is_english,
+    stem,
+)
 from core.text import lexicon
 
 
@@ -622,6 +633,25 @@ def _products(low: str, facts: dict[str, Any], rulebase: RuleBase | None) -> Non
     best = max(chosen, key=lambda item: len(item[0]), default=None)
     if best is not None:
         facts.setdefault("product", best[0])
+        if best[0] not in named:
+            _listed_row(low, best[0], facts)
+
+
+def _listed_row(low: str, product: str, facts: dict[str, Any]) -> None:
+    """The ISO row of an everyday product word the glossary gives one row for
+    ("toalettförhöjning" → 091218 Toalettstolsförhöjningar, fasta), unless the question asks
+    for another kind than the row's ("en fristående …": qualifiers.yaml)."""
+    # The longest glossary name holding the word that the question says ("fristående
+    # toalettförhöjning" before "toalettförhöjning").
+    names = [n for n, _ in glossary_names().items()
+             if product in n.split() and find_phrase(low, n) is not None]
+    corpus = glossary_names()[max(names, key=len)] if names else None
+    codes = glossary_iso().get(corpus or "", ())
+    if len(codes) != 1 or "iso_code" in facts:
+        return
+    if stance(asked_qualifiers(low, [product]), corpus or "") is Stance.CONTRADICTS:
+        return
+    facts["iso_code"] = codes[0]
 
 
 def _without_owned(low: str) -> str:
