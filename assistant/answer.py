@@ -88,10 +88,9 @@ class ExtractiveAnswerer:
         asks = frame.asks or earlier.asks
         own = frame.focus_from_cue or not earlier.focus_from_cue
         if not own:
-            # "Och en apnéskena, vad kostar den?", "Men badbrädan då?": a
-            # thing the documents price or file, named now and not before, is what the
-            # follow-up asks about, in any inflection.
-            # "samma sondnäring" names the earlier thing in other words.
+            # "Och en apnéskena, vad kostar den?", "Men badbrädan då?": a thing the documents
+            # price or file, named now and not before (in any inflection), is what the
+            # follow-up asks about; "samma sondnäring" names the earlier thing in other words.
             said = {stem(w) for w in words(query.context.lower())}
             things = tuple(w for w in frame.focus
                            if stem(w) in _product_stems() and stem(w) not in said

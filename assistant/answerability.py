@@ -384,8 +384,8 @@ class AnswerabilityGate:
     def other_kind_only(self, frame: QuestionFrame, query: Query,
                         scope: list[Evidence]) -> Evidence | None:
         """The unit naming the focus when every unit that names it is of another kind than
-        the asked one (qualifiers.yaml: a ramp bolted to the steps where the only row is "Portabla
-        ramper"), else None. A unit naming no kind at all speaks for every kind."""
+        the asked one (qualifiers.yaml: a ramp bolted to the steps where the only row is
+        "Portabla ramper"), else None. A unit naming no kind at all speaks for every kind."""
         asked = asked_qualifiers(query.question, frame.focus)
         if not asked or not scope:
             return None

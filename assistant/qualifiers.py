@@ -37,8 +37,8 @@ _WORD = re.compile(r"[\wåäöéü-]+")
 
 
 class Stance(Enum):
-    AGREES = "agrees"  # the text names the asked kind
-    CONTRADICTS = "contradicts"  # only another kind of the same dimension
+    AGREES = "agrees"  # the text names only the asked kind
+    CONTRADICTS = "contradicts"  # it names only another kind of the same dimension
     NEUTRAL = "neutral"  # says nothing of the asked dimensions
 
 
