@@ -130,12 +130,10 @@ class ExtractiveAnswerer:
                 if any(answer_pattern(k).search(text) for k in kinds):
                     score *= 1.6
                 # The row of another kind of the thing ("fristående" for one mounted on the
-                # bowl) is not its answer; the row of the asked kind is.
-                fits = stance(kind, text)
-                if fits is Stance.CONTRADICTS:
+                # bowl) is not its answer. Naming the asked kind earns nothing: a short
+                # sentence that does so is not thereby truer than a row naming both kinds.
+                if stance(kind, text) is Stance.CONTRADICTS:
                     score *= 0.2
-                elif fits is Stance.AGREES and verdict.focus_terms & unit_terms:
-                    score *= 1.5
                 # A long sentence is hard to read aloud to a patient; a list is as long as it is.
                 length = len(unit.lead) if unit.kind is UnitKind.LIST else len(unit.text)
                 score = score * prior / (1 + max(0, length - 300) / 300)
