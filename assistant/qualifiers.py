@@ -75,7 +75,7 @@ def asked_qualifiers(question: str, names: Iterable[str]) -> dict[str, str]:
     heads = [n.lower() for n in names if len(n) >= 3]
     near: set[int] = set()
     for i, token in enumerate(tokens):
-        if any(token.startswith(h) or h.startswith(token) and len(token) >= 4 for h in heads):
+        if any(token.startswith(h) or (len(token) >= 4 and h.startswith(token)) for h in heads):
             near.update(range(max(0, i - WINDOW), min(len(tokens), i + WINDOW + 1)))
     found = _sides_of(tokens[i] for i in sorted(near))
     return {dim: next(iter(sides)) for dim, sides in found.items() if len(sides) == 1}

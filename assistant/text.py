@@ -93,25 +93,26 @@ def glossary_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _product_names_all() -> tuple[str, ...]:
+    """Every name of every product entry (its corpus name and its other names), lower-cased."""
+    return tuple(str(name).lower() for entry in _glossary().get("products", [])
+                 for name in [entry.get("corpus", ""), *entry.get("en", []),
+                              *entry.get("sv", [])])
+
+
+@lru_cache(maxsize=1)
 def product_words() -> frozenset[str]:
     """Words that name a thing the documents price or file (glossary.yaml `products`, made
     from the ISO rows and the fee items, with their other names): "apnéskena", "cpap"."""
-    out: set[str] = set()
-    for entry in _glossary().get("products", []):
-        for name in [entry.get("corpus", ""), *entry.get("en", []), *entry.get("sv", [])]:
-            out.update(w for w in words(str(name).lower())
-                       if len(w) >= 4 and w not in STOPWORDS and w not in GENERIC)
-    return frozenset(out)
+    return frozenset(w for name in _product_names_all() for w in words(name)
+                     if len(w) >= 4 and w not in STOPWORDS and w not in GENERIC)
 
 
 @lru_cache(maxsize=1)
 def product_names() -> frozenset[str]:
     """The one-word names of things the documents price or file ("duschstol", "apnéskena"):
     a word of a longer name ("flyttbara", "vårdcentral") names no thing by itself."""
-    return frozenset(str(name).lower() for entry in _glossary().get("products", [])
-                     for name in [entry.get("corpus", ""), *entry.get("en", []),
-                                  *entry.get("sv", [])]
-                     if len(str(name).split()) == 1)
+    return frozenset(name for name in _product_names_all() if len(name.split()) == 1)
 
 
 def english_fold(tokens: Iterable[str]) -> str:
