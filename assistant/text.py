@@ -229,6 +229,11 @@ class Analyzer:
         if cached is not None:
             return cached
         terms = [stem(word)]
+        if terms[0] != word and terms[0] in self.vocabulary:
+            # A word whose stem is itself a word of the corpus is an inflection of that word
+            # and gets its stem: Snowball stems "rollatorer" to rollator but "rollator" to
+            # rollat, so plural and singular would never meet.
+            terms[0] = stem(terms[0])
         if len(word) >= 8 and not word.isdigit():
             terms.extend(self._compound_parts(word))
         result = tuple(dict.fromkeys(terms))

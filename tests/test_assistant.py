@@ -799,3 +799,42 @@ def test_a_followup_naming_a_new_thing_asks_the_earlier_question_of_it(assistant
     answer = assistant.ask(followup, history)
     assert not answer.refused
     assert "kommun" in answer.rule_check.verdict
+
+
+@pytest.mark.parametrize("question", [
+    "Hur är rollatorer markerade i Norrbottens gränsdragning?",
+    "Vilken huvudman i Norrbotten förskriver rollatorer som ska användas inomhus?",
+])
+def test_a_thing_asked_in_the_plural_finds_its_row_named_in_the_singular(assistant, question):
+    answer = assistant.ask(question)
+    assert_cited(answer)
+    assert "120606" in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "Vem i regionen skriver ut fritidshjälpmedel till en 28-åring i Markaryd? Hon drömmer om en "
+    "cykelvagn för paddling.",
+    "Kvinnan från Lessebo önskar en kälkstol; vem skriver ut sådana fritidshjälpmedel "
+    "i Kronoberg?",
+])
+def test_a_category_asked_of_is_answered_though_the_case_names_an_unlisted_example(
+        assistant, question):
+    answer = assistant.ask(question)
+    assert_cited(answer)
+    assert "egenansvar" in answer.text.lower()
+    assert answer.rule_check.status in ("verified", "corrected")
+
+
+@pytest.mark.parametrize("question", [
+    "Kirurgklinikens läkare i Växjö sköter 2025 själv hjälpmedelsutprovningen åt sin "
+    "patient. Vad blir patientavgiften?",
+    "Hur mycket är patientavgiften 2025 när en läkare på Ljungby lasarett gör en "
+    "hjälpmedelsutprovning?",
+])
+def test_a_fee_verified_only_by_another_rows_column_is_corrected_to_its_own_row(assistant,
+                                                                                question):
+    answer = assistant.ask(question)
+    assert answer.rule_check.rule_id.startswith("kronoberg.fees.utprovning.lakare.sjukhusvard")
+    # the asked staff's and setting's row (400 kr, 800 kr if the patient does not come) stands
+    # in the answer, whichever row retrieval found; the other staff's row is 200 kr, 400 kr
+    assert "400 kr" in answer.text and "800 kr" in answer.text

@@ -402,3 +402,30 @@ def test_corpus_names_stand_where_their_english_names_do() -> None:
     assert placed.index("apnéskena") < placed.index("cpap")
     # read sentence by sentence, the names follow the sentence and its words stay together
     assert "she will use a mouth splint" in _with_corpus_names(text)
+
+
+def test_an_inflection_of_a_corpus_word_gets_that_words_stem() -> None:
+    # Snowball: "rollatorer" → rollator, "rollator" → rollat; "kostnaderna" → kostnad → kostn
+    analyzer = Analyzer.from_texts(["120606 Rollator Hembesök rekommenderas",
+                                    "Kostnad för hjälpmedlet"])
+    assert analyzer.terms("rollatorer") == analyzer.terms("rollator")
+    assert analyzer.terms("kostnaderna") == analyzer.terms("kostnad")
+
+
+@pytest.mark.parametrize(("question", "focus"), [
+    ("Vilken markering har rollatorer i Norrbottens översikt?", ("rollatorer",)),
+    ("Vilket belopp gäller för hörapparater hos er?", ("hörapparater",)),
+])
+def test_which_attribute_a_plural_thing_has_is_asked_of_that_thing(question, focus) -> None:
+    frame = read_frame(question, VOCAB)
+    assert frame.focus == focus and frame.focus_from_cue
+
+
+@pytest.mark.parametrize("question", [
+    "Vem skriver ut hörapparat i Kronoberg? Patienten vill också ha en kajakpaddel.",
+    "vem skrev ut rollator till honom, när han även önskar en snöskoter?",
+])
+def test_the_everyday_verb_for_prescribing_names_the_thing_asked(question: str) -> None:
+    frame = read_frame(question, VOCAB)
+    assert frame.focus[0] in ("hörapparat", "rollator")
+    assert frame.unknown == ()

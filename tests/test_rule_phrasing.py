@@ -181,3 +181,64 @@ def test_a_delegation_for_one_visit_named_in_a_compound_is_a_single_occasion(rul
     facts = extract_facts("Jag vill delegera till en fysioterapeut i teamet för ett enstaka "
                           "patientbesök på fredag, går det?", as_of=TODAY, rulebase=rulebase)
     assert facts.facts.get("delegation_single_occasion") is True
+
+
+@pytest.mark.parametrize("question", [
+    "An 81-year-old in Kalix, who isn't signed up for home healthcare, gets a lift from her "
+    "son to her GP surgery. Which party prescribes her bath board?",
+    "My client in Jokkmokk, aged 66, does not receive any home healthcare at all. Which party "
+    "prescribes a walking frame?",
+])
+def test_home_care_denied_in_english_reads_as_none(rulebase, question):
+    facts = extract_facts(question, as_of=TODAY, rulebase=rulebase)
+    assert facts.facts.get("home_care") is False
+
+
+@pytest.mark.parametrize(("question", "ends"), [
+    # the ending is said of something else in the case, not of the home care
+    ("Mannen i Arvidsjaur saknar hemsjukvård och orkar numera inte kliva i badkaret längre. "
+     "Vem förskriver badbräda?", False),
+    ("Han har inte hemsjukvård, och han vill inte längre åka buss. Vem förskriver rollator?",
+     False),
+    ("Hemsjukvården för kvinnan i Boden avslutas efter jul. Vad händer då med hennes "
+     "hjälpmedel?", True),
+    ("Patienten i Kalix behöver inte längre hemsjukvård från kommunen. Vilken huvudman tar "
+     "över hjälpmedlen nu?", True),
+])
+def test_home_care_ending_is_read_only_of_the_home_care(rulebase, question, ends):
+    facts = extract_facts(question, as_of=TODAY, rulebase=rulebase)
+    assert (facts.facts.get("topic") == "hemsjukvård upphör") is ends
+
+
+@pytest.mark.parametrize(("earlier", "followup", "age"), [
+    ("Min 20-åriga patient ber om HPV-vaccinering i februari 2026; jag har tre poäng i "
+     "vaccinationsverksamhet.", "Hennes storasyster är 30 – omfattas även hon?", 30),
+    ("Är distriktssköterskan behörig att ge en 23-åring HPV-vaccinet?",
+     "Och hans lillebror fyller 15, då?", 15),
+])
+def test_a_relative_named_by_a_compound_gives_the_age(rulebase, earlier, followup, age):
+    facts = extract_facts(followup, [earlier], as_of=TODAY, rulebase=rulebase)
+    assert facts.facts.get("age") == age
+
+
+@pytest.mark.parametrize("question", [
+    "Jag är fysioterapeut i Täby och har aldrig arbetat med förflyttningshjälpmedel själv. "
+    "Får jag delegera förskrivningen av dem till en kollega?",
+    "Our physiotherapist has never worked with hoists herself. May she delegate prescribing "
+    "them to an assistant?",
+])
+def test_one_who_never_worked_with_the_task_cannot_delegate_it(rulebase, question):
+    facts = extract_facts(question, as_of=TODAY, rulebase=rulebase)
+    assert facts.facts.get("delegator_competent") is False
+
+
+@pytest.mark.parametrize("question", [
+    "Patientavgiften 2025 för hjälpmedelsutprovningen som läkaren på ortopedkliniken i "
+    "Växjö gör?",
+    "What is the fee in Kronoberg in 2025 when a doctor on a hospital ward tries out an aid "
+    "with the patient?",
+])
+def test_a_hospital_clinic_or_ward_is_hospital_care(rulebase, question):
+    facts, decision = _decide(rulebase, question)
+    assert facts.facts.get("setting") == "sjukhusvård"
+    assert decision.verdict.startswith("400 kr")

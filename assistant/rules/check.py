@@ -137,6 +137,8 @@ class RuleChecker:
                               reason=explanation, missing_facts=missing)
             return CheckResult(check, None, facts, decision)
         agrees, contradicts = compare(rule.decision, answer_text)
+        if agrees and not _amount_from_its_row(rule, answer_text):
+            agrees = False
         warnings = tuple(dict.fromkeys((*decision.warnings, *([rule.notes] if rule.notes else []))))
         computed = decision.computed
         verdict = f"{decision.verdict}; {computed}" if computed else decision.verdict
@@ -182,6 +184,17 @@ def compare(decision: RuleDecision, answer: str) -> tuple[bool, bool]:
         return bool(states.search(text)), bool(opposite.search(text))
     # Inflection aside ("vårdcentralen i första hand"), every word of the decision must be there.
     return all(stem(word) in text for word in value.split()), False
+
+
+def _amount_from_its_row(rule: Rule, answer: str) -> bool:
+    """An amount agrees when the answer states no other amount or quotes the rule's own row: a
+    fee table's other rows hold the same sums in other columns ("200 kr 400 kr" of another
+    profession's row holds this row's 400 kr)."""
+    if rule.decision.kind is not DecisionKind.BELOPP:
+        return True
+    unit = "%" if rule.decision.value.strip().endswith("%") else "kr"
+    amounts = {a.replace(" ", "") for a in re.findall(rf"(\d[\d ]*\d|\d)\s*{unit}", answer)}
+    return len(amounts) <= 1 or has_quote(answer, rule.source.quote)
 
 
 def gives_to_everyone(text: str) -> bool:

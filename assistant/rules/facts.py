@@ -112,7 +112,7 @@ _BREAK = (r"(?:till|som|och|men|att|för|eller|med|om|to|who|and|but|for|with"
           r"|kör|åker|går|kommer|bor|behöver|vill|ska|tar|reser|drives|lives|needs|wants|comes"
           r"|goes)\b")
 _VALUE_NEGATED = re.compile(
-    rf"\b(inte|ej|ingen|inget|inga|utan|not|no|without)\b(\s+(?!{_BREAK})[\w-]+){{0,4}}\s*$")
+    rf"(\b(inte|ej|ingen|inget|inga|utan|not|no|without)\b|\wn['’]t\b)(\s+(?!{_BREAK})[\w-]+){{0,4}}\s*$")
 _STARTS_PHRASE = re.compile(_BREAK)
 
 
@@ -411,8 +411,7 @@ def _with_corpus_names(low: str, in_place: bool = False) -> str:
     `in_place`: each right after its name instead, so the things keep the order the question
     names them in (its first part prices the first)."""
     if not in_place:
-        return re.sub(r"(?:[^.?!;]|[.?!;](?!\s|$))+", lambda m: f"{m.group(0).rstrip()} "
-                      f"{' '.join(glossary_expansion(WORD.findall(m.group(0))))} ", low)
+        return re.sub(r"(?:[^.?!;]|[.?!;](?!\s|$))+", _sentence_with_corpus_names, low)
     tokens = list(WORD.finditer(low))
     after: dict[int, list[str]] = {}
     for last, corpus in glossary_matches([t.group(0) for t in tokens]):
@@ -422,6 +421,20 @@ def _with_corpus_names(low: str, in_place: bool = False) -> str:
         out += [low[at:end], " ", " ".join(dict.fromkeys(after[end]))]
         at = end
     return "".join([*out, low[at:]])
+
+
+def _sentence_with_corpus_names(sentence: re.Match[str]) -> str:
+    """One sentence with its names' corpus words at its end. A name said negated ("was never
+    signed up for home healthcare") adds its word negated, last, so that the negation reaches
+    no other word."""
+    text = sentence.group(0)
+    tokens = list(WORD.finditer(text))
+    said, negated = [], []
+    for last, corpus in glossary_matches([t.group(0) for t in tokens]):
+        start = tokens[last].start()
+        (negated if _VALUE_NEGATED.search(text[max(0, start - 40):start]) else said).append(corpus)
+    words = [*said, *(f"inte {corpus}" for corpus in dict.fromkeys(negated))]
+    return f"{text.rstrip()} {' '.join(words)} "
 
 
 def _people(low: str, facts: dict[str, Any]) -> None:
