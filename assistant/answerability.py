@@ -371,6 +371,10 @@ class AnswerabilityGate:
         if ended is not None:
             return Verdict(False, "Dokumenten anger bara till när det gäller, inte vad som "
                                   "gäller därefter.", covered=ended, focus_terms=focus)
+        planned = self.outcome_not_reported(query, wide)
+        if planned is not None:
+            return Verdict(False, "Dokumenten säger att det ska göras, men inte vad det kom "
+                                  "fram till.", covered=planned, focus_terms=focus)
         deferred = self.not_answered_here(frame, query, wide)
         if deferred is not None:
             # Whose task a thing is a rule may still decide, when it files that very thing.
@@ -426,9 +430,18 @@ class AnswerabilityGate:
             # A rare word of the question that the passages use only where they say the
             # matter is unsettled (an agreement asked about where the documents say it "är
             # under framtagande"): what is asked about does not exist yet.
+            # An English question's own words that happen to be corpus words ("delegation")
+            # are not what it asks in the corpus's words: only its glossary words count here.
+            english_own: set[str] = set()
+            if query.english:
+                glossed = " ".join(glossary_expansion(words(query.question)))
+                english_own = set(self.analyzer.terms(query.question)) - set(
+                    self.analyzer.terms(glossed))
             for term in sorted(terms, key=lambda t: -terms[t]):
                 if terms[term] < RARE_IDF:
                     break
+                if term in english_own:
+                    continue
                 holding = [e for _, e, unit_terms in scored if holds(unit_terms, term)]
                 if holding and all(matches_any(unsettled, e.unit.with_heading.lower())
                                    for e in holding):
@@ -443,6 +456,27 @@ class AnswerabilityGate:
                 and not matches_any(unsettled, e.unit.with_heading.lower()) for e in top):
             return None
         return top[0]
+
+    def outcome_not_reported(self, query: Query, wide: list[Passage]) -> Evidence | None:
+        """The unit to cite when the question asks what a review or evaluation found and the
+        units that say most of it only say that it is to be done; None when one reports a
+        result or the question asks no outcome."""
+        markers = config().get("outcome_not_reported", {})
+        if query.is_followup or not matches_any(markers.get("asked", ()),
+                                                asking_only(query.question).lower()):
+            return None
+        _, scored, _ = self.saying_most(query, wide)
+        if not scored:
+            return None
+        # The asking words ("vilket resultat gav") weigh in the scores, so the unit that plans
+        # the review may say less of the question than those around it.
+        best = max(score for score, _, _ in scored)
+        texts = [(e, e.unit.with_heading.lower())
+                 for score, e, _ in sorted(scored, key=lambda s: -s[0]) if score >= 0.4 * best]
+        if any(matches_any(markers.get("reported", ()), text) for _, text in texts):
+            return None
+        return next((e for e, text in texts if matches_any(markers.get("planned", ()), text)),
+                    None)
 
     def asked_terms(self, frame: QuestionFrame) -> frozenset[str]:
         """The index terms of the nouns the question words ask for ("vilka risker" → risk)."""

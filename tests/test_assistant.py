@@ -838,3 +838,25 @@ def test_a_fee_verified_only_by_another_rows_column_is_corrected_to_its_own_row(
     # the asked staff's and setting's row (400 kr, 800 kr if the patient does not come) stands
     # in the answer, whichever row retrieval found; the other staff's row is 200 kr, 400 kr
     assert "400 kr" in answer.text and "800 kr" in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "Vilket resultat gav utvärderingen av Länshjälpmedelsgruppens arbetssätt?",
+    "What did the review of the Norrbotten policy and collaboration document conclude after "
+    "its first year?",
+])
+def test_the_result_of_a_review_the_documents_only_plan_is_refused(assistant, question):
+    answer = assistant.ask(question)
+    assert_refused(answer)
+    assert any("inte vad det kom fram till" in w for w in answer.warnings)
+    assert answer.citations and "efter 1 år" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize("question", [
+    "Is a revoked delegation something we must put in writing, and who signs it?",
+    "If I withdraw a delegation, must that be documented?",
+])
+def test_the_steps_of_a_delegation_decision_are_found_in_english(assistant, question):
+    answer = assistant.ask(question)
+    assert_cited(answer)
+    assert "återkallelser av delegeringsbeslut ska också dokumenteras" in answer.text

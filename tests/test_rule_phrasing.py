@@ -242,3 +242,20 @@ def test_a_hospital_clinic_or_ward_is_hospital_care(rulebase, question):
     facts, decision = _decide(rulebase, question)
     assert facts.facts.get("setting") == "sjukhusvård"
     assert decision.verdict.startswith("400 kr")
+
+
+@pytest.mark.parametrize("question", [
+    "Kan en specialistsjuksköterska vaccinera hennes 52-årige make mot kikhosta i mars 2026?",
+    "Is a specialist nurse allowed to give the pertussis vaccine to a man of 40 in January "
+    "2026?",
+])
+def test_a_man_is_not_pregnant_so_the_adult_kikhosta_row_is_missing(rulebase, question):
+    facts, decision = _decide(rulebase, question)
+    assert facts.facts.get("pregnant") is False
+    assert decision.verdict.startswith("tas inte upp")
+
+
+def test_a_pregnancy_named_beside_a_man_still_counts(rulebase):
+    facts = extract_facts("Mannen undrar om hans gravida sambo, 31 år, kan få kikhostevaccin "
+                          "av distriktssköterskan i januari 2026.", as_of=TODAY, rulebase=rulebase)
+    assert facts.facts.get("pregnant") is True
