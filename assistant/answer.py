@@ -152,6 +152,11 @@ class ExtractiveAnswerer:
         pool, passages = passages, self._with_respondent(query, frame, passages[:width])
         pooled = {p.chunk.id for p in pool}
         pool = pool + [p for p in passages if p.chunk.id not in pooled]
+        if any(a.intent is Intent.SURVEY for a in frame.asks) and self._respondent(
+                query, passages):
+            # The region answered the survey: that others said more in it is no sign that
+            # the region's documents are silent.
+            unscoped = None
         verdict = self.gate.judge(frame, query, passages, unscoped, pool)
         if not verdict.answerable:
             return self.refusal(query, passages, verdict)
@@ -208,10 +213,17 @@ class ExtractiveAnswerer:
         the whole of that region's answer: it is cut into several passages, and the asked risk
         may stand in one that retrieval did not bring."""
         own = self._respondent(query, passages)
-        if not own:
-            return passages
-        top = own[0]
         have = {p.chunk.id for p in passages}
+        if not own:
+            if not query.region or not any(a.intent is Intent.SURVEY for a in frame.asks):
+                return passages
+            # Asked of the survey, the region's answer there is read even when its own
+            # documents outranked it (what a region "svarade i enkäten").
+            rank = len(passages) + 1
+            return passages + [Passage(chunk=c, rank=rank) for c in self.retriever.chunks
+                               if c.doc in self.multi_region_docs
+                               and c.regions == (query.region,) and c.id not in have]
+        top = own[0]
         return passages + [Passage(chunk=c, rank=top.rank) for c in self.retriever.chunks
                            if c.doc == top.chunk.doc and c.regions == top.chunk.regions
                            and c.id not in have]

@@ -860,3 +860,18 @@ def test_the_steps_of_a_delegation_decision_are_found_in_english(assistant, ques
     answer = assistant.ask(question)
     assert_cited(answer)
     assert "återkallelser av delegeringsbeslut ska också dokumenteras" in answer.text
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("I enkätsvaren, vilken fördel nämner Dalarna med att fler yrkesgrupper än de "
+     "legitimerade skulle få förskriva?", "större frihet i att fördela arbete"),
+    ("Vilken risk ser Dalarna enligt enkätsvaren som störst när personal utan legitimation "
+     "förskriver?", "kompetensförsörjningen"),
+])
+def test_a_regions_survey_answer_is_read_though_its_own_documents_outrank_it(assistant,
+                                                                              question, said):
+    answer = assistant.ask(question)
+    assert_cited(answer)
+    assert said in answer.text
+    assert all(c.doc == "enkat-icke-legitimerad-personal-forskrivning.txt"
+               for c in answer.citations)
