@@ -41,7 +41,7 @@ def question_back(rulebase: RuleBase, facts: Mapping[str, Any], day: date | None
     # A condition that already fails stays failed whatever is added, so only the rules that
     # apply or are still open can decide once a fact is known.
     live = [r for r in rulebase.rules
-            if r.valid_on(day) and (not topics or r.topic in topics)
+            if r.valid_on(day) and r.speaks_to(topics)
             and evaluate(r.when, facts).state is not False]
     small = RuleBase(live)
     parties_of = {r.id: outcome_party(r) for r in live}

@@ -88,6 +88,13 @@ class Rule:
     products: tuple[str, ...] = ()
     category: str = ""
     file: str = ""
+    # Further topics the rule answers: a boundary rule whose conclusion names who decides
+    # ("görs av verksamhetschef") also answers "vem beslutar".
+    also_topics: tuple[str, ...] = ()
+
+    def speaks_to(self, topics: frozenset[str]) -> bool:
+        """Whether the rule answers a question on these topics (any, when none are given)."""
+        return not topics or self.topic in topics or any(t in topics for t in self.also_topics)
 
     def valid_on(self, day: date) -> bool:
         return ((self.valid_from is None or self.valid_from <= day)
@@ -149,7 +156,7 @@ class RuleBase:
     @cached_property
     def topics(self) -> frozenset[str]:
         """Every topic a rule of the base decides."""
-        return frozenset(r.topic for r in self.rules)
+        return frozenset(t for r in self.rules for t in (r.topic, *r.also_topics))
 
     def get(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -198,7 +205,7 @@ class RuleBase:
         for rule in self.rules:
             if day is not None and not rule.valid_on(day):
                 continue
-            if topics and rule.topic not in topics:
+            if not rule.speaks_to(topics):
                 continue
             if (only and rule.decision.kind.value not in only
                     or rule.decision.kind.value in never):
@@ -206,7 +213,10 @@ class RuleBase:
             result = evaluate(rule.when, facts)
             if result.state is True:
                 applicable.append(rule)
-            elif result.state is None and result.satisfied >= 1:
+            elif (result.state is None and result.satisfied >= 1
+                  and (not topics or rule.topic in topics)):
+                # A rule reached by one of its further topics answers when it applies; it
+                # asks nothing back of a question on that topic.
                 open_rules.append((rule, result))
         if day is None:
             # Newest version first, so an expired rule set falls back to its latest validity.
@@ -528,6 +538,7 @@ def _rule(entry: Mapping[str, Any], path: Path) -> Rule:
         products=tuple(str(p).lower() for p in entry.get("products") or ()),
         category=str(entry.get("category") or ""),
         file=name,
+        also_topics=tuple(str(t) for t in entry.get("also_topics") or ()),
     )
 
 
