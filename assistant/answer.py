@@ -24,7 +24,7 @@ from datetime import date
 from functools import lru_cache
 
 from assistant.abbreviations import Abbreviations
-from assistant.answerability import AnswerabilityGate, Verdict, answers, holds
+from assistant.answerability import AnswerabilityGate, Verdict, answers, defines_phrase, holds
 from assistant.frame import (
     Intent,
     QuestionFrame,
@@ -110,6 +110,9 @@ class ExtractiveAnswerer:
         # first answer): it still counts the name the scoped terms leave out.
         head = self._row_head(query, terms)
         kind = asked_qualifiers(query.question, frame.focus)
+        # Asked what a term means, the unit that says what it is ("X avser …") answers;
+        # one that only uses the term, or points to a definition elsewhere, does not.
+        term = _defined_term(frame)
         out: list[Candidate] = []
         for p in passages:
             prior = 1.0 / (1 + 0.35 * (p.rank - 1))
@@ -134,6 +137,8 @@ class ExtractiveAnswerer:
                 # sentence that does so is not thereby truer than a row naming both kinds.
                 if stance(kind, text) is Stance.CONTRADICTS:
                     score *= 0.2
+                if term and defines_phrase(term, " ".join(text.split())):
+                    score *= 2.0
                 # A long sentence is hard to read aloud to a patient; a list is as long as it is.
                 length = len(unit.lead) if unit.kind is UnitKind.LIST else len(unit.text)
                 score = score * prior / (1 + max(0, length - 300) / 300)
@@ -279,6 +284,13 @@ class ExtractiveAnswerer:
         elif len(query.regions) >= 2 or frame.intent is Intent.COMPARISON:
             # A comparison needs each region's own statement, not the three best of one.
             chosen = self._one_per_region(query, ranked, best)
+        elif term := _defined_term(frame):
+            # What a term means: the unit that says what it is leads, wherever retrieval
+            # ranked it (a glossary at the end of the document ranks low).
+            defining = [c for c in wider if c.unit is not None and defines_phrase(
+                term, " ".join(c.unit.with_heading.lower().split()))]
+            chosen = ([max(defining, key=lambda c: c.score)] if defining
+                      else self._definition_of(term, query))
         # Every part of the question gets the best unit that gives its kind of answer; the
         # first part's answer leads.
         several = len(frame.asks) >= 2
@@ -427,6 +439,19 @@ class ExtractiveAnswerer:
                 picked.append(best)
         return picked
 
+    def _definition_of(self, term: str, query: Query) -> list[Candidate]:
+        """The first unit of the documents in scope that says what the term is, when
+        retrieval brought none (a glossary at the end of a long document)."""
+        rank = self.settings.top_k + 1
+        for chunk in self.retriever.chunks:
+            if query.region and query.region_has_documents and query.region not in chunk.regions:
+                continue
+            passage = Passage(chunk=chunk, rank=rank)
+            for unit, unit_terms in self.gate.units(passage):
+                if defines_phrase(term, " ".join(unit.with_heading.lower().split())):
+                    return [Candidate(unit.text, passage, 0.0, unit, unit_terms)]
+        return []
+
     def _one_per_term(self, pair: tuple[str, ...], ranked: list[Candidate]) -> list[Candidate]:
         """For each of two terms asked side by side, the best unit that names it and not the
         other, of those that say how the text defines it (frame.yaml `defines`) if any."""
@@ -477,6 +502,24 @@ class ExtractiveAnswerer:
 def _product_stems() -> frozenset[str]:
     return frozenset(stem(w) for w in product_names())
 
+
+
+# Where the asked term ends: a scope or a further part ("vad avses med X enligt Y", "…, och …").
+_TERM_END = re.compile(r"\s+(?:enligt|i|hos|inom|för|när|och|samt|according|in|for|and)\b|[?,.;:]")
+
+
+def _defined_term(frame: QuestionFrame) -> str:
+    """The term a definition part asks about: after "med" ("vad menar de med X"), else right
+    after the asking words ("vad innebär X"); "" when no part asks what a term means."""
+    ask = next((a for a in frame.asks if a.intent is Intent.DEFINITION), None)
+    if ask is None:
+        return ""
+    clause = " ".join(ask.clause.lower().split())
+    after = clause[clause.find(ask.cue) + len(ask.cue):] if ask.cue in clause else clause
+    named = re.search(r"\b(?:med|by)\s+(.+)", after)
+    term = _TERM_END.split((named.group(1) if named else after).strip(), maxsplit=1)[0]
+    term = re.sub(r"^(?:en|ett|ordet|begreppet|termen|a|an|the)\s+", "", term.strip(" ”“\"'"))
+    return term if 1 <= len(term.split()) <= 4 else ""
 
 def _plain(text: str) -> str:
     return " ".join(words(text))

@@ -561,7 +561,6 @@ class AnswerabilityGate:
         first = frame.asks[0] if frame.asks else None
         if first is None or first.intent not in (Intent.LIST, Intent.DEFINITION):
             return None
-        marks = config().get("phrase_defined", {})
         texts = [" ".join(p.chunk.text.lower().split()) for p in wide]
         for phrase in re.findall(r"[”“\"'‘’]([^”“\"'‘’]{4,80})[”“\"'‘’]", query.question):
             said = " ".join(phrase.lower().split())
@@ -571,11 +570,7 @@ class AnswerabilityGate:
                       if said in " ".join(unit.with_heading.lower().split())]
             if not naming:
                 continue
-            defined = any(re.search(re.escape(said) + after, text)
-                          for text in texts for after in marks.get("after", ())) or any(
-                re.search(before + re.escape(said), text)
-                for text in texts for before in marks.get("before", ()))
-            if not defined:
+            if not any(defines_phrase(said, text) for text in texts):
                 return phrase, naming[0]
         return None
 
@@ -820,6 +815,15 @@ def _age_fits(text: str, age: int) -> bool:
                 return False
     return True
 
+
+
+def defines_phrase(phrase: str, text: str) -> bool:
+    """Whether the lower-cased text says what the phrase is: the phrase followed by "är",
+    "avser", "innebär" … or after "med … avses" (frame.yaml `phrase_defined`)."""
+    marks = config().get("phrase_defined", {})
+    said = re.escape(" ".join(phrase.lower().split()))
+    return any(re.search(said + after, text) for after in marks.get("after", ())) or any(
+        re.search(before + said, text) for before in marks.get("before", ()))
 
 def holds(terms: frozenset[str], anchor: str) -> bool:
     """The terms hold the anchor, also in another inflection: Snowball stems "apparat" to

@@ -875,3 +875,14 @@ def test_a_regions_survey_answer_is_read_though_its_own_documents_outrank_it(ass
     assert said in answer.text
     assert all(c.doc == "enkat-icke-legitimerad-personal-forskrivning.txt"
                for c in answer.citations)
+
+
+@pytest.mark.parametrize("question", [
+    "Vad menar utredningen i Kronoberg med läkemedelsnära produkter, kort sagt?",
+    "Vad innebär läkemedelsnära produkter hos Region Kronoberg?",
+])
+def test_a_term_is_answered_by_the_sentence_that_says_what_it_is(assistant, question):
+    answer = assistant.ask(question)
+    assert_cited(answer)
+    # the glossary's sentence leads, not a footnote pointing to a definition elsewhere
+    assert answer.text.startswith("Läkemedelsnära produkter avser medicintekniska produkter")
