@@ -238,6 +238,16 @@ class AnswerabilityGate:
         # it asks as well: its case words need not stand in the documents.
         coverage = max(self.coverage(terms, passages),
                        self.coverage(self.key_terms(query, asking=True), passages))
+        if query.region and coverage < self.settings.min_term_coverage:
+            # The town of the case sets the scope the passages already have, and a thing the
+            # question says the documents lack (frame.yaml `novel_focus`) cannot be in them:
+            # neither counts against what the passages say of the rest.
+            novel = any(re.search(p, query.question.lower())
+                        for p in config().get("novel_focus", ()))
+            absent = {t for w in (frame.focus if novel else ())
+                      for t in self.analyzer.word_terms(w)}
+            rest = {t: w for t, w in terms.items() if t not in self.place_terms | absent}
+            coverage = max(coverage, self.coverage(rest, passages) if rest else 0.0)
         if unscoped is not None and query.region:
             # The answer exists, but for another region: say so rather than borrow it. Only
             # passages whose regions were declared count: an untagged one never vetoes.

@@ -886,3 +886,16 @@ def test_a_term_is_answered_by_the_sentence_that_says_what_it_is(assistant, ques
     assert_cited(answer)
     # the glossary's sentence leads, not a footnote pointing to a definition elsewhere
     assert answer.text.startswith("Läkemedelsnära produkter avser medicintekniska produkter")
+
+
+@pytest.mark.parametrize("question", [
+    "Mottagningen i Ljungby vill att en ny sorts gåsele ska gå att skriva ut, fast den ännu "
+    "inte finns upptagen i hjälpmedelshandboken. Hur gör vi?",
+    "Enheten där jag jobbar i Kronoberg vill föra in en ny produkt i hjälpmedelshandboken. "
+    "Vad ska vi göra?",
+])
+def test_a_process_rule_that_verifies_the_answer_also_gives_its_steps(assistant, question):
+    answer = assistant.ask(question)
+    assert_cited(answer)
+    assert answer.rule_check.status == "verified"
+    assert "projektform" in answer.text and "verksamhetschef" in answer.text

@@ -310,9 +310,14 @@ def apply_to_answer(answer: Answer, result: CheckResult, chunks: Sequence[Chunk]
         result = replace(result, conclusion=english_conclusion(result.rule))
     elif result.rule_check.status == "verified":
         # The evidence agrees with the rule; the rule's conclusion says it in one line
-        # ("hembesök krävs" → kommunens ansvar), so it leads.
-        result = replace(result, conclusion=conclusion_for(result.rule, explained=False,
-                                                           computed=result.computed))
+        # ("hembesök krävs" → kommunens ansvar), so it leads. A process rule's one line names
+        # who, not the steps the question asks for: its explanation gives them, unless the
+        # answer already quotes the further sentences the rule rests on (its steps).
+        source = result.rule.source
+        steps_missing = result.rule.topic == "process" and not all(
+            has_quote(answer.text, q) for q in (source.also or (source.quote,)))
+        result = replace(result, conclusion=conclusion_for(
+            result.rule, explained=steps_missing, computed=result.computed))
     if result.rule.decision.kind is DecisionKind.TAS_INTE_UPP:
         return _refused_by_rule(answer, result, chunks, english)
     source = result.rule.source
