@@ -429,3 +429,12 @@ def test_the_everyday_verb_for_prescribing_names_the_thing_asked(question: str) 
     frame = read_frame(question, VOCAB)
     assert frame.focus[0] in ("hörapparat", "rollator")
     assert frame.unknown == ()
+
+
+@pytest.mark.parametrize(("question", "unknown"), [
+    ("Får specialistsjuksköterskan ge vaccin mot bältros åt en 66-åring?", ("bältros",)),
+    ("Kan distriktssköterskan sätta vaccinet mot pneumokocker på en 70-åring?",
+     ("pneumokocker",)),
+])
+def test_a_vaccine_named_by_a_disease_the_corpus_never_names_is_unknown(question, unknown):
+    assert read_frame(question, VOCAB).unknown == unknown
