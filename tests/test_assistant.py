@@ -899,3 +899,13 @@ def test_a_process_rule_that_verifies_the_answer_also_gives_its_steps(assistant,
     assert_cited(answer)
     assert answer.rule_check.status == "verified"
     assert "projektform" in answer.text and "verksamhetschef" in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "Vilka yrkesgrupper anger Stockholms behovstrappa för förskrivning av duschstolar?",
+    "Står det i Stockholms behovstrappor om en fysioterapeut får förskriva gåbord?",
+])
+def test_what_the_documents_point_to_under_each_aid_is_refused(assistant, question):
+    answer = assistant.ask(question)
+    assert_refused(answer)
+    assert "under respektive hjälpmedel" in answer.citations[0].quote
