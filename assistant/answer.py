@@ -503,7 +503,6 @@ def _product_stems() -> frozenset[str]:
     return frozenset(stem(w) for w in product_names())
 
 
-
 # Where the asked term ends: a scope or a further part ("vad avses med X enligt Y", "…, och …").
 _TERM_END = re.compile(r"\s+(?:enligt|i|hos|inom|för|när|och|samt|according|in|for|and)\b|[?,.;:]")
 
@@ -520,6 +519,7 @@ def _defined_term(frame: QuestionFrame) -> str:
     term = _TERM_END.split((named.group(1) if named else after).strip(), maxsplit=1)[0]
     term = re.sub(r"^(?:en|ett|ordet|begreppet|termen|a|an|the)\s+", "", term.strip(" ”“\"'"))
     return term if 1 <= len(term.split()) <= 4 else ""
+
 
 def _plain(text: str) -> str:
     return " ".join(words(text))

@@ -826,7 +826,6 @@ def _age_fits(text: str, age: int) -> bool:
     return True
 
 
-
 def defines_phrase(phrase: str, text: str) -> bool:
     """Whether the lower-cased text says what the phrase is: the phrase followed by "är",
     "avser", "innebär" … or after "med … avses" (frame.yaml `phrase_defined`)."""
@@ -834,6 +833,7 @@ def defines_phrase(phrase: str, text: str) -> bool:
     said = re.escape(" ".join(phrase.lower().split()))
     return any(re.search(said + after, text) for after in marks.get("after", ())) or any(
         re.search(before + said, text) for before in marks.get("before", ()))
+
 
 def holds(terms: frozenset[str], anchor: str) -> bool:
     """The terms hold the anchor, also in another inflection: Snowball stems "apparat" to

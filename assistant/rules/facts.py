@@ -433,8 +433,8 @@ def _sentence_with_corpus_names(sentence: re.Match[str]) -> str:
     for last, corpus in glossary_matches([t.group(0) for t in tokens]):
         start = tokens[last].start()
         (negated if _VALUE_NEGATED.search(text[max(0, start - 40):start]) else said).append(corpus)
-    words = [*said, *(f"inte {corpus}" for corpus in dict.fromkeys(negated))]
-    return f"{text.rstrip()} {' '.join(words)} "
+    added = [*said, *(f"inte {corpus}" for corpus in dict.fromkeys(negated))]
+    return f"{text.rstrip()} {' '.join(added)} "
 
 
 def _people(low: str, facts: dict[str, Any]) -> None:
