@@ -259,3 +259,13 @@ def test_a_pregnancy_named_beside_a_man_still_counts(rulebase):
     facts = extract_facts("Mannen undrar om hans gravida sambo, 31 år, kan få kikhostevaccin "
                           "av distriktssköterskan i januari 2026.", as_of=TODAY, rulebase=rulebase)
     assert facts.facts.get("pregnant") is True
+
+
+@pytest.mark.parametrize(("followup", "item"), [
+    ("Men om sonden bara ger henne kring 70 procent av energin?", "halvnutrition"),
+    ("What if it covers 30 percent of her energy?", "tilläggsnutrition"),
+])
+def test_a_followup_share_of_the_need_reprices_the_earlier_fee(rulebase, followup, item):
+    earlier = "Hon är 58 och bor i Lessebo; all hennes näring går via sond. Egenavgiften 2025?"
+    facts = extract_facts(followup, [earlier], as_of=TODAY, rulebase=rulebase)
+    assert facts.facts.get("fee_item") == item

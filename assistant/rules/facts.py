@@ -388,7 +388,7 @@ def _extract_one(text: str, rulebase: RuleBase | None,
         if value is not None:
             facts[reading.fact] = value
     _people(low, facts)
-    _fees(low, facts, ordered)
+    _fees(low, facts, ordered, priced_before="fees" in question_topics(context.lower()))
     if "fee_type" in facts:
         _period(low, facts, default_year)
     _products(low, facts, rulebase)
@@ -574,11 +574,13 @@ def _unlicensed(text: str) -> bool:
     return any(all(p.search(text) for p in phrase) for phrase in phrases)
 
 
-def _fees(low: str, facts: dict[str, Any], ordered: str | None = None) -> None:
+def _fees(low: str, facts: dict[str, Any], ordered: str | None = None,
+          priced_before: bool = False) -> None:
     """The fee item: a fee table's item named in the question, by its catalogue spellings, or
     told by the share of a need it covers (`fee_item_shares` in phrasing.yaml). `ordered`: the
-    text with each corpus name where its English name stands, for the order they are named."""
-    if "fee_type" not in facts:
+    text with each corpus name where its English name stands, for the order they are named.
+    `priced_before`: an earlier turn asked a fee ("Och om den bara täcker 60 procent?")."""
+    if "fee_type" not in facts and not priced_before:
         return
     spec = Catalogue.load().facts["fee_item"]
 
@@ -615,6 +617,8 @@ def _fees(low: str, facts: dict[str, Any], ordered: str | None = None) -> None:
         share = (int(m.group(1)) + int(m.group(2) or m.group(1))) / 2
     elif said:
         share = float(fractions[said.group(1)])
+    elif any(re.search(p, low) for p in shares.get("whole", ())):
+        share = 100.0
     if share is not None:
         for item, (lowest, highest) in shares.get("items", {}).items():
             if lowest <= share < highest or (share == highest == 100):
