@@ -137,7 +137,7 @@ class ExtractiveAnswerer:
                 # sentence that does so is not thereby truer than a row naming both kinds.
                 if stance(kind, text) is Stance.CONTRADICTS:
                     score *= 0.2
-                if term and defines_phrase(term, " ".join(text.split())):
+                if term and defines_phrase(term, text):
                     score *= 2.0
                 # A long sentence is hard to read aloud to a patient; a list is as long as it is.
                 length = len(unit.lead) if unit.kind is UnitKind.LIST else len(unit.text)
@@ -157,8 +157,9 @@ class ExtractiveAnswerer:
         pool, passages = passages, self._with_respondent(query, frame, passages[:width])
         pooled = {p.chunk.id for p in pool}
         pool = pool + [p for p in passages if p.chunk.id not in pooled]
-        if any(a.intent is Intent.SURVEY for a in frame.asks) and self._respondent(
-                query, passages):
+        survey = _asks_survey(frame)
+        respondent = self._respondent(query, passages) if survey else []
+        if respondent:
             # The region answered the survey: that others said more in it is no sign that
             # the region's documents are silent.
             unscoped = None
@@ -166,11 +167,10 @@ class ExtractiveAnswerer:
         if not verdict.answerable:
             return self.refusal(query, passages, verdict)
         terms = self.gate.key_terms(query)
-        if any(a.intent is Intent.SURVEY for a in frame.asks):
+        if respondent:
             # Asked of the survey, the region's answer there is the answer: its other
             # documents did not answer the survey.
-            if own := self._respondent(query, passages):
-                passages, pool = own, self._respondent(query, pool)
+            passages, pool = respondent, self._respondent(query, pool)
         if query.region and query.region_has_documents:
             # The passages are the region's own already: its name picks no unit over another.
             terms = {t: w for t, w in terms.items() if t not in self.place_terms} or terms
@@ -220,7 +220,7 @@ class ExtractiveAnswerer:
         own = self._respondent(query, passages)
         have = {p.chunk.id for p in passages}
         if not own:
-            if not query.region or not any(a.intent is Intent.SURVEY for a in frame.asks):
+            if not query.region or not _asks_survey(frame):
                 return passages
             # Asked of the survey, the region's answer there is read even when its own
             # documents outranked it (what a region "svarade i enkäten").
@@ -287,8 +287,8 @@ class ExtractiveAnswerer:
         elif term := _defined_term(frame):
             # What a term means: the unit that says what it is leads, wherever retrieval
             # ranked it (a glossary at the end of the document ranks low).
-            defining = [c for c in wider if c.unit is not None and defines_phrase(
-                term, " ".join(c.unit.with_heading.lower().split()))]
+            defining = [c for c in wider if c.unit is not None
+                        and defines_phrase(term, c.unit.with_heading.lower())]
             chosen = ([max(defining, key=lambda c: c.score)] if defining
                       else self._definition_of(term, query))
         # Every part of the question gets the best unit that gives its kind of answer; the
@@ -448,7 +448,7 @@ class ExtractiveAnswerer:
                 continue
             passage = Passage(chunk=chunk, rank=rank)
             for unit, unit_terms in self.gate.units(passage):
-                if defines_phrase(term, " ".join(unit.with_heading.lower().split())):
+                if defines_phrase(term, unit.with_heading.lower()):
                     return [Candidate(unit.text, passage, 0.0, unit, unit_terms)]
         return []
 
@@ -501,6 +501,10 @@ class ExtractiveAnswerer:
 @lru_cache(maxsize=1)
 def _product_stems() -> frozenset[str]:
     return frozenset(stem(w) for w in product_names())
+
+
+def _asks_survey(frame: QuestionFrame) -> bool:
+    return any(a.intent is Intent.SURVEY for a in frame.asks)
 
 
 # Where the asked term ends: a scope or a further part ("vad avses med X enligt Y", "…, och …").

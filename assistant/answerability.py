@@ -29,6 +29,7 @@ from assistant.frame import (
     asking_only,
     config,
     matches_any,
+    names_novel_thing,
 )
 from assistant.qualifiers import Stance, asked_qualifiers, is_qualifier, stance
 from assistant.query import Query
@@ -242,9 +243,7 @@ class AnswerabilityGate:
             # The town of the case sets the scope the passages already have, and a thing the
             # question says the documents lack (frame.yaml `novel_focus`) cannot be in them:
             # neither counts against what the passages say of the rest.
-            novel = any(re.search(p, query.question.lower())
-                        for p in config().get("novel_focus", ()))
-            absent = {t for w in (frame.focus if novel else ())
+            absent = {t for w in (frame.focus if names_novel_thing(query.question) else ())
                       for t in self.analyzer.word_terms(w)}
             rest = {t: w for t, w in terms.items() if t not in self.place_terms | absent}
             coverage = max(coverage, self.coverage(rest, passages) if rest else 0.0)
@@ -827,10 +826,12 @@ def _age_fits(text: str, age: int) -> bool:
 
 
 def defines_phrase(phrase: str, text: str) -> bool:
-    """Whether the lower-cased text says what the phrase is: the phrase followed by "är",
-    "avser", "innebär" … or after "med … avses" (frame.yaml `phrase_defined`)."""
+    """Whether the lower-cased text (in any spacing) says what the phrase is: the phrase
+    followed by "är", "avser", "innebär" … or after "med … avses" (frame.yaml
+    `phrase_defined`)."""
     marks = config().get("phrase_defined", {})
     said = re.escape(" ".join(phrase.lower().split()))
+    text = " ".join(text.split())
     return any(re.search(said + after, text) for after in marks.get("after", ())) or any(
         re.search(before + said, text) for before in marks.get("before", ()))
 

@@ -323,6 +323,13 @@ class Vocabulary:
         return cached
 
 
+def names_novel_thing(question: str) -> bool:
+    """Whether the question says its thing is new or missing from the documents ("ett nytt
+    slags X som saknas i sortimentet", frame.yaml `novel_focus`)."""
+    lowered = question.lower()
+    return any(re.search(p, lowered) for p in config().get("novel_focus", ()))
+
+
 @lru_cache(maxsize=512)  # the query, the answerer and the rule check each read the question
 def read_frame(question: str, vocabulary: Vocabulary | None = None) -> QuestionFrame:
     """Read what the question asks and about what (`unknown` needs the corpus's vocabulary)."""
@@ -336,7 +343,7 @@ def read_frame(question: str, vocabulary: Vocabulary | None = None) -> QuestionF
         # a cue may describe the case; a later one the documents know is the thing asked for.
         focus, phrase, from_cue, _ = next(
             (c for c in candidates if all(_known(w, vocabulary) for w in c[0])), candidates[0])
-    novel = any(re.search(p, lowered) for p in config().get("novel_focus", ()))
+    novel = names_novel_thing(lowered)
     unknown = tuple(w for w in focus if not _known(w, vocabulary)) if (
         from_cue and vocabulary is not None and not novel) else ()
     if vocabulary is not None and not novel:

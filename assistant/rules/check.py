@@ -169,12 +169,10 @@ def compare(decision: RuleDecision, answer: str) -> tuple[bool, bool]:
         said = {"yes": "ja", "no": "nej"}.get(first.group(1), first.group(1)) if first else None
         return said == value, said is not None and said != value
     if decision.kind is DecisionKind.BELOPP:
-        amount = re.match(r"(\d[\d ]*)\s*(kr|%)", value)
+        amount = _AMOUNT.match(value)
         if amount:
             wanted = amount.group(1).replace(" ", "")
-            unit = amount.group(2)
-            amounts = {a.replace(" ", "")
-                       for a in re.findall(rf"(\d[\d ]*\d|\d)\s*{re.escape(unit)}", text)}
+            amounts = _stated_amounts(text, amount.group(2))
             return wanted in amounts, bool(amounts - {wanted}) and wanted not in amounts
     if decision.kind is DecisionKind.TAS_INTE_UPP:
         says_silent = "framgår inte" in text or "does not say" in text
@@ -186,14 +184,23 @@ def compare(decision: RuleDecision, answer: str) -> tuple[bool, bool]:
     return all(stem(word) in text for word in value.split()), False
 
 
+# A rule's amount ("1 980 kr", "25 %"): the number and its unit.
+_AMOUNT = re.compile(r"(\d[\d ]*)\s*(kr|%)")
+
+
+def _stated_amounts(text: str, unit: str) -> set[str]:
+    """The amounts of the unit the text states, without spaces ("1 980 kr" → "1980")."""
+    return {a.replace(" ", "") for a in re.findall(rf"(\d[\d ]*\d|\d)\s*{re.escape(unit)}", text)}
+
+
 def _amount_from_its_row(rule: Rule, answer: str) -> bool:
     """An amount agrees when the answer states no other amount or quotes the rule's own row: a
     fee table's other rows hold the same sums in other columns ("200 kr 400 kr" of another
     profession's row holds this row's 400 kr)."""
-    if rule.decision.kind is not DecisionKind.BELOPP:
+    amount = _AMOUNT.match(rule.decision.value.lower())
+    if rule.decision.kind is not DecisionKind.BELOPP or amount is None:
         return True
-    unit = "%" if rule.decision.value.strip().endswith("%") else "kr"
-    amounts = {a.replace(" ", "") for a in re.findall(rf"(\d[\d ]*\d|\d)\s*{unit}", answer)}
+    amounts = _stated_amounts(answer, amount.group(2))
     return len(amounts) <= 1 or has_quote(answer, rule.source.quote)
 
 

@@ -388,7 +388,7 @@ def _extract_one(text: str, rulebase: RuleBase | None,
         if value is not None:
             facts[reading.fact] = value
     _people(low, facts)
-    _fees(low, facts, ordered, priced_before="fees" in question_topics(context.lower()))
+    _fees(low, facts, ordered, context)
     if "fee_type" in facts:
         _period(low, facts, default_year)
     _products(low, facts, rulebase)
@@ -575,12 +575,13 @@ def _unlicensed(text: str) -> bool:
 
 
 def _fees(low: str, facts: dict[str, Any], ordered: str | None = None,
-          priced_before: bool = False) -> None:
+          context: str = "") -> None:
     """The fee item: a fee table's item named in the question, by its catalogue spellings, or
     told by the share of a need it covers (`fee_item_shares` in phrasing.yaml). `ordered`: the
     text with each corpus name where its English name stands, for the order they are named.
-    `priced_before`: an earlier turn asked a fee ("Och om den bara täcker 60 procent?")."""
-    if "fee_type" not in facts and not priced_before:
+    `context`: the earlier turns, when one of them asked a fee ("Och om den bara täcker 60
+    procent?")."""
+    if "fee_type" not in facts and "fees" not in question_topics(context.lower()):
         return
     spec = Catalogue.load().facts["fee_item"]
 
@@ -658,13 +659,15 @@ def _listed_row(low: str, product: str, facts: dict[str, Any]) -> None:
     """The ISO row of an everyday product word the glossary gives one row for
     ("toalettförhöjning" → 091218 Toalettstolsförhöjningar, fasta), unless the question asks
     for another kind than the row's ("en fristående …": qualifiers.yaml)."""
+    if "iso_code" in facts:
+        return
     # The longest glossary name holding the word that the question says ("fristående
     # toalettförhöjning" before "toalettförhöjning").
-    names = [n for n, _ in glossary_names().items()
+    names = [n for n in glossary_names()
              if product in n.split() and find_phrase(low, n) is not None]
     corpus = glossary_names()[max(names, key=len)] if names else None
     codes = glossary_iso().get(corpus or "", ())
-    if len(codes) != 1 or "iso_code" in facts:
+    if len(codes) != 1:
         return
     if stance(asked_qualifiers(low, [product]), corpus or "") is Stance.CONTRADICTS:
         return
