@@ -353,12 +353,10 @@ class AnswerabilityGate:
                                focus_terms=focus, rule_may_answer=ask.intent is Intent.WHO,
                                rule_must_file=True)
             open_parts.append(ask.intent)
-        other = self.charged_by_another(frame, query, wide)
+        other = self.fee_not_listed(frame, query, wide)
         if other is not None:
-            body, shown = other
-            return Verdict(False, f"Dokumenten anger inte vilka avgifter {body} tar ut; "
-                                  "avgiftslistorna är regionens egna.", covered=shown,
-                           focus_terms=focus)
+            reason, shown = other
+            return Verdict(False, reason, covered=shown, focus_terms=focus)
         missing = self.asked_items_missing(frame, wide)
         if missing is not None:
             noun, naming = missing
@@ -540,24 +538,28 @@ class AnswerabilityGate:
                 return noun, said[0]
         return None
 
-    def charged_by_another(self, frame: QuestionFrame, query: Query,
-                           wide: list[Passage]) -> tuple[str, Evidence] | None:
-        """The body a cost question says charges ("tar kommunerna ut någon avgift …") and a
-        fee unit to cite, when no unit with an amount names that body: the fee tables are
-        another's (frame.yaml `charging_body`); None otherwise."""
+    def fee_not_listed(self, frame: QuestionFrame, query: Query,
+                       wide: list[Passage]) -> tuple[str, Evidence] | None:
+        """Why a cost question goes unanswered and a fee unit to cite, when the question names
+        who charges or what is paid for ("tar kommunerna ut någon avgift …", "köpa en egen")
+        and no unit with an amount names it: the fee tables price something else (frame.yaml
+        `fee_not_listed`); None otherwise."""
         if not any(a.intent is Intent.COST for a in frame.asks):
             return None
         asked = asking_only(query.question).lower()
-        for body, spec in config().get("charging_body", {}).items():
+        for spec in config().get("fee_not_listed", {}).values():
             if not matches_any(spec.get("asked", ()), asked):
                 continue
             amount = answer_pattern("amount")
-            fees = [Evidence(unit, p) for p in wide for unit, _ in self.units(p)
+            fees = [(Evidence(unit, p), terms) for p in wide for unit, terms in self.units(p)
                     if amount.search(unit.with_heading.lower())]
             if fees and not any(matches_any(spec.get("named", ()), e.unit.with_heading.lower()) or
                                 matches_any(spec.get("named", ()), e.passage.chunk.section.lower())
-                                for e in fees):
-                return body, fees[0]
+                                for e, _ in fees):
+                # the row sharing the question's rarest words: the asked thing's own row
+                asked_terms = set(self.analyzer.terms(query.question)) | self.focus_terms(frame)
+                return spec["reason"], max(fees, key=lambda f: sum(
+                    self.retriever.idf(t) for t in asked_terms & f[1]))[0]
         return None
 
     def quoted_but_undefined(self, frame: QuestionFrame, query: Query,

@@ -361,8 +361,10 @@ def read_frame(question: str, vocabulary: Vocabulary | None = None) -> QuestionF
 
 
 # A further thing coordinated with the first ("… och för en apnéskena", ", and what about a
-# TENS unit", "… resp hörapparat"); a coordinated question word starts a part, not a thing.
-_ITEM = re.compile(r"(?:,\s*(?:och|and|samt)?|\b(?:och|and|samt|resp|respektive|plus))\s+"
+# TENS unit", "… resp hörapparat", "… eller en Y"); a coordinated question word starts a part,
+# not a thing.
+_ITEM = re.compile(r"(?:,\s*(?:och|and|samt|eller|or)?"
+                   r"|\b(?:och|and|samt|resp|respektive|plus|eller|or))\s+"
                    r"(?P<about>(?:vad|what)\s+(?:about|kostar|costs?)\s+)?(?:(?:för|for|of)\s+)?"
                    r"(?P<article>(?:en|ett|a|an|the|some)\s+)?(?P<p>[\wåäöéü-]+(?:\s+[\wåäöéü-]+){0,2})")
 _QUESTION_WORD = re.compile(r"(?:vilk|vad|hur|vem|när|var\b|which|what|how|who|when|where)")

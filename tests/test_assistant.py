@@ -909,3 +909,29 @@ def test_what_the_documents_point_to_under_each_aid_is_refused(assistant, questi
     answer = assistant.ask(question)
     assert_refused(answer)
     assert "under respektive hjälpmedel" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(("question", "row"), [
+    ("Går det att köpa mjuka ortoser av Region Kronoberg i stället för att betala "
+     "egenavgiften, och vad blir priset då?", "Mjuka ortoser"),
+    ("What does Region Kronoberg charge if a patient wants to buy a TENS unit rather than "
+     "borrow it?", "TENS"),
+])
+def test_the_price_of_buying_an_aid_is_refused_when_the_tables_price_loans(assistant,
+                                                                           question, row):
+    answer = assistant.ask(question)
+    assert_refused(answer)
+    assert any("inget pris för att köpa" in w for w in answer.warnings)
+    assert answer.rule_check is None or answer.rule_check.status != "verified"
+    assert row in answer.citations[0].quote
+
+
+@pytest.mark.parametrize("question", [
+    "A below-knee prosthesis in Region Kronoberg is priced at 42,000 kr. Does someone have "
+    "to approve it first?",
+    "Kronoberg: ortopedingenjören har räknat fram att protesen kostar 31.500 kr. Krävs "
+    "någon särskild behovsprövning?",
+])
+def test_an_amount_grouped_by_comma_or_point_reaches_the_value_rule(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.rule_check.rule_id == "kronoberg.boundary.ortopedteknik.over_15000"

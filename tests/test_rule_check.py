@@ -39,6 +39,9 @@ TODAY = date(2026, 11, 25)
     ("En patient uteblir från en utprovning hos fysioterapeuten på vårdcentralen. Avgift?",
      {"fee_type": "uteblivandeavgift", "staff": "annan vårdpersonal", "setting": "primärvård"}),
     ("Hjälpmedlet kostar 18 000 kronor.", {"amount_kr": 18000}),
+    # thousands grouped the English way or with a point
+    ("The orthosis is priced at 27,500 kr.", {"amount_kr": 27500}),
+    ("Offerten lyder på 1.250 kr.", {"amount_kr": 1250}),
 ])
 def test_extracts_canonical_facts(question: str, expected: dict) -> None:
     facts = extract_facts(question, as_of=TODAY).facts

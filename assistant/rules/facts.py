@@ -83,7 +83,7 @@ class _Reading:
         for pattern in self.patterns:
             m = pattern.search(low)
             if m:
-                value = re.sub(r"\s", "", m.group(1))
+                value = re.sub(r"[\s.,]", "", m.group(1))
                 return int(value) if value.isdigit() else _number(value)
         denied = False
         if self.first_said:
