@@ -192,12 +192,17 @@ class AnswerabilityGate:
         # thing is judged by its own fee in the region's passages instead.
         framed = [self.vocabulary.item_frame(frame, item) for item in frame.items]
         verdicts = [(one, self._judge(one, query, passages, None, pool)) for one in framed]
-        priced = [v for _, v in verdicts if v.answerable]
+        # A thing answered but for its fee ("kan hon få X …, och vad kostar det" with no fee
+        # for X) is one the documents do not price.
+        has_fee = [v.answerable and Intent.COST not in v.open_parts for _, v in verdicts]
+        priced = [v for (_, v), fee in zip(verdicts, has_fee, strict=True) if fee]
         if not priced:
             return verdicts[0][1]
-        return replace(priced[0], unpriced=tuple(" ".join(one.focus) for one, v in verdicts
-                                                 if not v.answerable),
-                       priced=tuple(one for one, v in verdicts if v.answerable))
+        return replace(priced[0], unpriced=tuple(" ".join(one.focus) for (one, _), fee
+                                                 in zip(verdicts, has_fee, strict=True)
+                                                 if not fee),
+                       priced=tuple(one for (one, _), fee in zip(verdicts, has_fee, strict=True)
+                                    if fee))
 
     def _judge(self, frame: QuestionFrame, query: Query, passages: list[Passage],
                unscoped: list[Passage] | None = None,

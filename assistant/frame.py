@@ -361,10 +361,10 @@ def read_frame(question: str, vocabulary: Vocabulary | None = None) -> QuestionF
 
 
 # A further thing coordinated with the first ("… och för en apnéskena", ", and what about a
-# TENS unit", "… resp hörapparat", "… eller en Y"); a coordinated question word starts a part,
-# not a thing.
-_ITEM = re.compile(r"(?:,\s*(?:och|and|samt|eller|or)?"
-                   r"|\b(?:och|and|samt|resp|respektive|plus|eller|or))\s+"
+# TENS unit", "… resp hörapparat", "… eller en Y" with its article); a coordinated question
+# word starts a part, not a thing.
+_ITEM = re.compile(r"(?:,\s*(?:och|and|samt|(?P<or1>eller|or))?"
+                   r"|\b(?:och|and|samt|resp|respektive|plus|(?P<or2>eller|or)))\s+"
                    r"(?P<about>(?:vad|what)\s+(?:about|kostar|costs?)\s+)?(?:(?:för|for|of)\s+)?"
                    r"(?P<article>(?:en|ett|a|an|the|some)\s+)?(?P<p>[\wåäöéü-]+(?:\s+[\wåäöéü-]+){0,2})")
 _QUESTION_WORD = re.compile(r"(?:vilk|vad|hur|vem|när|var\b|which|what|how|who|when|where)")
@@ -398,6 +398,9 @@ def _items(asking: str, focus: tuple[str, ...], vocabulary: Vocabulary
         # A thing the corpus never names counts when the question marks it as one ("and
         # what about a wig"): the answer then says that the documents give it no fee.
         marked = bool(m.group("about") or m.group("article"))
+        if (m.group("or1") or m.group("or2")) and not m.group("article"):
+            continue  # "per öra eller per par": another measure; "eller en Y": a thing
+
         if content and not set(content) <= set(focus) and (marked or all(
                 _names_a_thing(w, vocabulary) for w in content)) and content not in found:
             found.append(content)

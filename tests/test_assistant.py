@@ -935,3 +935,27 @@ def test_the_price_of_buying_an_aid_is_refused_when_the_tables_price_loans(assis
 def test_an_amount_grouped_by_comma_or_point_reaches_the_value_rule(assistant, question):
     answer = assistant.ask(question)
     assert answer.rule_check.rule_id == "kronoberg.boundary.ortopedteknik.over_15000"
+
+
+@pytest.mark.parametrize("question", [
+    "Kan vår brukare i Älmhult få ett tyngdtäcke utskrivet eller kanske en tyngdväst, och "
+    "vad får hon betala?",
+    "Kan en pojke i Växjö som är 10 få ett tyngdtäcke förskrivet, eller en tyngdväst, och "
+    "vad kostar det i så fall?",
+])
+def test_the_first_of_two_alternatives_is_decided_and_the_others_fee_given(assistant,
+                                                                          question):
+    answer = assistant.ask(question)
+    assert_cited(answer)
+    # the one no longer prescribed is said so by its rule, the other's fee stands
+    assert answer.rule_check.rule_id == "kronoberg.prescribing_rights.tyngdtacken"
+    assert "Tyngdvästar 400 kr" in answer.text
+    assert "inte vad det kostar" not in answer.text
+
+
+def test_of_two_things_priced_the_one_without_a_row_is_named(assistant):
+    answer = assistant.ask("Skulle en flicka på 9 i Växjö kunna få en tyngdväst eller ett "
+                           "tyngdtäcke förskrivet, och vad kostar det?")
+    assert_cited(answer)
+    assert "Tyngdvästar 400 kr" in answer.text
+    assert "ingen avgift för 'tyngdtäcke'" in answer.text

@@ -649,10 +649,19 @@ def _products(low: str, facts: dict[str, Any], rulebase: RuleBase | None) -> Non
     chosen = [(p, at) for p, at in chosen
               if p in named or not set(glossary_expansion(p.split())) & own]
     best = max(chosen, key=lambda item: len(item[0]), default=None)
+    # Of two things offered as alternatives ("ett tyngdtäcke eller en tyngdväst"), the one
+    # named first is asked about first.
+    best = next((p for p in sorted(chosen, key=lambda c: c[1]) if best is not None
+                 and p[1] < best[1] and _ALTERNATIVE.fullmatch(low[p[1]:best[1]])), best)
     if best is not None:
         facts.setdefault("product", best[0])
         if best[0] not in named:
             _listed_row(low, best[0], facts)
+
+
+# From one thing's name to the next's when they are offered as alternatives.
+_ALTERNATIVE = re.compile(r"[\wåäö-]+(?:\s+[\wåäö-]+)?,?\s+(?:eller|or)\s+"
+                          r"(?:(?:en|ett|a|an|kanske|maybe|perhaps)\s+)*")
 
 
 def _listed_row(low: str, product: str, facts: dict[str, Any]) -> None:
