@@ -327,7 +327,7 @@ class ExtractiveAnswerer:
                 chosen.append(max(fitting, key=lambda c: (said[id(c)], c.score)))
             else:
                 chosen.append(max(fitting, key=lambda c: c.score * (1 + 2 * said[id(c)])))
-        chosen += self._item_rows(verdict, wider, chosen)
+        chosen += self._item_rows(verdict, wider, chosen, frame)
         comparison = len(query.regions) >= 2 or frame.intent is Intent.COMPARISON
         lead = chosen[0] if chosen and frame.asks and not comparison else None
         # A comparison says one thing per region it compares.
@@ -375,11 +375,23 @@ class ExtractiveAnswerer:
         return []
 
     def _item_rows(self, verdict: Verdict, wider: list[Candidate],
-                   chosen: list[Candidate]) -> list[Candidate]:
+                   chosen: list[Candidate], frame: QuestionFrame) -> list[Candidate]:
         """For a question pricing several things, the best unit giving an amount for each
-        thing the documents price that no chosen unit prices yet."""
+        thing the documents price that no chosen unit prices yet, and the best unit on each
+        thing they name but do not price ("tyngdtäcken förskrivs inte längre"): why it has
+        no fee."""
         amount = answer_pattern("amount")
         out: list[Candidate] = []
+        for name in verdict.unpriced:
+            item = self.vocabulary.item_frame(frame, tuple(name.split()))
+            anchor = self.gate.anchor(self.gate.focus_terms(item))
+            if anchor is None or any(c.unit is not None and holds(c.terms, anchor)
+                                     for c in [*chosen, *out]):
+                continue
+            best = max((c for c in wider if c.unit is not None and holds(c.terms, anchor)),
+                       key=lambda c: c.score, default=None)
+            if best is not None:
+                out.append(best)
         for item in verdict.priced:
             anchor = self.gate.anchor(self.gate.focus_terms(item))
             if anchor is None:

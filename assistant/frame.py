@@ -366,7 +366,7 @@ def read_frame(question: str, vocabulary: Vocabulary | None = None) -> QuestionF
 _ITEM = re.compile(r"(?:,\s*(?:och|and|samt|(?P<or1>eller|or))?"
                    r"|\b(?:och|and|samt|resp|respektive|plus|(?P<or2>eller|or)))\s+"
                    r"(?P<about>(?:vad|what)\s+(?:about|kostar|costs?)\s+)?(?:(?:för|for|of)\s+)?"
-                   r"(?P<article>(?:en|ett|a|an|the|some)\s+)?(?P<p>[\wåäöéü-]+(?:\s+[\wåäöéü-]+){0,2})")
+                   r"(?:(?:kanske|hellre|maybe|perhaps|rather)\s+)?(?P<article>(?:en|ett|a|an|the|some)\s+)?(?P<p>[\wåäöéü-]+(?:\s+[\wåäöéü-]+){0,2})")
 _QUESTION_WORD = re.compile(r"(?:vilk|vad|hur|vem|när|var\b|which|what|how|who|when|where)")
 
 

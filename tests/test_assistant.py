@@ -959,3 +959,15 @@ def test_of_two_things_priced_the_one_without_a_row_is_named(assistant):
     assert_cited(answer)
     assert "Tyngdvästar 400 kr" in answer.text
     assert "ingen avgift för 'tyngdtäcke'" in answer.text
+    # and why: the unit on the unpriced thing is quoted too
+    assert any("tyngdtäcken" in c.quote for c in answer.citations)
+
+
+def test_a_comparison_of_three_regions_reads_far_enough_to_quote_each(assistant):
+    answer = assistant.ask("Vilka utbildningar från Socialstyrelsen måste förskrivare gå i "
+                           "Stockholm, i Kronoberg respektive i Dalarna?")
+    assert_cited(answer)
+    docs = {c.doc for c in answer.citations}
+    assert {"stockholm-vardgivarguiden-forskrivningsratt.txt",
+            "kronoberg-primarvardsforum-2025-11-18.txt",
+            "dalarna-verksamhetschefens-uppdrag-forskrivning.txt"} <= docs
