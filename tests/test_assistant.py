@@ -971,15 +971,3 @@ def test_a_comparison_of_three_regions_reads_far_enough_to_quote_each(assistant)
     assert {"stockholm-vardgivarguiden-forskrivningsratt.txt",
             "kronoberg-primarvardsforum-2025-11-18.txt",
             "dalarna-verksamhetschefens-uppdrag-forskrivning.txt"} <= docs
-
-
-@pytest.mark.parametrize("question", [
-    "Hur många dagars egenvårdsprodukter ska en patient få med sig hem från slutenvården i "
-    "Kronoberg?",
-    "Hur många dagar räcker produkterna som slutenvården i Region Kronoberg skickar med en "
-    "patient som sköter sin egenvård?",
-])
-def test_a_count_spelled_in_words_answers_how_many(assistant, question):
-    answer = assistant.ask(question)
-    assert_cited(answer)
-    assert "fjorton dagarnas förbrukning" in answer.text
