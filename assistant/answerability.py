@@ -192,7 +192,7 @@ class AnswerabilityGate:
         # thing is judged by its own fee in the region's passages instead.
         framed = [self.vocabulary.item_frame(frame, item) for item in frame.items]
         verdicts = [(one, self._judge(one, query, passages, None, pool)) for one in framed]
-        # A thing answered but for its fee ("kan hon få X …, och vad kostar det" with no fee
+        # A thing answered but for its fee ("kan hon få X …, och vad blir avgiften" with no fee
         # for X) is one the documents do not price.
         has_fee = [v.answerable and Intent.COST not in v.open_parts for _, v in verdicts]
         priced = [v for (_, v), fee in zip(verdicts, has_fee, strict=True) if fee]
