@@ -400,7 +400,6 @@ def _items(asking: str, focus: tuple[str, ...], vocabulary: Vocabulary
         marked = bool(m.group("about") or m.group("article"))
         if (m.group("or1") or m.group("or2")) and not m.group("article"):
             continue  # "per styck eller per par": another measure; "eller en Y": a thing
-
         if content and not set(content) <= set(focus) and (marked or all(
                 _names_a_thing(w, vocabulary) for w in content)) and content not in found:
             found.append(content)

@@ -649,11 +649,11 @@ def _products(low: str, facts: dict[str, Any], rulebase: RuleBase | None) -> Non
     chosen = [(p, at) for p, at in chosen
               if p in named or not set(glossary_expansion(p.split())) & own]
     best = max(chosen, key=lambda item: len(item[0]), default=None)
-    # Of two things offered as alternatives ("en gåstol eller ett gåbord"), the one
-    # named first is asked about first.
-    best = next((p for p in sorted(chosen, key=lambda c: c[1]) if best is not None
-                 and p[1] < best[1] and _ALTERNATIVE.fullmatch(low[p[1]:best[1]])), best)
     if best is not None:
+        # Of two things offered as alternatives ("en gåstol eller ett gåbord"), the one
+        # named first is asked about first.
+        best = next((p for p in sorted(chosen, key=lambda c: c[1])
+                     if p[1] < best[1] and _ALTERNATIVE.fullmatch(low[p[1]:best[1]])), best)
         facts.setdefault("product", best[0])
         if best[0] not in named:
             _listed_row(low, best[0], facts)
