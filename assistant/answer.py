@@ -381,25 +381,23 @@ class ExtractiveAnswerer:
         thing they name but do not price ("tyngdtäcken förskrivs inte längre"): why it has
         no fee."""
         amount = answer_pattern("amount")
+
+        def names(c: Candidate, anchor: str) -> bool:
+            return c.unit is not None and holds(c.terms, anchor)
+
+        def prices(c: Candidate, anchor: str) -> bool:
+            return _prices(c, anchor, amount)
+
+        wanted = [*((self.vocabulary.item_frame(frame, tuple(name.split())), names)
+                    for name in verdict.unpriced),
+                  *((item, prices) for item in verdict.priced)]
         out: list[Candidate] = []
-        for name in verdict.unpriced:
-            item = self.vocabulary.item_frame(frame, tuple(name.split()))
+        for item, gives in wanted:
             anchor = self.gate.anchor(self.gate.focus_terms(item))
-            if anchor is None or any(c.unit is not None and holds(c.terms, anchor)
-                                     for c in [*chosen, *out]):
+            if anchor is None or any(gives(c, anchor) for c in [*chosen, *out]):
                 continue
-            best = max((c for c in wider if c.unit is not None and holds(c.terms, anchor)),
-                       key=lambda c: c.score, default=None)
-            if best is not None:
-                out.append(best)
-        for item in verdict.priced:
-            anchor = self.gate.anchor(self.gate.focus_terms(item))
-            if anchor is None:
-                continue
-            if any(_prices(c, anchor, amount) for c in [*chosen, *out]):
-                continue
-            best = max((c for c in wider if _prices(c, anchor, amount)),
-                       key=lambda c: c.score, default=None)
+            best = max((c for c in wider if gives(c, anchor)), key=lambda c: c.score,
+                       default=None)
             if best is not None:
                 out.append(best)
         return out

@@ -194,15 +194,14 @@ class AnswerabilityGate:
         verdicts = [(one, self._judge(one, query, passages, None, pool)) for one in framed]
         # A thing answered but for its fee ("kan hon få X …, och vad blir avgiften" with no fee
         # for X) is one the documents do not price.
-        has_fee = [v.answerable and Intent.COST not in v.open_parts for _, v in verdicts]
-        priced = [v for (_, v), fee in zip(verdicts, has_fee, strict=True) if fee]
+        judged = [(one, v, v.answerable and Intent.COST not in v.open_parts)
+                  for one, v in verdicts]
+        priced = [v for _, v, fee in judged if fee]
         if not priced:
             return verdicts[0][1]
-        return replace(priced[0], unpriced=tuple(" ".join(one.focus) for (one, _), fee
-                                                 in zip(verdicts, has_fee, strict=True)
-                                                 if not fee),
-                       priced=tuple(one for (one, _), fee in zip(verdicts, has_fee, strict=True)
-                                    if fee))
+        return replace(priced[0],
+                       unpriced=tuple(" ".join(one.focus) for one, _, fee in judged if not fee),
+                       priced=tuple(one for one, _, fee in judged if fee))
 
     def _judge(self, frame: QuestionFrame, query: Query, passages: list[Passage],
                unscoped: list[Passage] | None = None,
