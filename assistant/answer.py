@@ -295,22 +295,28 @@ class ExtractiveAnswerer:
         # first part's answer leads.
         several = len(frame.asks) >= 2
         asked = self.gate.asked_terms(frame)
-        for ask in frame.asks:
+        # The part's own words ("hur länge gäller beslutet") pick among the units that give
+        # its kind of answer. A part's abbreviation ("… respektive LOL-vårdgivare") reads as
+        # its long form too.
+        clauses = [{t for t in self.analyzer.terms(
+            f"{a.clause} {self.abbreviations.expand(a.clause.upper())}") if t in terms}
+            - self.place_terms for a in frame.asks]
+        for n, ask in enumerate(frame.asks):
             kind = answer_kind(ask.intent)
             if ask.intent in verdict.open_parts or (kind is None and not several):
                 continue
             pattern = answers(ask) if kind else None
-            # The part's own words ("hur länge gäller beslutet") pick among the units that
-            # give its kind of answer; a unit already chosen for another part is not reused.
-            # A part's abbreviation ("… respektive LOL-vårdgivare") reads as its long form too.
-            own = f"{ask.clause} {self.abbreviations.expand(ask.clause.upper())}"
-            clause = {t for t in self.analyzer.terms(own) if t in terms} - self.place_terms
+            clause = clauses[n]
             if kind is None and not clause:
                 continue
+            # A unit already chosen for another part is not reused.
             taken = {c.sentence for c in chosen}
             # A unit naming the part's most specific word answers it however little it says
-            # of the other parts ("vad menas med X, och vad kostar Y").
-            key = max(clause, key=lambda t: (terms[t], t)) if clause else None
+            # of the other parts ("vad menas med X, och vad kostar Y"); a word the other parts
+            # share ("den största risken respektive den största fördelen") tells none apart.
+            shared = set().union(*(c for i, c in enumerate(clauses) if i != n))
+            shared |= set(self.analyzer.terms(ask.cue))
+            key = max(clause - shared or clause, key=lambda t: (terms[t], t)) if clause else None
             fitting = [c for c in wider if (c.score >= 0.2 * best
                                             or (several and key is not None and key in c.terms))
                        and c.unit and c.sentence not in taken

@@ -434,8 +434,17 @@ def _asks(lowered: str) -> tuple[Ask, ...]:
                 out[-1] = Ask(ask.intent, out[-1].start, ask.cue)
             continue
         out.append(ask)
-    # A coordinated yes/no clause ("… och har rådet en egen budget?") is a part of its own.
-    for m in _YES_NO_PART.finditer(lowered):
+    # A coordinated yes/no clause ("… och har rådet en egen budget?") is a part of its own;
+    # so is the clause before it when no cue marks what that one asks ("vad gör X, och
+    # vilka Y …"): without it the second part would be the whole question.
+    # A cue only in the later part ("Do nurses order it, and when does that apply?") leaves
+    # the first a part of its own too when it opens as a question.
+    coordinated = [m for m in _YES_NO_PART.finditer(lowered) if m.start() > 0]
+    first = len(lowered) - len(lowered.lstrip())
+    if coordinated and first < coordinated[0].start() and (not out or (
+            out[0].start > coordinated[0].start() and _OPENS_QUESTION.match(lowered, first))):
+        out.insert(0, Ask(Intent.OTHER, first, lowered[first:].split(" ", 1)[0]))
+    for m in coordinated:
         if out and m.start() > out[0].start and not any(
                 m.start() <= a.start < m.start() + 12 for a in out):
             out.append(Ask(Intent.OTHER, m.start() + 1, m.group(0).strip()))
@@ -444,6 +453,9 @@ def _asks(lowered: str) -> tuple[Ask, ...]:
     for i, ask in enumerate(out):
         end = out[i + 1].start if i + 1 < len(out) else len(lowered)
         clause = lowered[ask.start:end]
+        if ask.cue in ("respektive", "respectively"):
+            # "X respektive Y med att …": the pair shares what follows Y; the part is Y.
+            clause = _PAIRED_END.split(clause, maxsplit=1)[0]
         counted = re.match(r"(?:hur många|how many)\s+([\wåäö]+)", clause)
         parts.append(Ask(ask.intent, ask.start, ask.cue, clause,
                          counted.group(1) if counted else ""))
@@ -452,11 +464,15 @@ def _asks(lowered: str) -> tuple[Ask, ...]:
 
 # A coordinated clause ("… och finns det en blankett?", "… och vilket intyg behövs?") or a
 # "respektive" pair ("vad gör förskrivaren respektive beställaren") asks a part of its own.
-_CLAUSE_VERB = (r"(?:har|är|finns|kan|får|ska|gäller|behöver|ingår|omfattas|does|is|can|do|has|"
-                r"are|will|would|should)\b")
+_CLAUSE_VERB = (r"(?:har|är|finns|kan|får|ska|gäller|behöver|ingår|omfattas|krävs|behövs|betalas|"
+                r"ersätts|täcks|does|is|can|do|has|are|will|would|should)\b")
 _YES_NO_PART = re.compile(rf" (?:(?:och|samt|and) (?:{_CLAUSE_VERB}|(?:vilken|vilket|vilka|"
-                          r"vad|which|what)\b)"
+                          r"när|when|vad|which|what)\b)"
                           r"|respektive\b|respectively\b)")
+_PAIRED_END = re.compile(r"[,?;:–]| (?:med|för|att|av|i|på|enligt|som|när|inom|with|for|of|in|"
+                         r"when|according)\b")
+_OPENS_QUESTION = re.compile(rf"(?:{_CLAUSE_VERB}|vad|vem|vilk|hur|när|var|what|who|which|how|"
+                             r"when|where|may|must)")
 _CLAUSE_BREAK = re.compile(r"[,?;–]| och (hur|vem|vilk|vad|när|var|har|är|finns|kan|får|ska)\b"
                            r"| and (how|who|which|what|when|where|does|is|can)\b")
 

@@ -154,12 +154,19 @@ def refusal_stats(pairs: Iterable[tuple[bool, bool]]) -> RefusalStats:
 
 def rule_agrees(item: GoldItem, out: ItemOutput) -> bool | None:
     """For items with a gold rule: status decided (verified/conflict/corrected) and the gold
-    verdict (lowercased) contained in the checker's verdict. None for items without a rule."""
+    verdict (lowercased, "35 %" read as "35%") contained in the checker's verdict. None for
+    items without a rule."""
     if item.rule is None:
         return None
     if out.rule_status not in RULE_DECIDED or not out.rule_verdict:
         return False
-    return item.rule.verdict.lower() in out.rule_verdict.lower()
+    return _verdict_text(item.rule.verdict) in _verdict_text(out.rule_verdict)
+
+
+def _verdict_text(text: str) -> str:
+    """Lower case, with the space before a percent sign dropped: "35 %" and "35%" are one
+    verdict however the writer sets it."""
+    return re.sub(r"\s+%", "%", text.lower())
 
 
 # --- citation precision --------------------------------------------------------------------

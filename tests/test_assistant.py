@@ -434,6 +434,14 @@ def test_each_part_of_a_two_part_question_gets_its_own_unit(assistant):
     assert "hörselombud" in answer.text.lower() and "800 kr" in answer.text
 
 
+def test_each_of_a_pair_sharing_its_words_gets_its_own_unit(assistant):
+    # "största" stands in both halves: the second half's own word ("fördelen") picks its unit.
+    answer = assistant.ask("Enligt Dalarnas enkätsvar: vilken är den största risken respektive "
+                           "den stora fördelen om fler yrkesgrupper fick förskriva?")
+    assert not answer.refused
+    assert "kompetensförsörjningen" in answer.text and "fördela arbete" in answer.text
+
+
 def test_the_category_of_a_product_the_documents_lack_is_refused(assistant):
     missing = assistant.ask("Vilken kategori har en sparkcykel för vuxna i Norrbottens "
                             "gränsdragning?")

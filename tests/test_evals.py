@@ -683,3 +683,15 @@ def test_the_input_file_errors_share_one_base_and_one_shape() -> None:
         assert str(err) == "a.jsonl, line 3: missing field 'id'"
         assert (err.name, err.line, err.problem) == ("a.jsonl", 3, "missing field 'id'")
         assert str(kind("a.jsonl", None, "empty")) == "a.jsonl: empty"
+
+
+@pytest.mark.parametrize(("gold", "verdict", "expected"), [
+    ("35 %", "35% av kostnaden (egenavgift)", True),
+    ("35%", "35 % av kostnaden", True),
+    ("35 %", "53 % av kostnaden", False),
+])
+def test_rule_agreement_reads_a_percent_sign_however_it_is_set(gold: str, verdict: str,
+                                                               expected: bool) -> None:
+    item = answerable_item(rule=GoldRule(facts={}, verdict=gold))
+    out = ItemOutput(id="a", rule_status="verified", rule_verdict=verdict)
+    assert m.rule_agrees(item, out) is expected

@@ -438,3 +438,22 @@ def test_the_everyday_verb_for_prescribing_names_the_thing_asked(question: str) 
 ])
 def test_a_vaccine_named_by_a_disease_the_corpus_never_names_is_unknown(question, unknown):
     assert read_frame(question, VOCAB).unknown == unknown
+
+
+@pytest.mark.parametrize("question", [
+    "Vad står i riktlinjerna om rullstolar, och vilken blankett används?",
+    "Do nurses order the vaccine themselves, and when does the change apply?",
+    "Vad gäller för den som köper en rollator själv, och behövs ett intyg?",
+])
+def test_a_first_clause_without_a_cue_is_a_part_when_a_coordinated_part_follows(question):
+    frame = read_frame(question, VOCAB)
+    assert len(frame.asks) == 2
+    assert frame.asks[0].start == 0 and frame.asks[1].start > 0
+
+
+def test_a_clause_without_a_cue_and_nothing_coordinated_asks_no_part() -> None:
+    assert read_frame("Rullstolar i Boden?", VOCAB).asks == ()
+
+
+def test_how_large_a_grant_or_compensation_asks_an_amount() -> None:
+    assert read_frame("Hur stor ersättning får en mottagning?", VOCAB).intent is Intent.COST
