@@ -204,6 +204,11 @@ def extract_facts(question: str, history: Sequence[str] = (), region: str | None
             # earlier product, whose ISO row or area would then decide it.
             for key in _PRODUCT_FACTS:
                 merged.facts.pop(key, None)
+        if seen[:-1] and any(re.search(p, text.lower()) for p in phrasing()["another_person"]):
+            # "… och hennes sambo?": the case is another person's; the patient's own facts
+            # (age, pregnancy, housing) do not hold for them.
+            for key in phrasing()["person_facts"]:
+                merged.facts.pop(key, None)
         merged.facts.update(current.facts)
         # A follow-up goes on with the earlier question's topics ("… byter han förskrivare
         # då?" after a boundary question is still about the boundary).
