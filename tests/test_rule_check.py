@@ -140,3 +140,41 @@ def test_checker_names_missing_facts() -> None:
                                             as_of=TODAY)
     assert result.rule_check.status == "not_checkable"
     assert any("inomhus eller utomhus" in m for m in result.rule_check.missing_facts)
+
+
+@pytest.mark.parametrize("follow_up", [
+    "Och vem ska förvara beslutet sedan?",
+    "And who files the decision afterwards?",
+])
+def test_a_follow_up_stating_nothing_new_is_not_decided_by_the_earlier_question(follow_up):
+    first = "Jag har muntligen delegerat förskrivning av rollatorer till en kollega. Gäller det?"
+    checker = RuleChecker(RuleBase.load())
+    assert checker.check(first, "…", as_of=TODAY).rule_check.status != "not_checkable"
+    later = checker.check(follow_up, "…", history=[first], as_of=TODAY)
+    assert later.rule_check.status == "not_checkable" and later.rule_check.verdict is None
+
+
+def test_a_follow_up_changing_one_fact_is_still_decided() -> None:
+    first = "Min patient i Kiruna är 72 och har hemsjukvård. Vem förskriver hennes duschstol?"
+    later = RuleChecker(RuleBase.load()).check("Och om hon inte har hemsjukvård?", "…",
+                                               history=[first], as_of=TODAY)
+    assert later.rule_check.status != "not_checkable"
+
+
+@pytest.mark.parametrize("follow_up", [
+    "Och hennes make, kan jag ge honom en dos också?",
+    "What about her husband – may I order it for him?",
+])
+def test_a_follow_up_about_another_person_does_not_carry_the_patients_pregnancy(follow_up):
+    first = ("Som distriktssköterska vill jag ordinera vaccin mot kikhosta till en 31-årig "
+             "gravid kvinna i december 2025. Är det tillåtet?")
+    facts = extract_facts(follow_up, history=[first], as_of=TODAY).facts
+    assert "age" not in facts and facts.get("pregnant") is not True
+    assert facts["vaccine"] == "kikhosta"
+
+
+def test_a_relative_who_helps_the_patient_keeps_the_patients_facts() -> None:
+    first = "Min patient i Luleå är 80 och har hemsjukvård. Vem förskriver hennes duschstol?"
+    facts = extract_facts("Och om hennes son kör henne till vårdcentralen?", history=[first],
+                          as_of=TODAY).facts
+    assert facts["age"] == 80 and facts["can_reach_vardcentral"] is True

@@ -93,6 +93,10 @@ class RuleChecker:
         if given:
             facts = replace(facts, facts={**facts.facts, **given})
         topics = frozenset(facts.topics)
+        if history and not facts.states_facts and not given:
+            none = "Följdfrågan anger inget nytt om fallet som en regel avgör."
+            check = RuleCheck(status="not_checkable", explanation=none, reason=none)
+            return CheckResult(check, None, facts, Decision(None, None))
         if allowed_topics is not None:
             topics = (topics & allowed_topics) if topics else allowed_topics
             if not topics:

@@ -52,6 +52,9 @@ class ExtractedFacts:
     topics: tuple[str, ...] = ()  # what the question asks about; empty = anything
     date_explicit: bool = False
     notes: tuple[str, ...] = ()  # what was computed from the facts (a delegation's end date)
+    # A follow-up that states no fact of its own ("… måste det skrivas ner?") asks something
+    # new of the same case: the earlier question's decision is no answer to it.
+    states_facts: bool = True
 
 
 Phrase = str | list[str]
@@ -188,6 +191,12 @@ def question_topics(low: str) -> tuple[str, ...]:
                  if any(p.search(low) for p in patterns))
 
 
+def _another_person(low: str, conversation: str) -> bool:
+    """Whether a follow-up turns to another person than the patient as the one treated."""
+    return (any(re.search(p, low) for p in phrasing()["another_person"])
+            and any(re.search(p, conversation) for p in phrasing()["another_person_only_if"]))
+
+
 def extract_facts(question: str, history: Sequence[str] = (), region: str | None = None,
                   as_of: date | None = None, rulebase: RuleBase | None = None) -> ExtractedFacts:
     """Facts of a question; a follow-up inherits the earlier questions' facts and topics."""
@@ -204,12 +213,13 @@ def extract_facts(question: str, history: Sequence[str] = (), region: str | None
             # earlier product, whose ISO row or area would then decide it.
             for key in _PRODUCT_FACTS:
                 merged.facts.pop(key, None)
-        if seen[:-1] and any(re.search(p, text.lower()) for p in phrasing()["another_person"]):
+        if seen[:-1] and _another_person(text.lower(), " ".join(seen)):
             # "… och hennes sambo?": the case is another person's; the patient's own facts
             # (age, pregnancy, housing) do not hold for them.
             for key in phrasing()["person_facts"]:
                 merged.facts.pop(key, None)
         merged.facts.update(current.facts)
+        merged.states_facts = bool(current.facts)
         # A follow-up goes on with the earlier question's topics ("… byter han förskrivare
         # då?" after a boundary question is still about the boundary).
         merged.topics = tuple(dict.fromkeys((*merged.topics, *current.topics))) if (
