@@ -877,6 +877,9 @@ def answers(ask: Ask) -> re.Pattern[str]:
         head = root[:max(5, len(root) - 2)]
         number = "|".join(config()["answer_kinds"]["count"])
         return re.compile(rf"(?:{number})\s+(?:[\wåäö-]+\s+)?{re.escape(head)}")
+    lead = config().get("lead_time_cues", ())
+    if ask.intent is Intent.DURATION and any(re.match(c, ask.clause or ask.cue) for c in lead):
+        return answer_pattern("lead_time")
     return answer_pattern(kind or "")
 
 

@@ -430,7 +430,10 @@ def _asks(lowered: str) -> tuple[Ask, ...]:
     out: list[Ask] = []
     for ask in found:
         if out and _same_clause(lowered, out[-1].start, ask.start):
-            if order.index(ask.intent.value) < order.index(out[-1].intent.value):
+            # A clause opened by "hur …", "vem", "när" asks what that word asks ("hur sent
+            # kan man avboka utan avgift" is no cost question); else precedence decides.
+            if not _opens_clause(lowered, out[-1]) and (
+                    order.index(ask.intent.value) < order.index(out[-1].intent.value)):
                 out[-1] = Ask(ask.intent, out[-1].start, ask.cue)
             continue
         out.append(ask)
@@ -469,12 +472,20 @@ _CLAUSE_VERB = (r"(?:har|är|finns|kan|får|ska|gäller|behöver|ingår|omfattas
 _YES_NO_PART = re.compile(rf" (?:(?:och|samt|and) (?:{_CLAUSE_VERB}|(?:vilken|vilket|vilka|"
                           r"när|when|vad|which|what)\b)"
                           r"|respektive\b|respectively\b)")
+_ASKING_OPENER = re.compile(r"(?:hur|vem|när|how|who|when)\b")
 _PAIRED_END = re.compile(r"[,?;:–]| (?:med|för|att|av|i|på|enligt|som|när|inom|with|for|of|in|"
                          r"when|according)\b")
 _OPENS_QUESTION = re.compile(rf"(?:{_CLAUSE_VERB}|vad|vem|vilk|hur|när|var|what|who|which|how|"
                              r"when|where|may|must)")
 _CLAUSE_BREAK = re.compile(r"[,?;–]| och (hur|vem|vilk|vad|när|var|har|är|finns|kan|får|ska)\b"
                            r"| and (how|who|which|what|when|where|does|is|can)\b")
+
+
+def _opens_clause(text: str, ask: Ask) -> bool:
+    """Whether the ask's cue is an asking word ("hur", "vem", "när") that opens its clause."""
+    before = text[:ask.start].rstrip()
+    return bool(_ASKING_OPENER.match(ask.cue)) and (
+        not before.strip() or before[-1] in ",;:?.–" or before.endswith((" och", " and", " men")))
 
 
 def _same_clause(text: str, a: int, b: int) -> bool:

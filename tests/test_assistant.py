@@ -442,6 +442,20 @@ def test_each_of_a_pair_sharing_its_words_gets_its_own_unit(assistant):
     assert "kompetensförsörjningen" in answer.text and "fördela arbete" in answer.text
 
 
+@pytest.mark.parametrize("question", [
+    "Hur långt i förväg måste en patient i Kronoberg lämna återbud till en utprovning för att "
+    "slippa avgiften för uteblivet besök?",
+    "How late can a patient in Kronoberg cancel a fitting appointment without paying the "
+    "no-show fee?",
+])
+def test_how_long_before_an_event_needs_a_time_bound_to_it_not_any_duration(assistant, question):
+    # The fee table names the no-show fee but no cancellation deadline; a yearly fee review
+    # ("årligen") is no answer to how late one may cancel.
+    answer = assistant.ask(question)
+    assert_refused(answer)
+    assert answer.rule_check.status == "not_checkable"
+
+
 def test_the_category_of_a_product_the_documents_lack_is_refused(assistant):
     missing = assistant.ask("Vilken kategori har en sparkcykel för vuxna i Norrbottens "
                             "gränsdragning?")

@@ -457,3 +457,14 @@ def test_a_clause_without_a_cue_and_nothing_coordinated_asks_no_part() -> None:
 
 def test_how_large_a_grant_or_compensation_asks_an_amount() -> None:
     assert read_frame("Hur stor ersättning får en mottagning?", VOCAB).intent is Intent.COST
+
+
+@pytest.mark.parametrize(("question", "intent"), [
+    ("Hur sent får man ändra tiden utan att betala något?", Intent.DURATION),
+    ("How far in advance must the fee be paid?", Intent.DURATION),
+    ("Vem betalar för en rullstol?", Intent.WHO),
+    # embedded in the clause, the asking word is no opener: the fee still asks
+    ("Vad gäller – vilken princip styr vem som betalar?", Intent.COST),
+])
+def test_an_asking_word_opening_its_clause_says_what_the_clause_asks(question, intent):
+    assert read_frame(question, VOCAB).intent is intent
