@@ -456,6 +456,14 @@ def test_how_long_before_an_event_needs_a_time_bound_to_it_not_any_duration(assi
     assert answer.rule_check.status == "not_checkable"
 
 
+def test_how_a_region_reasons_is_answered_by_what_it_is_weighing(assistant):
+    # "Vi har också funderingar kring att utreda …" is not settled, and that is the answer.
+    answer = assistant.ask("Hur tänker Skåne kring att lämna ut utomhusrollatorer utan "
+                           "förskrivning?")
+    assert not answer.refused
+    assert "utomhusrollatorer" in answer.text and "e-tjänst" in answer.text
+
+
 def test_the_category_of_a_product_the_documents_lack_is_refused(assistant):
     missing = assistant.ask("Vilken kategori har en sparkcykel för vuxna i Norrbottens "
                             "gränsdragning?")
