@@ -41,6 +41,8 @@ should that the their them they this to was we what when where which who whom wh
 would you your about any be been do did get got me he his her its an as at by not no yes
 enligt gäller gälla fall sätt behöver behöva eftersom därför dock också ofta tillväga resp
 skillnad skillnaden skillnader difference differ
+någonstans ingenstans överallt någonsin ibland fortfarande redan hittills numera ännu faktiskt
+egentligen verkligen somewhere anywhere everywhere nowhere already still ever actually
 """.split())
 
 # Verb particles that make a noun with their verb ("följa upp" → uppföljning).

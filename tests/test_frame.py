@@ -468,3 +468,12 @@ def test_how_large_a_grant_or_compensation_asks_an_amount() -> None:
 ])
 def test_an_asking_word_opening_its_clause_says_what_the_clause_asks(question, intent):
     assert read_frame(question, VOCAB).intent is intent
+
+
+@pytest.mark.parametrize("question", [
+    "Förskriver någon utan legitimation rollatorer redan i dag någonstans?",
+    "Is anyone already prescribing walkers anywhere without a licence?",
+])
+def test_an_adverb_of_place_or_time_is_no_unknown_thing(question: str) -> None:
+    unknown = read_frame(question, VOCAB).unknown
+    assert not {"någonstans", "redan", "anywhere", "already"} & set(unknown)
