@@ -27,6 +27,7 @@ from assistant.frame import (
     answer_kind,
     answer_pattern,
     asking_only,
+    asks_category,
     config,
     matches_any,
     names_novel_thing,
@@ -275,6 +276,16 @@ class AnswerabilityGate:
         anchor = self.anchor(focus) if frame.focus_from_cue else None
         wide = pool or passages
         scope = self.holding(wide, anchor)
+        if query.region and query.region_has_documents and asks_category(query.question):
+            # The category of a thing the region's passages never name: no row of theirs
+            # answers, though another region's text may name the thing.
+            thing = self.anchor(focus)
+            if thing is not None and not self.holding(wide, thing):
+                return Verdict(False, f"Dokumenten från Region {query.region} anger ingen "
+                                      f"kategori för det som frågas om.",
+                               covered=(self.best_unit(passages, set(focus))
+                                        or self.best_unit(passages, set(terms))),
+                               focus_terms=focus)
         # A compound focus the corpus never uses whole ("ledarutbildningen") is spoken of where
         # a unit names both its parts; a fee or a duration of it is looked for there only.
         parts = self.compound_parts(frame) if anchor is None and frame.focus_from_cue else ()

@@ -330,6 +330,12 @@ def names_novel_thing(question: str) -> bool:
     return any(re.search(p, lowered) for p in config().get("novel_focus", ()))
 
 
+def asks_category(question: str) -> bool:
+    """Whether the question asks the category a thing has in a list ("hur är X klassade",
+    frame.yaml `category_asked`)."""
+    return matches_any(config().get("category_asked", ()), asking_only(question.lower()))
+
+
 @lru_cache(maxsize=512)  # the query, the answerer and the rule check each read the question
 def read_frame(question: str, vocabulary: Vocabulary | None = None) -> QuestionFrame:
     """Read what the question asks and about what (`unknown` needs the corpus's vocabulary)."""

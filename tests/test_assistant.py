@@ -464,6 +464,23 @@ def test_how_a_region_reasons_is_answered_by_what_it_is_weighing(assistant):
     assert "utomhusrollatorer" in answer.text and "e-tjänst" in answer.text
 
 
+@pytest.mark.parametrize("question", [
+    "Hur är tyngdtäcken klassade i Norrbottens gränsdragning?",
+    "Ett tyngdtäcke till en 50-åring i Luleå – hembesök krävs eller vårdcentral i första hand?",
+])
+def test_the_category_of_a_thing_only_another_region_names_is_refused(assistant, question):
+    # Kronoberg's text names weighted blankets; Norrbotten's list has no row for them.
+    answer = assistant.ask(question)
+    assert_refused(answer)
+    assert answer.citations, "the refusal cites what Norrbotten's documents do say"
+
+
+def test_the_category_of_a_listed_thing_offered_as_a_choice_is_answered(assistant):
+    answer = assistant.ask("En rollator för inomhusbruk i Kiruna – hembesök rekommenderas "
+                           "eller vc i första hand?")
+    assert not answer.refused and "120606" in answer.text
+
+
 def test_the_category_of_a_product_the_documents_lack_is_refused(assistant):
     missing = assistant.ask("Vilken kategori har en sparkcykel för vuxna i Norrbottens "
                             "gränsdragning?")
