@@ -30,6 +30,7 @@ from assistant.frame import (
     asks_category,
     config,
     matches_any,
+    measure_choice,
     names_novel_thing,
 )
 from assistant.qualifiers import Stance, asked_qualifiers, is_qualifier, stance
@@ -356,6 +357,14 @@ class AnswerabilityGate:
                 found = [e for e in found if any(
                     y in f"{e.passage.chunk.title} {e.passage.chunk.section} {e.passage.chunk.text}"
                     for y in years)]
+            # (An English question's measures are not the table's Swedish words.)
+            measures = (measure_choice(query.question)
+                        if ask.intent is Intent.COST and not query.english else None)
+            if found and measures and not any(_states_measure(e.unit.with_heading, measures)
+                                              for e in found):
+                return Verdict(False, "Dokumenten anger beloppet men inte om det gäller per "
+                                      f"{measures[0]} eller per {measures[1]}.",
+                               covered=found[0], focus_terms=focus)
             if found:
                 continue
             if i == 0:
@@ -875,6 +884,12 @@ def refers_back(terms: frozenset[str], anchor: str) -> bool:
     """In a passage that names the anchor, a unit may name it by its last part: "Rådet träffas
     fyra gånger per år" after "Hjälpmedelsrådet …" (the compound's head, at least 3 letters)."""
     return any(len(t) >= 3 and len(anchor) - len(t) >= 4 and anchor.endswith(t) for t in terms)
+
+
+def _states_measure(text: str, measures: tuple[str, str]) -> bool:
+    """Whether the text names either measure, in any inflection ("paret" as "per par")."""
+    low = text.lower()
+    return any(re.search(rf"\b{re.escape(stem(m))}", low) for m in measures)
 
 
 def answers(ask: Ask) -> re.Pattern[str]:

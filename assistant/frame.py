@@ -330,6 +330,13 @@ def names_novel_thing(question: str) -> bool:
     return any(re.search(p, lowered) for p in config().get("novel_focus", ()))
 
 
+def measure_choice(question: str) -> tuple[str, str] | None:
+    """The two measures a fee question offers ("per öra eller för paret" → öra, paret), or
+    None (frame.yaml `measure_choice`)."""
+    m = re.search(config().get("measure_choice", "$^"), question.lower())
+    return (m.group(1), m.group(2)) if m else None
+
+
 def asks_category(question: str) -> bool:
     """Whether the question asks the category a thing has in a list ("hur är X klassade",
     frame.yaml `category_asked`)."""

@@ -481,6 +481,15 @@ def test_the_category_of_a_listed_thing_offered_as_a_choice_is_answered(assistan
     assert not answer.refused and "120606" in answer.text
 
 
+def test_a_fee_asked_per_one_measure_or_another_needs_a_row_stating_one(assistant):
+    open_choice = assistant.ask("Gäller egenavgiften för hörapparat i Kronoberg per öra "
+                                "eller för båda?")
+    assert_refused(open_choice)
+    assert "800 kr" in open_choice.text, "the refusal shows the amount the table does give"
+    stated = assistant.ask("Kostar ortopediska skor i Kronoberg 800 kr per sko eller per par?")
+    assert not stated.refused and "per par" in stated.text
+
+
 def test_the_category_of_a_product_the_documents_lack_is_refused(assistant):
     missing = assistant.ask("Vilken kategori har en sparkcykel för vuxna i Norrbottens "
                             "gränsdragning?")

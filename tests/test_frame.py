@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.frame import Intent, Vocabulary, read_frame
+from assistant.frame import Intent, Vocabulary, measure_choice, read_frame
 from assistant.pipeline import Assistant
 from assistant.text import Analyzer
 from assistant.units import UnitKind, units_of
@@ -477,3 +477,12 @@ def test_an_asking_word_opening_its_clause_says_what_the_clause_asks(question, i
 def test_an_adverb_of_place_or_time_is_no_unknown_thing(question: str) -> None:
     unknown = read_frame(question, VOCAB).unknown
     assert not {"någonstans", "redan", "anywhere", "already"} & set(unknown)
+
+
+@pytest.mark.parametrize(("question", "measures"), [
+    ("Är avgiften 400 kr per styck eller per par?", ("styck", "par")),
+    ("Is it charged per device or for the pair?", ("device", "pair")),
+    ("Vad kostar en rullator per månad?", None),
+])
+def test_a_fee_question_may_offer_two_measures(question, measures):
+    assert measure_choice(question) == measures
