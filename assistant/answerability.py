@@ -902,7 +902,9 @@ def answers(ask: Ask) -> re.Pattern[str]:
         root = stem(ask.counted)
         head = root[:max(5, len(root) - 2)]
         number = "|".join(config()["answer_kinds"]["count"])
-        return re.compile(rf"(?:{number})\s+(?:[\wåäö-]+\s+)?{re.escape(head)}")
+        # "fyra gånger", or with the number after its unit ("graviditetsvecka 16", "ålder 12")
+        return re.compile(rf"(?:{number})\s+(?:[\wåäö-]+\s+)?{re.escape(head)}"
+                          rf"|{re.escape(head)}[\wåäö]*\s+\d+")
     lead = config().get("lead_time_cues", ())
     if ask.intent is Intent.DURATION and any(re.match(c, ask.clause or ask.cue) for c in lead):
         return answer_pattern("lead_time")

@@ -472,7 +472,9 @@ def _asks(lowered: str) -> tuple[Ask, ...]:
         if ask.cue in ("respektive", "respectively"):
             # "X respektive Y med att …": the pair shares what follows Y; the part is Y.
             clause = _PAIRED_END.split(clause, maxsplit=1)[0]
-        counted = re.match(r"(?:hur många|how many)\s+([\wåäö]+)", clause)
+        counted = re.match(r"(?:hur många|how many)\s+([\wåäö]+)", clause) or (
+            re.match(r"(?:vilken|vilket|which|what)\s+([\wåäö]+)", clause)
+            if ask.intent is Intent.COUNT else None)
         parts.append(Ask(ask.intent, ask.start, ask.cue, clause,
                          counted.group(1) if counted else ""))
     return tuple(parts)

@@ -490,6 +490,12 @@ def test_a_fee_asked_per_one_measure_or_another_needs_a_row_stating_one(assistan
     assert not stated.refused and "per par" in stated.text
 
 
+def test_which_week_needs_a_number_of_weeks_not_any_text_on_the_vaccine(assistant):
+    answer = assistant.ask("Från vilken graviditetsvecka rekommenderas vaccin mot kikhosta "
+                           "enligt primärvårdsforum?")
+    assert_refused(answer)
+
+
 def test_the_category_of_a_product_the_documents_lack_is_refused(assistant):
     missing = assistant.ask("Vilken kategori har en sparkcykel för vuxna i Norrbottens "
                             "gränsdragning?")

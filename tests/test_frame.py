@@ -486,3 +486,10 @@ def test_an_adverb_of_place_or_time_is_no_unknown_thing(question: str) -> None:
 ])
 def test_a_fee_question_may_offer_two_measures(question, measures):
     assert measure_choice(question) == measures
+
+
+def test_which_week_or_school_year_counts_a_number_of_that_unit() -> None:
+    ask = read_frame("I vilken graviditetsvecka ges dosen?", VOCAB).asks[0]
+    assert ask.intent is Intent.COUNT and ask.counted == "graviditetsvecka"
+    duration = read_frame("Hur många dagar gäller beslutet?", VOCAB).asks[0]
+    assert duration.intent is Intent.DURATION and duration.counted == "dagar"
