@@ -496,6 +496,14 @@ def test_which_week_needs_a_number_of_weeks_not_any_text_on_the_vaccine(assistan
     assert_refused(answer)
 
 
+def test_a_list_the_documents_only_link_to_is_refused(assistant):
+    # Dalarna's material names its care programme among links; it lists no products of it.
+    answer = assistant.ask("Vilka inkontinenshjälpmedel kan man få enligt Dalarnas "
+                           "vårdprogram för blåsdysfunktion?")
+    assert_refused(answer)
+    assert "vårdprogram" in answer.text
+
+
 def test_the_category_of_a_product_the_documents_lack_is_refused(assistant):
     missing = assistant.ask("Vilken kategori har en sparkcykel för vuxna i Norrbottens "
                             "gränsdragning?")

@@ -493,3 +493,11 @@ def test_which_week_or_school_year_counts_a_number_of_that_unit() -> None:
     assert ask.intent is Intent.COUNT and ask.counted == "graviditetsvecka"
     duration = read_frame("Hur många dagar gäller beslutet?", VOCAB).asks[0]
     assert duration.intent is Intent.DURATION and duration.counted == "dagar"
+
+
+@pytest.mark.parametrize("question", [
+    "Vilka rullstolar får förskrivas till barn?",
+    "Vilka madrasskydd kan man få i Luleå?",
+])
+def test_which_things_may_be_prescribed_asks_a_list(question: str) -> None:
+    assert read_frame(question, VOCAB).intent is Intent.LIST
