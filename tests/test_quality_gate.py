@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
     ("probe19.jsonl", "thresholds_probe19.toml"),
     ("probe20.jsonl", "thresholds_probe20.toml"),
     ("probe21.jsonl", "thresholds_probe21.toml"),
+    ("probe22.jsonl", "thresholds_probe22.toml"),
 ])
 def test_gold_set_meets_thresholds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gold: str,
                                    thresholds: str) -> None:
