@@ -313,7 +313,7 @@ class ExtractiveAnswerer:
             taken = {c.sentence for c in chosen}
             # A unit naming the part's most specific word answers it however little it says
             # of the other parts ("vad menas med X, och vad kostar Y"); a word the other parts
-            # share ("den största risken respektive den största fördelen") tells none apart.
+            # share ("den främsta nackdelen respektive den främsta vinsten") tells none apart.
             shared = set().union(*(c for i, c in enumerate(clauses) if i != n))
             shared |= set(self.analyzer.terms(ask.cue))
             key = max(clause - shared or clause, key=lambda t: (terms[t], t)) if clause else None

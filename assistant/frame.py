@@ -331,7 +331,7 @@ def names_novel_thing(question: str) -> bool:
 
 
 def measure_choice(question: str) -> tuple[str, str] | None:
-    """The two measures a fee question offers ("per öra eller för paret" → öra, paret), or
+    """The two measures a fee question offers ("per styck eller för båda" → styck, båda), or
     None (frame.yaml `measure_choice`)."""
     m = re.search(config().get("measure_choice", "$^"), question.lower())
     return (m.group(1), m.group(2)) if m else None
@@ -488,8 +488,8 @@ _YES_NO_PART = re.compile(rf" (?:(?:och|samt|and) (?:{_CLAUSE_VERB}|(?:vilken|vi
                           r"när|when|vad|which|what)\b)"
                           r"|respektive\b|respectively\b)")
 _ASKING_OPENER = re.compile(r"(?:hur|vem|när|how|who|when)\b")
-_PAIRED_END = re.compile(r"[,?;:–]| (?:med|för|att|av|i|på|enligt|som|när|inom|with|for|of|in|"
-                         r"when|according)\b")
+_PAIRED_END = re.compile(r"[,?;:–]| (?:med|för|att|av|i|på|om|enligt|som|när|inom|with|for|of|"
+                         r"in|if|when|according)\b")
 _OPENS_QUESTION = re.compile(rf"(?:{_CLAUSE_VERB}|vad|vem|vilk|hur|när|var|what|who|which|how|"
                              r"when|where|may|must)")
 _CLAUSE_BREAK = re.compile(r"[,?;–]| och (hur|vem|vilk|vad|när|var|har|är|finns|kan|får|ska)\b"

@@ -436,16 +436,16 @@ def test_each_part_of_a_two_part_question_gets_its_own_unit(assistant):
 
 def test_each_of_a_pair_sharing_its_words_gets_its_own_unit(assistant):
     # "största" stands in both halves: the second half's own word ("fördelen") picks its unit.
-    answer = assistant.ask("Enligt Dalarnas enkätsvar: vilken är den största risken respektive "
-                           "den stora fördelen om fler yrkesgrupper fick förskriva?")
+    answer = assistant.ask("Vad ser Dalarna i enkäten som största risk respektive största "
+                           "fördel om fler yrkesgrupper fick förskriva?")
     assert not answer.refused
     assert "kompetensförsörjningen" in answer.text and "fördela arbete" in answer.text
 
 
 @pytest.mark.parametrize("question", [
-    "Hur långt i förväg måste en patient i Kronoberg lämna återbud till en utprovning för att "
+    "Hur långt i förväg måste man i Växjö lämna återbud till en utprovning för att "
     "slippa avgiften för uteblivet besök?",
-    "How late can a patient in Kronoberg cancel a fitting appointment without paying the "
+    "How late can someone in Växjö cancel a fitting appointment without paying the "
     "no-show fee?",
 ])
 def test_how_long_before_an_event_needs_a_time_bound_to_it_not_any_duration(assistant, question):
@@ -458,15 +458,15 @@ def test_how_long_before_an_event_needs_a_time_bound_to_it_not_any_duration(assi
 
 def test_how_a_region_reasons_is_answered_by_what_it_is_weighing(assistant):
     # "Vi har också funderingar kring att utreda …" is not settled, and that is the answer.
-    answer = assistant.ask("Hur tänker Skåne kring att lämna ut utomhusrollatorer utan "
-                           "förskrivning?")
+    answer = assistant.ask("Hur tänker Skåne om att patienter skulle få utomhusrollatorer "
+                           "utan förskrivning?")
     assert not answer.refused
     assert "utomhusrollatorer" in answer.text and "e-tjänst" in answer.text
 
 
 @pytest.mark.parametrize("question", [
-    "Hur är tyngdtäcken klassade i Norrbottens gränsdragning?",
-    "Ett tyngdtäcke till en 50-åring i Luleå – hembesök krävs eller vårdcentral i första hand?",
+    "Vilken kategori har ett tyngdtäcke i Norrbottens översikt?",
+    "Tyngdtäcke åt min brukare (45) i Luleå: hembesök krävs, eller vårdcentralen?",
 ])
 def test_the_category_of_a_thing_only_another_region_names_is_refused(assistant, question):
     # Kronoberg's text names weighted blankets; Norrbotten's list has no row for them.
@@ -476,8 +476,8 @@ def test_the_category_of_a_thing_only_another_region_names_is_refused(assistant,
 
 
 def test_the_category_of_a_listed_thing_offered_as_a_choice_is_answered(assistant):
-    answer = assistant.ask("En rollator för inomhusbruk i Kiruna – hembesök rekommenderas "
-                           "eller vc i första hand?")
+    answer = assistant.ask("Inomhusrollator åt en man i Kiruna: hembesök rekommenderas "
+                           "eller vårdcentralen först?")
     assert not answer.refused and "120606" in answer.text
 
 
@@ -486,7 +486,7 @@ def test_a_fee_asked_per_one_measure_or_another_needs_a_row_stating_one(assistan
                                 "eller för båda?")
     assert_refused(open_choice)
     assert "800 kr" in open_choice.text, "the refusal shows the amount the table does give"
-    stated = assistant.ask("Kostar ortopediska skor i Kronoberg 800 kr per sko eller per par?")
+    stated = assistant.ask("Tar Växjö ut egenavgiften för ortopediska skor per sko eller per par?")
     assert not stated.refused and "per par" in stated.text
 
 

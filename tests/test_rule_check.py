@@ -155,19 +155,19 @@ def test_a_follow_up_stating_nothing_new_is_not_decided_by_the_earlier_question(
 
 
 def test_a_follow_up_changing_one_fact_is_still_decided() -> None:
-    first = "Min patient i Kiruna är 72 och har hemsjukvård. Vem förskriver hennes duschstol?"
-    later = RuleChecker(RuleBase.load()).check("Och om hon inte har hemsjukvård?", "…",
+    first = "Brukaren i Kiruna, 72 år, har hemsjukvård. Vem förskriver hennes duschstol?"
+    later = RuleChecker(RuleBase.load()).check("Och utan hemsjukvård, då?", "…",
                                                history=[first], as_of=TODAY)
     assert later.rule_check.status != "not_checkable"
 
 
 @pytest.mark.parametrize("follow_up", [
     "Och hennes make, kan jag ge honom en dos också?",
-    "What about her husband – may I order it for him?",
+    "What about her husband – can I vaccinate him too?",
 ])
 def test_a_follow_up_about_another_person_does_not_carry_the_patients_pregnancy(follow_up):
-    first = ("Som distriktssköterska vill jag ordinera vaccin mot kikhosta till en 31-årig "
-             "gravid kvinna i december 2025. Är det tillåtet?")
+    first = ("Som distriktssköterska vill jag ge kikhostevaccin åt en 31-årig gravid "
+             "kvinna i december 2025. Går det bra?")
     facts = extract_facts(follow_up, history=[first], as_of=TODAY).facts
     assert "age" not in facts and facts.get("pregnant") is not True
     assert facts["vaccine"] == "kikhosta"

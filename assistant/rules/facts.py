@@ -52,7 +52,7 @@ class ExtractedFacts:
     topics: tuple[str, ...] = ()  # what the question asks about; empty = anything
     date_explicit: bool = False
     notes: tuple[str, ...] = ()  # what was computed from the facts (a delegation's end date)
-    # A follow-up that states no fact of its own ("… måste det skrivas ner?") asks something
+    # A follow-up that states no fact of its own ("… och vem förvarar beslutet?") asks something
     # new of the same case: the earlier question's decision is no answer to it.
     states_facts: bool = True
 
@@ -214,7 +214,7 @@ def extract_facts(question: str, history: Sequence[str] = (), region: str | None
             for key in _PRODUCT_FACTS:
                 merged.facts.pop(key, None)
         if seen[:-1] and _another_person(text.lower(), " ".join(seen)):
-            # "… och hennes sambo?": the case is another person's; the patient's own facts
+            # "… och hennes sambo?": the case is another person's; the facts about the patient
             # (age, pregnancy, housing) do not hold for them.
             for key in phrasing()["person_facts"]:
                 merged.facts.pop(key, None)
