@@ -388,6 +388,10 @@ class AnswerabilityGate:
                            covered=naming or (self.best_unit(passages, set(focus))
                                               or self.best_unit(passages, set(terms))),
                            focus_terms=focus)
+        counted = self.counted_but_unnamed(query, wide)
+        if counted is not None:
+            return Verdict(False, "Dokumenten anger hur många det är men inte vilka.",
+                           covered=counted, focus_terms=focus)
         quoted = self.quoted_but_undefined(frame, query, wide)
         if quoted is not None:
             phrase, naming = quoted
@@ -643,6 +647,31 @@ class AnswerabilityGate:
                 return noun, naming[0]
         return None
 
+    def counted_but_unnamed(self, query: Query, wide: list[Passage]) -> Evidence | None:
+        """The unit to cite when the question asks which N things ("vilka fyra kommuner …")
+        and the passages say there are N of them ("fyra kommuner var inte intresserade") but
+        no unit names them (a list, or a sentence with that many items); else None."""
+        m = _WHICH_N.search(asking_only(query.question).lower())
+        if m is None:
+            return None
+        n = _NUMBER_WORDS.get(m.group(1)) or int(m.group(1))
+        term = next(iter(self.analyzer.word_terms(m.group(2))[:1]), None)
+        if term is None or n < 2:
+            return None
+        said = re.compile(rf"\b{re.escape(m.group(1))}\s+(?:[\wåäö-]+\s+)?{re.escape(term)}")
+        counting: list[Evidence] = []
+        # Named where they are counted: a passage saying "fyra kommuner" names them there.
+        for p in (p for p in wide if said.search(p.chunk.text.lower())):
+            for unit, unit_terms in self.units(p):
+                if not holds(unit_terms, term):
+                    continue
+                text = unit.with_heading.lower()
+                if unit.kind is UnitKind.LIST or len(_ITEM_SEPARATOR.findall(text)) >= n - 1:
+                    return None  # a unit that may name them
+                if said.search(text):
+                    counting.append(Evidence(unit, p))
+        return counting[0] if counting else None
+
     def after_period(self, query: Query, wide: list[Passage]) -> Evidence | None:
         """The unit to cite when the question asks what holds after a period ends and the
         units that say most of what it asks give only that end ("gäller till och med
@@ -884,6 +913,15 @@ def refers_back(terms: frozenset[str], anchor: str) -> bool:
     """In a passage that names the anchor, a unit may name it by its last part: "Rådet träffas
     fyra gånger per år" after "Hjälpmedelsrådet …" (the compound's head, at least 3 letters)."""
     return any(len(t) >= 3 and len(anchor) - len(t) >= 4 and anchor.endswith(t) for t in terms)
+
+
+# "vilka fyra kommuner", "which three regions": a number of things asked by name.
+_NUMBER_WORDS = {"två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9,
+                 "tio": 10, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10}
+_WHICH_N = re.compile(r"\b(?:vilka|which)\s+(" + "|".join(_NUMBER_WORDS) + r"|\d{1,2})\s+"
+                      r"([\wåäö-]{3,})")
+_ITEM_SEPARATOR = re.compile(r",\s|\s(?:och|samt|and)\s")
 
 
 def _states_measure(text: str, measures: tuple[str, str]) -> bool:

@@ -504,6 +504,16 @@ def test_a_list_the_documents_only_link_to_is_refused(assistant):
     assert "vårdprogram" in answer.text
 
 
+def test_which_n_things_is_refused_where_the_documents_only_count_them(assistant):
+    counted = assistant.ask("Vilka fyra kommuner avböjde en gemensam hjälpmedelscentral i "
+                            "Kronoberg?")
+    assert_refused(counted)
+    assert "fyra kommuner" in counted.text, "the refusal shows where they are counted"
+    listed = assistant.ask("Vilka tre vägar finns för att få tillgång till hjälpmedel i "
+                           "Stockholm?")
+    assert not listed.refused and "egenansvar" in listed.text
+
+
 def test_the_category_of_a_product_the_documents_lack_is_refused(assistant):
     missing = assistant.ask("Vilken kategori har en sparkcykel för vuxna i Norrbottens "
                             "gränsdragning?")
