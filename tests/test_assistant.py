@@ -618,6 +618,22 @@ def test_a_case_the_rule_base_declares_left_out_is_refused_with_what_is_covered(
     assert "gravida" in answer.text and answer.citations[0].n == 1
 
 
+def test_a_vaccine_the_material_names_only_as_moved_is_refused_by_its_rule(assistant):
+    answer = assistant.ask("Distriktssköterskan undrar: kan hon ge covid-19-vaccin åt en "
+                           "75-åring nu i vinter?")
+    assert answer.refused and answer.text.startswith(REFUSAL)
+    assert answer.rule_check.rule_id == "nationell.vaccination.covid19.tas_inte_upp"
+    # The rule base's words carry the rule's marker, not a bare [1] as if quoted.
+    assert "(regelns källa: [1])" in answer.text
+
+
+def test_what_became_of_a_regulation_is_reported_not_decided(assistant):
+    answer = assistant.ask("Vad har hänt med de särskilda föreskrifterna om covidvaccination "
+                           "sedan hösten 2025?")
+    assert not answer.refused and answer.rule_check.status == "not_checkable"
+    assert "upphävs" in answer.text
+
+
 def test_two_terms_side_by_side_each_get_their_own_definition(assistant):
     answer = assistant.ask("Hur skiljer sig förbrukningsmaterial från förbrukningsartiklar i "
                            "Kronobergs utredning?")

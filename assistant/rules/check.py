@@ -376,7 +376,10 @@ def _refused_by_rule(answer: Answer, result: CheckResult, chunks: Sequence[Chunk
     chunk = _chunk_with(rule.source.doc, rule.source.quote, chunks)
     answer.refused = True
     answer.citations = [rule_citation(rule, chunk, 1)]
-    answer.text = f"{REFUSAL} {rule.answer} [1]"
+    # The rule base's words, not the document's: marked as the rule's source, as a rule's
+    # conclusion is, so that a bare [n] stays on verbatim text only.
+    source = "rule source" if english else "regelns källa"
+    answer.text = f"{REFUSAL} {rule.answer.rstrip('.')} ({source}: [1])."
     answer.conclusion = REFUSAL
     return answer
 
