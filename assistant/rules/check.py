@@ -94,15 +94,11 @@ class RuleChecker:
             facts = replace(facts, facts={**facts.facts, **given})
         topics = frozenset(facts.topics)
         if history and not facts.states_facts and not given:
-            none = "Följdfrågan anger inget nytt om fallet som en regel avgör."
-            check = RuleCheck(status="not_checkable", explanation=none, reason=none)
-            return CheckResult(check, None, facts, Decision(None, None))
+            return _undecided(facts, "Följdfrågan anger inget nytt om fallet som en regel avgör.")
         if allowed_topics is not None:
             topics = (topics & allowed_topics) if topics else allowed_topics
             if not topics:
-                none = "Ingen beslutsregel avgör den här sortens fråga."
-                check = RuleCheck(status="not_checkable", explanation=none, reason=none)
-                return CheckResult(check, None, facts, Decision(None, None))
+                return _undecided(facts, "Ingen beslutsregel avgör den här sortens fråga.")
         # Named topics say what decides; without them the question's kind does ("får de
         # byta typ?" is no question of whose responsibility it is).
         decision = self.rulebase.decide(facts.facts, date_explicit=facts.date_explicit,
@@ -365,6 +361,12 @@ def rule_citation(rule: Rule, chunk: Chunk | None, n: int) -> Citation:
         line_start=chunk.line_start if chunk else None,
         line_end=chunk.line_end if chunk else None,
         reviewed=chunk.reviewed if chunk else True, chunk_id=chunk.id if chunk else None)
+
+
+def _undecided(facts: ExtractedFacts, reason: str) -> CheckResult:
+    """No rule speaks to the question: not checkable, with the reason why."""
+    check = RuleCheck(status="not_checkable", explanation=reason, reason=reason)
+    return CheckResult(check, None, facts, Decision(None, None))
 
 
 def _refused_by_rule(answer: Answer, result: CheckResult, chunks: Sequence[Chunk],
